@@ -1,0 +1,260 @@
+"""The Net-Trim layer program.
+
+For a layer with inputs X (N×P, one sample per column) and ReLU outputs Y (M×P), Net-Trim solves
+
+    minimize ‖U‖₁   subject to   ‖(UᵀX − Y)_Ω‖_F ≤ ε,   (UᵀX)_Ωᶜ ≤ V_Ωᶜ,
+
+with Ω = {(m, p) : y_mp > 0} the active set.  :class:`LayerProblem` holds the data, knows the
+constraint set C = {Z : ‖(Z − Y)_Ω‖ ≤ ε, Z_Ωᶜ ≤ V_Ωᶜ} (and projects onto it, for ADMM) and
+reports how any candidate U fares against the program.
+
+Three forms share the class:
+
+- *layer* (default): one Frobenius ball over all of Ω;
+- *per-neuron* (``per_neuron=True``): one ball per neuron, ‖(u_mᵀX − y_m)_Ω_m‖ ≤ ε_m with
+  Σ ε_m² = ε² (by default ε_m ∝ ‖y_m‖), i.e. M independent programs sharing X;
+- *linear* (``linear=True``), for a network's last layer: no ReLU, Ω is every entry and there is
+  no inequality part, i.e. sparse least squares min ‖U‖₁ s.t. ‖UᵀX − Y‖_F ≤ ε.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from ._validation import check_matrix, check_scalar
+
+
+@dataclass(frozen=True)
+class Report:
+    """How a candidate U fares against a :class:`LayerProblem`.
+
+    Attributes
+    ----------
+    l1 : float
+        ‖U‖₁, the objective.
+    nnz : int
+        Entries of U with |u| > zero_tol · max|U|.
+    nonzero_fraction : float
+        ``nnz / U.size``.
+    omega_residual : float
+        ‖(UᵀX − Y)_Ω‖_F, to compare with ``epsilon``.
+    epsilon : float
+        The layer's ε (for the per-neuron form, √Σε_m²).
+    ball_excess : float
+        How far the ball constraint is exceeded, relative to ε (or to ‖Y‖_F when ε = 0); for the
+        per-neuron form the worst neuron. ≤ 0 means satisfied.
+    omega_c_violation : float
+        max over Ωᶜ of (UᵀX − V), clipped at 0 (0 for the linear form).
+    relu_error : float
+        ‖Y − ReLU(UᵀX)‖_F (‖Y − UᵀX‖_F for the linear form); Proposition 1 bounds it by ε
+        whenever U is feasible and V = 0.
+    feasible : bool
+        ``ball_excess <= rtol`` and ``omega_c_violation <= rtol · max|Y|``.
+    """
+
+    l1: float
+    nnz: int
+    nonzero_fraction: float
+    omega_residual: float
+    epsilon: float
+    ball_excess: float
+    omega_c_violation: float
+    relu_error: float
+    feasible: bool
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class LayerProblem:
+    """One layer's Net-Trim program.
+
+    Parameters
+    ----------
+    X : array of shape (N, P)
+        Layer input, one sample per column.
+    Y : array of shape (M, P)
+        Layer output to reproduce: ReLU(WᵀX) (nonnegative) unless ``linear=True``.
+    epsilon : float or array of shape (M,)
+        Discrepancy budget ε ≥ 0. With ``per_neuron=True`` a scalar is split over neurons as
+        ε_m = ε‖y_m‖/‖Y‖_F (so Σε_m² = ε²); an array gives the ε_m directly.
+    V : array of shape (M, P), optional
+        Upper bound on UᵀX over Ωᶜ (default 0; the cascade scheme sets V = W_ℓᵀŶ⁽ℓ⁻¹⁾).
+    bias : bool, default False
+        Append a row of ones to X, so that the last row of U is the bias (pruned like any weight).
+    per_neuron : bool, default False
+        One ball per neuron instead of one for the layer.
+    linear : bool, default False
+        Last-layer form: no ReLU, Ω = every entry, no inequality constraints.
+
+    Attributes
+    ----------
+    X : ndarray (N, P)  — with the bias row when ``bias=True``.
+    Y, V : ndarray (M, P)
+    omega : ndarray of bool (M, P) — the active set Ω.
+    epsilon : float — the total ε.
+    epsilon_m : ndarray (M,) or None — per-neuron budgets (``per_neuron=True`` only).
+    """
+
+    def __init__(self, X, Y, epsilon, *, V=None, bias=False, per_neuron=False, linear=False):
+        X = check_matrix(X, "X")
+        Y = check_matrix(Y, "Y")
+        if Y.shape[1] != X.shape[1]:
+            raise ValueError(
+                f"X and Y must have the same number of samples (columns): X is {X.shape} "
+                f"(N×P), Y is {Y.shape} (M×P)"
+            )
+        if not linear and (Y < 0).any():
+            raise ValueError(
+                "Y must be a ReLU output (all entries >= 0); it has "
+                f"{int((Y < 0).sum())} negative entries (min {Y.min():.3g}). "
+                "For a linear last layer pass linear=True."
+            )
+        if bias:
+            X = np.vstack([X, np.ones((1, X.shape[1]))])
+        self.X, self.Y = X, Y
+        self.bias, self.per_neuron, self.linear = bool(bias), bool(per_neuron), bool(linear)
+        M, P = Y.shape
+
+        if linear:
+            if V is not None:
+                raise ValueError("V must be None for the linear (last-layer) form: it has no Ωᶜ")
+            self.omega = np.ones((M, P), dtype=bool)
+            self.V = np.zeros((M, P))
+        else:
+            self.omega = Y > 0
+            if not self.omega.any():
+                raise ValueError(
+                    "Y has no positive entry, so the active set Ω is empty: every neuron is "
+                    "off on every sample and U = 0 is trivially optimal"
+                )
+            if V is None:
+                self.V = np.zeros((M, P))
+            else:
+                self.V = check_matrix(V, "V")
+                if self.V.shape != Y.shape:
+                    raise ValueError(f"V must have the shape of Y {Y.shape}; got {self.V.shape}")
+        self._set_epsilon(epsilon)
+
+    # ------------------------------------------------------------------ sizes
+    @property
+    def N(self) -> int:
+        """Input dimension (including the bias row when ``bias=True``)."""
+        return self.X.shape[0]
+
+    @property
+    def M(self) -> int:
+        return self.Y.shape[0]
+
+    @property
+    def P(self) -> int:
+        return self.Y.shape[1]
+
+    def _set_epsilon(self, epsilon):
+        if np.ndim(epsilon) == 0:
+            eps = check_scalar(epsilon, "epsilon", low=0.0)
+            self.epsilon = eps
+            if self.per_neuron:
+                norms = np.linalg.norm(self.Y * self.omega, axis=1)
+                total = np.linalg.norm(norms)
+                self.epsilon_m = (
+                    eps * norms / total if total > 0 else np.full(self.M, eps / np.sqrt(self.M))
+                )
+            else:
+                self.epsilon_m = None
+            return
+        if not self.per_neuron:
+            raise ValueError(
+                "epsilon must be a scalar for the layer form; per-neuron budgets "
+                "(an array of length M) need per_neuron=True"
+            )
+        eps_m = np.asarray(epsilon, dtype=float)
+        if eps_m.shape != (self.M,):
+            raise ValueError(f"epsilon must have shape (M,) = ({self.M},); got {eps_m.shape}")
+        if not np.isfinite(eps_m).all() or (eps_m < 0).any():
+            raise ValueError("epsilon must hold finite values >= 0")
+        self.epsilon_m = eps_m
+        self.epsilon = float(np.linalg.norm(eps_m))
+
+    def rescaled(self, c: float) -> "LayerProblem":
+        """The same program with X, Y, V and ε divided by c > 0: it has the same solutions U.
+
+        Solvers use it to equilibrate the data (e.g. so that XXᵀ has unit mean eigenvalue).
+        """
+        new = copy.copy(self)
+        new.X, new.Y, new.V = self.X / c, self.Y / c, self.V / c
+        new.epsilon = self.epsilon / c
+        new.epsilon_m = None if self.epsilon_m is None else self.epsilon_m / c
+        return new
+
+    # ------------------------------------------------------------- geometry
+    def project(self, Z: np.ndarray) -> np.ndarray:
+        """Euclidean projection of Z (M×P) onto C: the ε-ball around Y on Ω, clipping at V on Ωᶜ.
+
+        The two parts act on disjoint entries, so the projection onto their product is the pair
+        of projections.
+        """
+        D = np.where(self.omega, Z - self.Y, 0.0)
+        if self.per_neuron:
+            norms = np.linalg.norm(D, axis=1)
+            scale = np.ones_like(norms)
+            over = norms > self.epsilon_m
+            scale[over] = self.epsilon_m[over] / norms[over]
+            D *= scale[:, None]
+        else:
+            norm = np.linalg.norm(D)
+            if norm > self.epsilon:
+                D *= self.epsilon / norm
+        return np.where(self.omega, self.Y + D, np.minimum(Z, self.V))
+
+    # --------------------------------------------------------------- report
+    def report(self, U, *, rtol: float = 1e-4, zero_tol: float = 1e-6) -> Report:
+        """Objective, feasibility and Proposition-1 error of a candidate U (N×M).
+
+        Parameters
+        ----------
+        U : array of shape (N, M)
+        rtol : float
+            Relative feasibility tolerance used for :attr:`Report.feasible`.
+        zero_tol : float
+            Entries with |u| ≤ zero_tol · max|U| count as zero in ``nnz``.
+        """
+        U = check_matrix(U, "U")
+        if U.shape != (self.N, self.M):
+            raise ValueError(f"U must have shape (N, M) = ({self.N}, {self.M}); got {U.shape}")
+        Z = U.T @ self.X
+        R = np.where(self.omega, Z - self.Y, 0.0)
+        omega_residual = float(np.linalg.norm(R))
+        y_scale = float(np.linalg.norm(self.Y)) or 1.0
+        if self.per_neuron:
+            res_m = np.linalg.norm(R, axis=1)
+            scale_m = np.where(self.epsilon_m > 0, self.epsilon_m, y_scale)
+            ball_excess = float(np.max((res_m - self.epsilon_m) / scale_m))
+        else:
+            scale = self.epsilon if self.epsilon > 0 else y_scale
+            ball_excess = (omega_residual - self.epsilon) / scale
+        inactive = ~self.omega
+        violation = float(max(0.0, (Z - self.V)[inactive].max())) if inactive.any() else 0.0
+        out = Z if self.linear else np.maximum(Z, 0.0)
+        absU = np.abs(U)
+        nnz = int((absU > zero_tol * absU.max()).sum()) if absU.max() > 0 else 0
+        ymax = float(np.abs(self.Y).max()) or 1.0
+        return Report(
+            l1=float(absU.sum()),
+            nnz=nnz,
+            nonzero_fraction=nnz / U.size,
+            omega_residual=omega_residual,
+            epsilon=self.epsilon,
+            ball_excess=float(ball_excess),
+            omega_c_violation=violation,
+            relu_error=float(np.linalg.norm(self.Y - out)),
+            feasible=bool(ball_excess <= rtol and violation <= rtol * ymax),
+        )
+
+    def __repr__(self) -> str:
+        form = "linear" if self.linear else ("per-neuron" if self.per_neuron else "layer")
+        return (f"LayerProblem(N={self.N}, M={self.M}, P={self.P}, epsilon={self.epsilon:.4g}, "
+                f"form={form}, bias={self.bias}, |Ω|={int(self.omega.sum())})")

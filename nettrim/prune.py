@@ -1,0 +1,99 @@
+"""One entry point: prune one layer with any registered solver."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from .problem import LayerProblem, Report
+from .solvers import get_solver
+
+
+@dataclass
+class PruneResult:
+    """The outcome of :func:`prune_layer`.
+
+    Attributes
+    ----------
+    W : ndarray of shape (N, M)
+        Pruned weights (N includes the bias row when ``bias=True``: it is the last row).
+    status : str
+        Solver status; only ``"converged"`` is a result (see :data:`nettrim.solvers.STATUSES`).
+    info : dict
+        Solver facts: iterations, time, residuals.
+    report : Report
+        Objective, feasibility and ‖Y − ReLU(WᵀX)‖_F of ``W``.
+    problem : LayerProblem
+    """
+
+    W: np.ndarray
+    status: str
+    info: dict
+    report: Report
+    problem: LayerProblem
+
+    @property
+    def converged(self) -> bool:
+        return self.status == "converged"
+
+
+def solve(problem: LayerProblem, solver: str = "admm", *, blas_threads: int | None = 1,
+          **options) -> PruneResult:
+    """Solve a prepared :class:`LayerProblem` with the solver registered as ``solver``.
+
+    ``blas_threads`` caps BLAS threads during the solve (None: no cap). The default 1 is
+    deliberate: ADMM alternates small BLAS calls with numpy element-wise work, and idle BLAS
+    threads spinning between calls made it 40× slower on a 2-core machine.
+    """
+    if not isinstance(problem, LayerProblem):
+        raise TypeError(f"problem must be a LayerProblem; got {type(problem).__name__}")
+    fn = get_solver(solver)
+    with threadpool_limits(limits=blas_threads, user_api="blas"):
+        result = fn(problem, **options)
+    return PruneResult(W=result.W, status=result.status, info=result.info,
+                       report=problem.report(result.W), problem=problem)
+
+
+def prune_layer(X, Y, epsilon, *, solver: str = "admm", V=None, bias: bool = False,
+                per_neuron: bool = False, linear: bool = False, blas_threads: int | None = 1,
+                **options) -> PruneResult:
+    """Prune one layer: the sparsest U (in ℓ₁) that keeps ReLU(UᵀX) within ε of Y.
+
+    Solves  min ‖U‖₁  s.t.  ‖(UᵀX − Y)_Ω‖_F ≤ ε,  (UᵀX)_Ωᶜ ≤ V_Ωᶜ,  Ω = {Y > 0}.
+
+    Parameters
+    ----------
+    X : array of shape (N, P)
+        Layer input, one sample per column.
+    Y : array of shape (M, P)
+        Layer output ReLU(WᵀX) to reproduce (any real values with ``linear=True``).
+    epsilon : float or array of shape (M,)
+        Discrepancy budget ε ≥ 0; see :class:`LayerProblem`. A common choice is
+        ε = g·‖Y‖_F with a gain g of a few percent.
+    solver : {"admm", "cvxpy", "lp"} or any registered name, default "admm"
+        "lp" solves only ε = 0 (exactly).
+    V, bias, per_neuron, linear
+        See :class:`LayerProblem`.
+    blas_threads : int or None, default 1
+        BLAS threads during the solve; see :func:`solve`.
+    **options
+        Passed to the solver (e.g. ``max_iter``, ``eps_rel`` for ADMM; ``cvx_solver`` for cvxpy).
+
+    Returns
+    -------
+    PruneResult
+
+    Examples
+    --------
+    >>> import numpy as np, nettrim
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((50, 300)); W = rng.standard_normal((50, 10))
+    >>> Y = np.maximum(W.T @ X, 0)
+    >>> res = nettrim.prune_layer(X, Y, epsilon=0.05 * np.linalg.norm(Y))
+    >>> res.status, res.report.relu_error <= res.report.epsilon * (1 + 1e-3)
+    ('converged', True)
+    """
+    problem = LayerProblem(X, Y, epsilon, V=V, bias=bias, per_neuron=per_neuron, linear=linear)
+    return solve(problem, solver, blas_threads=blas_threads, **options)

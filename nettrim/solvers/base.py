@@ -1,0 +1,70 @@
+"""The solver interface and registry.
+
+A solver is a function ``solve(problem, **options) -> SolverResult``. It is registered under a
+name with :func:`register` and found with :func:`get_solver`; :func:`nettrim.prune_layer` and the
+experiments only ever use the name, so a new solver needs no edit outside its own module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+#: Solver outcomes.  Only "converged" is a result; every other status must be reported as such.
+STATUSES = ("converged", "max_iter", "inaccurate", "infeasible", "error")
+
+_REGISTRY: dict[str, Callable] = {}
+
+
+@dataclass
+class SolverResult:
+    """What a solver returns.
+
+    Attributes
+    ----------
+    W : ndarray of shape (N, M)
+        The pruned weights.
+    status : str
+        One of :data:`STATUSES`.
+    info : dict
+        Solver-specific facts: ``iterations``, ``time`` (seconds), residuals, messages.
+    """
+
+    W: np.ndarray
+    status: str
+    info: dict = field(default_factory=dict)
+
+    @property
+    def converged(self) -> bool:
+        return self.status == "converged"
+
+
+def register(name: str):
+    """Class/function decorator adding a solver to the registry under ``name``."""
+
+    def deco(fn):
+        if name in _REGISTRY:
+            raise ValueError(f"a solver named {name!r} is already registered")
+        _REGISTRY[name] = fn
+        return fn
+
+    return deco
+
+
+def get_solver(name: str) -> Callable:
+    """The solver registered under ``name``."""
+    if not isinstance(name, str):
+        raise TypeError(f"solver must be a solver name (str); got {type(name).__name__}")
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown solver {name!r}; available: {', '.join(sorted(_REGISTRY))}"
+        ) from None
+
+
+def available_solvers() -> list[str]:
+    """Names of the registered solvers."""
+    return sorted(_REGISTRY)

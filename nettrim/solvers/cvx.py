@@ -1,0 +1,87 @@
+"""The Net-Trim layer program written in cvxpy (reference solver; default backend CLARABEL)."""
+
+from __future__ import annotations
+
+import time
+
+import cvxpy as cp
+import numpy as np
+
+from ..problem import LayerProblem
+from .base import SolverResult, register
+
+_STATUS = {
+    cp.OPTIMAL: "converged",
+    cp.OPTIMAL_INACCURATE: "inaccurate",
+    cp.INFEASIBLE: "infeasible",
+    cp.INFEASIBLE_INACCURATE: "infeasible",
+    cp.UNBOUNDED: "error",
+    cp.UNBOUNDED_INACCURATE: "error",
+    cp.USER_LIMIT: "max_iter",
+}
+
+
+def build(problem: LayerProblem) -> tuple[cp.Problem, cp.Variable]:
+    """The cvxpy program for ``problem``: one residual block and one inequality block per neuron."""
+    X, Y, V, omega = problem.X, problem.Y, problem.V, problem.omega
+    U = cp.Variable((problem.N, problem.M))
+    residuals, constraints = [], []
+    for m in range(problem.M):
+        on = omega[m]
+        if on.any():
+            residuals.append(X[:, on].T @ U[:, m] - Y[m, on])
+        off = ~on
+        if off.any():
+            constraints.append(X[:, off].T @ U[:, m] <= V[m, off])
+    if problem.per_neuron:
+        constraints += [cp.norm(res, 2) <= eps for res, eps in
+                        zip(residuals, problem.epsilon_m[omega.any(axis=1)])]
+    else:
+        constraints.append(cp.norm(cp.hstack(residuals), 2) <= problem.epsilon)
+    return cp.Problem(cp.Minimize(cp.sum(cp.abs(U))), constraints), U
+
+
+@register("cvxpy")
+def solve_cvxpy(problem: LayerProblem, *, cvx_solver: str = "CLARABEL", verbose: bool = False,
+                **solver_options) -> SolverResult:
+    """Solve a :class:`~nettrim.problem.LayerProblem` with cvxpy.
+
+    Parameters
+    ----------
+    problem : LayerProblem
+    cvx_solver : str, default "CLARABEL"
+        Any cvxpy conic solver that handles second-order cones (e.g. "ECOS", "SCS").
+    verbose : bool
+        Passed to :meth:`cvxpy.Problem.solve`.
+    **solver_options
+        Passed to the backend (e.g. tolerances).
+
+    Returns
+    -------
+    SolverResult
+        ``info`` holds ``time`` (wall, including compilation), ``solve_time`` (backend),
+        ``iterations`` when the backend reports them, and cvxpy's ``cvx_status``.
+    """
+    if cvx_solver not in cp.installed_solvers():
+        raise ValueError(f"cvx_solver {cvx_solver!r} is not installed; installed: "
+                         f"{', '.join(cp.installed_solvers())}")
+    t0 = time.perf_counter()
+    prog, U = build(problem)
+    try:
+        prog.solve(solver=cvx_solver, verbose=verbose, **solver_options)
+    except cp.error.SolverError as exc:
+        W = np.zeros((problem.N, problem.M))
+        return SolverResult(W, "error", {"solver": "cvxpy", "message": str(exc),
+                                         "time": time.perf_counter() - t0})
+    status = _STATUS.get(prog.status, "error")
+    W = U.value if U.value is not None else np.zeros((problem.N, problem.M))
+    stats = prog.solver_stats
+    info = {
+        "solver": "cvxpy",
+        "cvx_solver": cvx_solver,
+        "cvx_status": prog.status,
+        "iterations": getattr(stats, "num_iters", None),
+        "solve_time": getattr(stats, "solve_time", None),
+        "time": time.perf_counter() - t0,
+    }
+    return SolverResult(W=np.asarray(W, dtype=float), status=status, info=info)

@@ -1,0 +1,70 @@
+"""The noiseless (ε = 0) program as linear programs, solved exactly by HiGHS.
+
+With ε = 0 the neurons decouple; for neuron m, splitting w = u − v with u, v ≥ 0:
+
+    minimize 1ᵀ(u + v)   s.t.   X_Ωᵀ(u − v) = y_Ω,   X_Ωᶜᵀ(u − v) ≤ v_Ωᶜ.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from scipy.optimize import linprog
+
+from ..problem import LayerProblem
+from .base import SolverResult, register
+
+# HiGHS status codes from scipy.optimize.linprog
+_STATUS = {0: "converged", 1: "max_iter", 2: "infeasible", 3: "error", 4: "inaccurate"}
+_SEVERITY = ["converged", "inaccurate", "max_iter", "infeasible", "error"]
+
+
+def _solve_neuron(Xon, yon, Xoff, voff, options):
+    N = Xon.shape[0] if Xon.size else Xoff.shape[0]
+    c = np.ones(2 * N)
+    A_eq = np.hstack([Xon.T, -Xon.T]) if Xon.shape[1] else None
+    A_ub = np.hstack([Xoff.T, -Xoff.T]) if Xoff.shape[1] else None
+    res = linprog(c, A_ub=A_ub, b_ub=voff if A_ub is not None else None,
+                  A_eq=A_eq, b_eq=yon if A_eq is not None else None,
+                  bounds=(0, None), method="highs", options=options)
+    w = res.x[:N] - res.x[N:] if res.x is not None else np.zeros(N)
+    return w, _STATUS.get(res.status, "error"), res
+
+
+@register("lp")
+def solve_lp(problem: LayerProblem, *, options: dict | None = None) -> SolverResult:
+    """Solve the ε = 0 program exactly, one HiGHS linear program per neuron.
+
+    Parameters
+    ----------
+    problem : LayerProblem
+        Must have ``epsilon == 0``.
+    options : dict, optional
+        Passed to ``scipy.optimize.linprog(method="highs", options=...)``.
+
+    Returns
+    -------
+    SolverResult
+        ``status`` is the worst over neurons; ``info`` holds ``iterations`` (simplex/IPM
+        iterations summed over neurons), ``time`` and the first failure ``message``, if any.
+    """
+    if problem.epsilon > 0:
+        raise ValueError(
+            f"the 'lp' solver handles only the noiseless program (epsilon = 0); got epsilon = "
+            f"{problem.epsilon:.4g}. Use solver='admm' or 'cvxpy' for epsilon > 0."
+        )
+    t0 = time.perf_counter()
+    X, Y, V, omega = problem.X, problem.Y, problem.V, problem.omega
+    W = np.zeros((problem.N, problem.M))
+    status, iterations, message = "converged", 0, None
+    for m in range(problem.M):
+        on = omega[m]
+        w, st, res = _solve_neuron(X[:, on], Y[m, on], X[:, ~on], V[m, ~on], options or {})
+        W[:, m] = w
+        iterations += int(getattr(res, "nit", 0) or 0)
+        if _SEVERITY.index(st) > _SEVERITY.index(status):
+            status, message = st, f"neuron {m}: {res.message}"
+    info = {"solver": "lp", "iterations": iterations, "time": time.perf_counter() - t0,
+            "message": message}
+    return SolverResult(W=W, status=status, info=info)
