@@ -26,6 +26,9 @@ import numpy as np
 
 from ._validation import check_matrix, check_scalar
 
+#: Below ε = _BALL_FLOOR·‖Y‖_F, ball feasibility is judged on that absolute scale instead of ε.
+_BALL_FLOOR = 1e-2
+
 
 @dataclass(frozen=True)
 class Report:
@@ -44,8 +47,9 @@ class Report:
     epsilon : float
         The layer's ε (for the per-neuron form, √Σε_m²).
     ball_excess : float
-        How far the ball constraint is exceeded, relative to ε (or to ‖Y‖_F when ε = 0); for the
-        per-neuron form the worst neuron. ≤ 0 means satisfied.
+        How far the ball constraint is exceeded, relative to max(ε, 0.01‖Y‖_F) (so that ε = 0
+        and tiny ε are measured on the data's scale); for the per-neuron form the worst neuron,
+        each against max(ε_m, 0.01‖y_m‖). ≤ 0 means satisfied.
     omega_c_violation : float
         max over Ωᶜ of (UᵀX − V), clipped at 0 (0 for the linear form).
     relu_error : float
@@ -228,13 +232,16 @@ class LayerProblem:
         Z = U.T @ self.X
         R = np.where(self.omega, Z - self.Y, 0.0)
         omega_residual = float(np.linalg.norm(R))
-        y_scale = float(np.linalg.norm(self.Y)) or 1.0
+        # Excess is relative to ε, floored at a fraction of ‖Y‖: a ball of radius 1e-200 is
+        # not something a first-order method (or any float64 solver) can hit exactly.
         if self.per_neuron:
             res_m = np.linalg.norm(R, axis=1)
-            scale_m = np.where(self.epsilon_m > 0, self.epsilon_m, y_scale)
+            floor_m = _BALL_FLOOR * np.linalg.norm(self.Y, axis=1)
+            scale_m = np.maximum(np.maximum(self.epsilon_m, floor_m), np.finfo(float).tiny)
             ball_excess = float(np.max((res_m - self.epsilon_m) / scale_m))
         else:
-            scale = self.epsilon if self.epsilon > 0 else y_scale
+            scale = max(self.epsilon, _BALL_FLOOR * float(np.linalg.norm(self.Y)),
+                        np.finfo(float).tiny)
             ball_excess = (omega_residual - self.epsilon) / scale
         inactive = ~self.omega
         violation = float(max(0.0, (Z - self.V)[inactive].max())) if inactive.any() else 0.0

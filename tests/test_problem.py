@@ -1,0 +1,140 @@
+"""LayerProblem: validation at the edge, the report, the projection onto C."""
+
+import numpy as np
+import pytest
+
+import nettrim
+from nettrim import LayerProblem
+
+from conftest import random_layer
+
+
+# --------------------------------------------------------------------------- bad input
+def _bad_inputs():
+    X, W, Y = random_layer()
+    Xnan = X.copy(); Xnan[0, 0] = np.nan
+    Yinf = Y.copy(); Yinf[0, 0] = np.inf
+    Yneg = Y.copy(); Yneg[0, 0] = -1.0
+    return [
+        ("shape mismatch", dict(X=X, Y=Y[:, :-1], epsilon=1.0), ValueError, "same number of samples"),
+        ("X 1-D", dict(X=X[0], Y=Y, epsilon=1.0), ValueError, "X must be 2-D"),
+        ("NaN in X", dict(X=Xnan, Y=Y, epsilon=1.0), ValueError, "X must be finite"),
+        ("Inf in Y", dict(X=X, Y=Yinf, epsilon=1.0), ValueError, "Y must be finite"),
+        ("negative epsilon", dict(X=X, Y=Y, epsilon=-0.1), ValueError, "epsilon must be >= 0"),
+        ("NaN epsilon", dict(X=X, Y=Y, epsilon=np.nan), ValueError, "epsilon must be finite"),
+        ("string epsilon", dict(X=X, Y=Y, epsilon="0.1"), TypeError, "epsilon must be a real"),
+        ("negative Y", dict(X=X, Y=Yneg, epsilon=1.0), ValueError, "Y must be a ReLU output"),
+        ("no samples", dict(X=X[:, :0], Y=Y[:, :0], epsilon=1.0), ValueError, "X must be non-empty"),
+        ("string X", dict(X=X.astype(str), Y=Y, epsilon=1.0), TypeError, "X must be a numeric"),
+        ("object Y", dict(X=X, Y=Y.astype(object), epsilon=1.0), TypeError, "Y must be a numeric"),
+        ("V wrong shape", dict(X=X, Y=Y, epsilon=1.0, V=Y[:, :3]), ValueError, "V must have the shape"),
+        ("empty omega", dict(X=X, Y=0 * Y, epsilon=1.0), ValueError, "Ω is empty"),
+        ("eps array, layer form", dict(X=X, Y=Y, epsilon=np.ones(3)), ValueError, "per_neuron=True"),
+        ("eps array wrong length", dict(X=X, Y=Y, epsilon=np.ones(2), per_neuron=True),
+         ValueError, r"shape \(M,\)"),
+        ("V with linear", dict(X=X, Y=Y, epsilon=1.0, V=Y, linear=True), ValueError, "V must be None"),
+    ]
+
+
+@pytest.mark.parametrize("case", _bad_inputs(), ids=lambda c: c[0])
+def test_bad_input_is_named(case):
+    _, kwargs, exc, match = case
+    with pytest.raises(exc, match=match):
+        LayerProblem(**kwargs)
+    with pytest.raises(exc, match=match):  # the public entry point validates the same way
+        kw = dict(kwargs)
+        nettrim.prune_layer(kw.pop("X"), kw.pop("Y"), kw.pop("epsilon"), **kw)
+
+
+def test_bad_solver_inputs(layer):
+    X, W, Y = layer
+    with pytest.raises(ValueError, match="unknown solver 'nope'; available: admm, cvxpy, lp"):
+        nettrim.prune_layer(X, Y, 0.1, solver="nope")
+    with pytest.raises(ValueError, match="only the noiseless program"):
+        nettrim.prune_layer(X, Y, 0.1, solver="lp")
+    with pytest.raises(ValueError, match="rho must be > 0"):
+        nettrim.prune_layer(X, Y, 0.1, rho=0.0)
+    with pytest.raises(ValueError, match="W0 must have shape"):
+        nettrim.prune_layer(X, Y, 0.1, W0=W[:-1])
+    with pytest.raises(ValueError, match="U must have shape"):
+        LayerProblem(X, Y, 0.1).report(W.T)
+    with pytest.raises(ValueError, match="cvx_solver 'NOSUCH' is not installed"):
+        nettrim.prune_layer(X, Y, 0.1, solver="cvxpy", cvx_solver="NOSUCH")
+
+
+# ------------------------------------------------------------------------------ report
+def test_report_matches_definitions(layer):
+    X, W, Y = layer
+    rng = np.random.default_rng(1)
+    U = W + 0.1 * rng.standard_normal(W.shape)
+    prob = LayerProblem(X, Y, epsilon=0.5)
+    rep = prob.report(U)
+    Z = U.T @ X
+    omega = Y > 0
+    assert rep.l1 == pytest.approx(np.abs(U).sum())
+    assert rep.omega_residual == pytest.approx(np.sqrt(((Z - Y)[omega] ** 2).sum()))
+    assert rep.omega_c_violation == pytest.approx(max(0.0, Z[~omega].max()))
+    assert rep.relu_error == pytest.approx(np.linalg.norm(Y - np.maximum(Z, 0)))
+    assert rep.ball_excess == pytest.approx((rep.omega_residual - 0.5) / 0.5)
+    assert rep.feasible == (rep.omega_residual <= 0.5 * (1 + 1e-4)
+                            and rep.omega_c_violation <= 1e-4 * Y.max())
+    assert prob.report(W).feasible  # the original weights are always feasible (V = 0)
+    assert prob.report(W).relu_error == pytest.approx(0.0, abs=1e-12)
+
+
+def test_bias_row_is_appended(layer):
+    X, W, Y = random_layer(bias=True)
+    prob = LayerProblem(X, Y, 0.0, bias=True)
+    assert prob.N == X.shape[0] + 1
+    np.testing.assert_array_equal(prob.X[-1], 1.0)
+    assert prob.report(W).relu_error == pytest.approx(0.0, abs=1e-12)
+
+
+def test_per_neuron_budgets_split_epsilon(layer):
+    X, W, Y = layer
+    prob = LayerProblem(X, Y, 2.0, per_neuron=True)
+    assert np.sum(prob.epsilon_m**2) == pytest.approx(4.0)
+    norms = np.linalg.norm(Y, axis=1)
+    np.testing.assert_allclose(prob.epsilon_m / prob.epsilon_m.sum(), norms / norms.sum())
+    explicit = LayerProblem(X, Y, np.array([0.1, 0.2, 0.3]), per_neuron=True)
+    assert explicit.epsilon == pytest.approx(np.sqrt(0.14))
+
+
+def test_linear_form_has_everything_active():
+    rng = np.random.default_rng(0)
+    X, W = rng.standard_normal((8, 30)), rng.standard_normal((8, 2))
+    prob = LayerProblem(X, W.T @ X, 0.3, linear=True)  # negative Y allowed
+    assert prob.omega.all()
+    assert prob.report(W).relu_error == pytest.approx(0.0, abs=1e-12)
+
+
+# -------------------------------------------------------------------------- projection
+@pytest.mark.parametrize("per_neuron", [False, True])
+def test_projection_is_the_nearest_point_of_C(layer, per_neuron):
+    X, W, Y = layer
+    rng = np.random.default_rng(3)
+    prob = LayerProblem(X, Y, 0.3 * np.linalg.norm(Y), per_neuron=per_neuron,
+                        V=0.1 * np.abs(rng.standard_normal(Y.shape)))
+    Z = Y + 2.0 * rng.standard_normal(Y.shape)
+    PZ = prob.project(Z)
+    np.testing.assert_allclose(prob.project(PZ), PZ, atol=1e-12)  # idempotent
+    R = np.where(prob.omega, PZ - Y, 0.0)
+    if per_neuron:
+        assert np.all(np.linalg.norm(R, axis=1) <= prob.epsilon_m * (1 + 1e-12))
+    else:
+        assert np.linalg.norm(R) <= prob.epsilon * (1 + 1e-12)
+    assert np.all(PZ[~prob.omega] <= prob.V[~prob.omega])
+    # variational inequality of a projection onto a convex set: <Z − PZ, C − PZ> ≤ 0 for C in C
+    for _ in range(20):
+        C = prob.project(Y + 2.0 * rng.standard_normal(Y.shape))
+        assert np.sum((Z - PZ) * (C - PZ)) <= 1e-9 * np.linalg.norm(Z) ** 2
+
+
+def test_rescaled_problem_has_same_report_ratios(layer):
+    X, W, Y = layer
+    prob = LayerProblem(X, Y, 0.2 * np.linalg.norm(Y))
+    U = 0.9 * W
+    a, b = prob.report(U), prob.rescaled(7.0).report(U)
+    assert a.ball_excess == pytest.approx(b.ball_excess)
+    assert a.feasible == b.feasible
+    assert b.relu_error == pytest.approx(a.relu_error / 7.0)

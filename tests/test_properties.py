@@ -1,0 +1,82 @@
+"""The paper's statements as properties (hypothesis)."""
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import nettrim
+from nettrim import LayerProblem
+
+from conftest import random_layer
+
+layers = st.fixed_dictionaries({
+    "seed": st.integers(0, 2**31 - 1),
+    "N": st.integers(3, 12),
+    "M": st.integers(1, 4),
+    "P": st.integers(10, 60),
+    "density": st.sampled_from([0.2, 0.5, 1.0]),
+    "bias": st.booleans(),
+})
+# Example count and randomness come from the hypothesis profile (tests/conftest.py): the default
+# one is derandomized so CI time and outcome repeat; `--hypothesis-profile=thorough` explores.
+fast = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _nonempty(Y):
+    return (Y > 0).any()
+
+
+@fast
+@given(layer=layers, noise=st.floats(0.0, 1.0), gain=st.floats(0.0, 1.0))
+def test_proposition_1_for_any_candidate(layer, noise, gain):
+    """Any U with ‖(UᵀX − Y)_Ω‖ ≤ ε and (UᵀX)_Ωᶜ ≤ 0 has ‖Y − ReLU(UᵀX)‖_F ≤ ε."""
+    X, W, Y = random_layer(**layer)
+    if not _nonempty(Y):
+        return
+    prob = LayerProblem(X, Y, gain * np.linalg.norm(Y), bias=layer["bias"])
+    U = W + noise * np.random.default_rng(layer["seed"]).standard_normal(W.shape)
+    rep = prob.report(U, rtol=0.0)
+    if rep.omega_residual <= rep.epsilon and rep.omega_c_violation == 0.0:
+        assert rep.relu_error <= rep.epsilon * (1 + 1e-12) + 1e-12
+    # and in general the Ωᶜ part adds at most the violation on each inactive entry
+    Z = U.T @ prob.X
+    bound = np.hypot(rep.omega_residual, np.linalg.norm(np.maximum(Z, 0)[~prob.omega]))
+    assert rep.relu_error <= bound * (1 + 1e-12) + 1e-12
+
+
+@fast
+@given(layer=layers, gain=st.floats(0.0, 0.5), per_neuron=st.booleans())
+def test_solution_satisfies_proposition_1_and_never_beats_l1_of_original(layer, gain, per_neuron):
+    """W is feasible for its own (X, Y) at any ε ≥ 0, so the solution has ℓ₁(Ŵ) ≤ ℓ₁(W); and
+    being feasible, it keeps ‖Y − ReLU(ŴᵀX)‖_F ≤ ε (Proposition 1)."""
+    X, W, Y = random_layer(**layer)
+    if not _nonempty(Y):
+        return
+    eps = gain * np.linalg.norm(Y)
+    solver = "lp" if eps == 0 else "admm"
+    # tiny degenerate draws (few samples, a bias row) can take ADMM tens of thousands of steps
+    options = {} if solver == "lp" else {"max_iter": 100_000}
+    res = nettrim.prune_layer(X, Y, eps, solver=solver, bias=layer["bias"],
+                              per_neuron=per_neuron, **options)
+    assert res.converged, res.info
+    assert res.report.feasible
+    assert res.report.l1 <= np.abs(W).sum() * (1 + 1e-3) + 1e-9
+    slack = 1e-4 * max(eps, np.linalg.norm(Y)) + 1e-4 * Y.max() * np.sqrt(Y.size)
+    assert res.report.relu_error <= eps + slack
+
+
+@fast
+@given(layer=layers, gain=st.floats(0.01, 0.5), vscale=st.floats(0.0, 1.0))
+def test_l1_bound_with_V_when_original_is_feasible(layer, gain, vscale):
+    """With V ≥ WᵀX on Ωᶜ (as in the cascade scheme) W stays feasible, so ℓ₁(Ŵ) ≤ ℓ₁(W)."""
+    X, W, Y = random_layer(**layer)
+    if not _nonempty(Y):
+        return
+    prob = LayerProblem(X, Y, gain * np.linalg.norm(Y), bias=layer["bias"])
+    Z = W.T @ prob.X
+    V = np.maximum(Z, 0) + vscale * np.abs(np.random.default_rng(1).standard_normal(Z.shape))
+    prob = LayerProblem(X, Y, gain * np.linalg.norm(Y), bias=layer["bias"], V=V)
+    assert prob.report(W, rtol=0.0).feasible
+    res = nettrim.solve(prob, "admm", max_iter=100_000)
+    assert res.converged and res.report.feasible
+    assert res.report.l1 <= np.abs(W).sum() * (1 + 1e-3) + 1e-9

@@ -1,0 +1,126 @@
+"""Solvers cross-checked against each other: ADMM vs cvxpy (ε > 0), LP vs both (ε = 0)."""
+
+import numpy as np
+import pytest
+
+import nettrim
+from nettrim import LayerProblem, solve
+
+from conftest import random_layer
+
+CASES = [  # (per_neuron, bias, nonzero V, linear, density, gain)
+    (False, False, False, False, 1.0, 0.05),
+    (True, False, False, False, 1.0, 0.05),
+    (False, True, False, False, 1.0, 0.1),
+    (True, True, False, False, 0.3, 0.1),
+    (False, False, True, False, 1.0, 0.05),
+    (True, False, True, False, 0.3, 0.02),
+    (False, True, True, False, 0.3, 0.2),
+    (False, False, False, True, 1.0, 0.05),
+    (True, False, False, True, 0.5, 0.1),
+]
+
+
+def _problem(seed, per_neuron, bias, nonzero_V, linear, density, gain):
+    X, W, Y = random_layer(seed, N=15, M=4, P=60, density=density, bias=bias)
+    Xb = np.vstack([X, np.ones((1, X.shape[1]))]) if bias else X
+    if linear:
+        Y = W.T @ Xb
+    V = None
+    if nonzero_V:
+        V = 0.3 * np.abs(np.random.default_rng(seed + 100).standard_normal(Y.shape))
+    return LayerProblem(X, Y, gain * np.linalg.norm(Y), V=V, bias=bias, per_neuron=per_neuron,
+                        linear=linear)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("case", CASES, ids=lambda c: "pn%d-b%d-V%d-lin%d-d%.1f-g%.2f" % c)
+def test_admm_agrees_with_cvxpy(case, seed):
+    prob = _problem(seed, *case)
+    admm = solve(prob, "admm")
+    cvx = solve(prob, "cvxpy")
+    assert admm.status == "converged", admm.info
+    assert cvx.status == "converged", cvx.info
+    assert admm.report.feasible and cvx.report.feasible  # both to 1e-4 relative
+    assert admm.report.l1 == pytest.approx(cvx.report.l1, rel=1e-3)
+
+
+def test_admm_reports_max_iter_instead_of_a_result(layer):
+    X, W, Y = layer
+    res = nettrim.prune_layer(X, Y, 0.05 * np.linalg.norm(Y), max_iter=3)
+    assert res.status == "max_iter" and not res.converged
+    assert res.info["iterations"] == 3
+
+
+def test_admm_warm_start_from_solution_is_fast(layer):
+    X, W, Y = layer
+    eps = 0.05 * np.linalg.norm(Y)
+    cold = nettrim.prune_layer(X, Y, eps)
+    warm = nettrim.prune_layer(X, Y, eps, W0=cold.W)
+    assert warm.converged
+    assert warm.info["iterations"] < cold.info["iterations"]
+    assert warm.report.l1 == pytest.approx(cold.report.l1, rel=1e-3)
+
+
+def test_admm_woodbury_branch_agrees(layer):
+    # P < N uses the P×P Woodbury form of (XXᵀ + I)⁻¹
+    X, W, Y = random_layer(4, N=40, M=3, P=25)
+    prob = LayerProblem(X, Y, 0.05 * np.linalg.norm(Y))
+    admm, cvx = solve(prob, "admm"), solve(prob, "cvxpy")
+    assert admm.converged and admm.report.feasible
+    assert admm.report.l1 == pytest.approx(cvx.report.l1, rel=1e-3)
+
+
+def _planted_neuron(seed, N=50, s=3, P=60):
+    rng = np.random.default_rng(seed)
+    w = np.zeros((N, 1))
+    w[rng.choice(N, s, replace=False), 0] = rng.standard_normal(s)
+    X = rng.standard_normal((N, P))
+    return X, w, np.maximum(w.T @ X, 0.0)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_lp_recovers_planted_neuron_and_others_agree(seed):
+    X, w, Y = _planted_neuron(seed)
+    lp = nettrim.prune_layer(X, Y, 0.0, solver="lp")
+    assert lp.converged
+    np.testing.assert_allclose(lp.W, w, atol=1e-7)
+    for name in ("admm", "cvxpy"):
+        other = nettrim.prune_layer(X, Y, 0.0, solver=name)
+        assert other.converged
+        assert np.linalg.norm(other.W - w) <= 1e-3 * np.linalg.norm(w), name
+        assert other.report.l1 == pytest.approx(lp.report.l1, rel=1e-3)
+
+
+def test_lp_solves_layer_and_linear_forms_exactly(layer):
+    X, W, Y = random_layer(5, N=10, M=3, P=40)
+    for prob in (LayerProblem(X, Y, 0.0), LayerProblem(X, W.T @ X, 0.0, linear=True)):
+        lp, cvx = solve(prob, "lp"), solve(prob, "cvxpy")
+        assert lp.converged and lp.report.feasible
+        assert lp.report.omega_residual <= 1e-7 * np.linalg.norm(prob.Y)
+        assert lp.report.l1 == pytest.approx(cvx.report.l1, rel=1e-4)
+
+
+def test_lp_reports_infeasible_program():
+    # y = ReLU(xᵀw) cannot have y > 0 at x = 0: the equality row 0ᵀw = 1 is infeasible
+    X = np.zeros((3, 2)); X[:, 1] = 1.0
+    Y = np.array([[1.0, 1.0]])
+    res = nettrim.prune_layer(X, Y, 0.0, solver="lp")
+    assert res.status == "infeasible" and "neuron 0" in res.info["message"]
+
+
+def test_registry_lists_and_accepts_new_solvers():
+    assert {"admm", "cvxpy", "lp"} <= set(nettrim.available_solvers())
+
+    @nettrim.register("zero-test")
+    def zero(problem):
+        return nettrim.solvers.SolverResult(np.zeros((problem.N, problem.M)), "converged", {})
+
+    try:
+        X, W, Y = random_layer()
+        res = nettrim.prune_layer(X, Y, 10 * np.linalg.norm(Y), solver="zero-test")
+        assert res.report.l1 == 0.0 and res.report.feasible  # ε ≥ ‖Y‖ makes U = 0 feasible
+        with pytest.raises(ValueError, match="already registered"):
+            nettrim.register("admm")(zero)
+    finally:
+        nettrim.solvers.base._REGISTRY.pop("zero-test")
