@@ -1,0 +1,141 @@
+"""Figures from tidy tables (trial tables and their summaries), never from solver objects.
+
+Theory is drawn in lines (solid: δ/q prediction; dashed: fitted C·s·log(N/s)); data in markers
+or colour. Every function returns the figure; :func:`save` writes PNG and PDF.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: no display on a compute node
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from .summary import success_rates  # noqa: E402
+from .theory import fit_constant, s_log_n_over_s, statistical_dimension  # noqa: E402
+
+
+def save(fig, path, formats=("png", "pdf")) -> list[Path]:
+    """Write ``fig`` as ``path.<fmt>`` for each format; return the paths."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = []
+    for fmt in formats:
+        p = path.with_suffix(f".{fmt}")
+        fig.savefig(p, dpi=150, bbox_inches="tight")
+        out.append(p)
+    plt.close(fig)
+    return out
+
+
+def _edges(v):
+    """Cell edges around sorted centres v (midpoints; half a step beyond the ends)."""
+    v = np.asarray(v, float)
+    if v.size == 1:
+        return np.array([v[0] - 0.5, v[0] + 0.5])
+    mid = (v[1:] + v[:-1]) / 2
+    return np.concatenate([[2 * v[0] - mid[0]], mid, [2 * v[-1] - mid[-1]]])
+
+
+def _undecided_note(trials):
+    n = int(trials["success"].isna().sum())
+    return f"; {n} undecided (unconverged) trials left out" if n else ""
+
+
+def phase_diagram(trials: pd.DataFrame, summary: pd.DataFrame, title: str = ""):
+    """Success probability over (s, P) for each N, with the measured 50% points (and CI), the
+    prediction δ(s,N)/q̂ and the fitted C·s·log(N/s)."""
+    Ns = sorted(trials["N"].unique())
+    fig, axes = plt.subplots(1, len(Ns), figsize=(5.2 * len(Ns), 4.2), squeeze=False)
+    rates = success_rates(trials)
+    C = fit_constant(summary["s"], summary["N"], summary["p50"])
+    mesh = None
+    for ax, N in zip(axes[0], Ns):
+        r = rates[rates["N"] == N]
+        s_vals = np.sort(r["s"].unique())
+        s_edges = _edges(s_vals)
+        for i, s in enumerate(s_vals):
+            col = r[r["s"] == s].sort_values("P")
+            P_edges = _edges(col["P"].to_numpy())
+            mesh = ax.pcolormesh(s_edges[i:i + 2], P_edges, col["rate"].to_numpy()[:, None],
+                                 cmap="viridis", vmin=0, vmax=1, shading="flat")
+        sm = summary[summary["N"] == N].sort_values("s")
+        s_fine = np.arange(max(1, int(s_vals.min())), int(s_vals.max()) + 1)
+        q = float(np.nanmean(sm["q_hat"]))
+        ax.plot(s_fine, [statistical_dimension(int(k), int(N)) / q for k in s_fine], "-",
+                color="tab:red", lw=2, label=rf"predicted $\delta(s,N)/\hat q$ ($\hat q$={q:.2f})")
+        if np.isfinite(C):
+            ax.plot(s_fine, C * s_log_n_over_s(s_fine, N), "--", color="white", lw=1.5,
+                    label=rf"fit ${C:.2f}\,s\log(N/s)$")
+        ok = sm["p50"].notna()
+        ax.errorbar(sm["s"][ok], sm["p50"][ok],
+                    yerr=[sm["p50"][ok] - sm["p50_lo"][ok], sm["p50_hi"][ok] - sm["p50"][ok]],
+                    fmt="o", color="black", mfc="white", ms=5, capsize=2,
+                    label="measured 50% point (95% CI)")
+        ax.set_xlabel("sparsity s (nonzeros of $w^*$)")
+        ax.set_ylabel("samples P")
+        ax.set_title(f"N = {N}" + (f" — {title}" if title else ""))
+        ax.legend(loc="upper left", fontsize=7, framealpha=0.8)
+    fig.colorbar(mesh, ax=axes[0].tolist(), label="success probability")
+    fig.text(0.01, -0.02, "exact recovery: ‖ŵ − w*‖ ≤ 1e-3‖w*‖" + _undecided_note(trials),
+             fontsize=7)
+    return fig
+
+
+def collapse(summary: pd.DataFrame, title: str = ""):
+    """Measured P50 against s·log(N/s) (with the fitted line) and against δ/q̂ (with y = x)."""
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4.2))
+    sm = summary[summary["p50"].notna()]
+    C = fit_constant(sm["s"], sm["N"], sm["p50"])
+    for N, g in sm.groupby("N"):
+        err = [g["p50"] - g["p50_lo"], g["p50_hi"] - g["p50"]]
+        a1.errorbar(g["s_log"], g["p50"], yerr=err, fmt="o", ms=4, capsize=2, label=f"N = {N}")
+        a2.errorbar(g["p50_pred"], g["p50"], yerr=err, fmt="o", ms=4, capsize=2,
+                    label=f"N = {N}")
+    if len(sm):
+        x = np.linspace(0, sm["s_log"].max() * 1.05, 50)
+        a1.plot(x, C * x, "k--", label=rf"fit $P_{{50}} = {C:.2f}\,s\log(N/s)$")
+        y = np.linspace(0, max(sm["p50_pred"].max(), sm["p50"].max()) * 1.05, 50)
+        a2.plot(y, y, "k-", label=r"$P_{50} = \delta/\hat q$")
+        a2.fill_between(y, 0.9 * y, 1.1 * y, color="grey", alpha=0.2, label="±10%")
+    a1.set_xlabel(r"$s\log(N/s)$")
+    a1.set_ylabel(r"measured $P_{50}$ (samples)")
+    a2.set_xlabel(r"predicted $\delta(s,N)/\hat q$ (samples)")
+    a2.set_ylabel(r"measured $P_{50}$ (samples)")
+    for ax in (a1, a2):
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def overlay(summaries: dict[str, pd.DataFrame], title: str = ""):
+    """Several runs (e.g. the sampling hypotheses of a multirun): measured P50 over the
+    prediction δ/q̂ against s, one series per run and N, with 95% CIs and a ±10% band."""
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    markers = "osD^vP*X"
+    for j, (label, sm) in enumerate(summaries.items()):
+        for N, g in sm[sm["p50"].notna()].groupby("N"):
+            lab = f"{label}, N = {N}"
+            kw = dict(marker=markers[j % len(markers)], ms=4, capsize=2, label=lab)
+            a1.errorbar(g["s"] / N, g["ratio"],
+                        yerr=[g["ratio"] - g["ratio_lo"], g["ratio_hi"] - g["ratio"]], **kw)
+            a2.errorbar(g["s"] / N, g["p50"] / N,
+                        yerr=[(g["p50"] - g["p50_lo"]) / N, (g["p50_hi"] - g["p50"]) / N], **kw)
+    a1.axhline(1.0, color="k", lw=1)
+    a1.axhspan(0.9, 1.1, color="grey", alpha=0.2, label="±10% of prediction")
+    a1.set_xlabel("s / N")
+    a1.set_ylabel(r"measured $P_{50}$ / predicted $\delta/\hat q$")
+    a2.set_xlabel("s / N")
+    a2.set_ylabel(r"measured $P_{50}$ / N")
+    a1.legend(fontsize=7)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+__all__ = ["save", "phase_diagram", "collapse", "overlay"]

@@ -1,0 +1,138 @@
+"""Sampling hypotheses: laws for the layer inputs x_p, one column of X (N×P) per sample.
+
+A sampler is any function ``f(rng, N, P, **params) -> ndarray of shape (N, P)`` with ``rng`` a
+:class:`numpy.random.Generator`. The built-in ones are registered by name; the Hydra group
+``conf/sampling/`` holds one YAML file per sampler whose ``_target_`` points at the function, so a
+new hypothesis is one function (anywhere importable) plus one YAML file, or just an override
+``sampling._target_=my_module.my_sampler``.
+
+All built-in laws have zero mean and unit variance per coordinate, so they differ only in shape
+(tails, sparsity, correlation), which is what the sample-complexity theory is about.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+from scipy.linalg import cholesky, toeplitz
+
+from ._validation import check_int, check_scalar
+
+Sampler = Callable[..., np.ndarray]
+_SAMPLERS: dict[str, Sampler] = {}
+
+
+def register_sampler(name: str):
+    """Decorator: register ``f(rng, N, P, **params)`` under ``name``."""
+    def deco(fn: Sampler) -> Sampler:
+        _SAMPLERS[name] = fn
+        return fn
+    return deco
+
+
+def get_sampler(name: str) -> Sampler:
+    """The sampler registered as ``name``."""
+    try:
+        return _SAMPLERS[name]
+    except KeyError:
+        raise ValueError(f"unknown sampler {name!r}; available: {sorted(_SAMPLERS)}") from None
+
+
+def available_samplers() -> list[str]:
+    return sorted(_SAMPLERS)
+
+
+def _check(N, P):
+    return check_int(N, "N", low=1), check_int(P, "P", low=1)
+
+
+@register_sampler("gaussian")
+def gaussian(rng: np.random.Generator, N: int, P: int, *, cov: str = "identity",
+             r: float = 0.0) -> np.ndarray:
+    """x ~ N(0, Σ) with Σ = I (``cov="identity"``) or the Toeplitz Σ_ij = r^|i−j|
+    (``cov="toeplitz"``, an AR(1) correlation with 0 ≤ r < 1)."""
+    N, P = _check(N, P)
+    Z = rng.standard_normal((N, P))
+    if cov == "identity":
+        return Z
+    if cov == "toeplitz":
+        r = check_scalar(r, "r", low=0.0, high=1.0, high_inclusive=False)
+        L = cholesky(toeplitz(r ** np.arange(N)), lower=True)
+        return L @ Z
+    raise ValueError(f"cov must be 'identity' or 'toeplitz'; got {cov!r}")
+
+
+@register_sampler("rademacher")
+def rademacher(rng: np.random.Generator, N: int, P: int) -> np.ndarray:
+    """Independent ±1 entries."""
+    N, P = _check(N, P)
+    return rng.choice(np.array([-1.0, 1.0]), size=(N, P))
+
+
+@register_sampler("uniform")
+def uniform(rng: np.random.Generator, N: int, P: int) -> np.ndarray:
+    """Independent entries uniform on [−√3, √3] (unit variance)."""
+    N, P = _check(N, P)
+    return rng.uniform(-np.sqrt(3.0), np.sqrt(3.0), size=(N, P))
+
+
+@register_sampler("bernoulli_gaussian")
+def bernoulli_gaussian(rng: np.random.Generator, N: int, P: int, *,
+                       density: float = 0.3) -> np.ndarray:
+    """Sparse inputs: each entry is N(0, 1/density) with probability ``density``, else 0."""
+    N, P = _check(N, P)
+    density = check_scalar(density, "density", low=0.0, low_inclusive=False, high=1.0)
+    mask = rng.random((N, P)) < density
+    return np.where(mask, rng.standard_normal((N, P)) / np.sqrt(density), 0.0)
+
+
+@register_sampler("student_t")
+def student_t(rng: np.random.Generator, N: int, P: int, *, df: float = 3.0) -> np.ndarray:
+    """Heavy-tailed entries: Student t with ``df`` > 2 degrees of freedom, scaled to unit
+    variance. Not subgaussian, so outside the theory: a negative control."""
+    N, P = _check(N, P)
+    df = check_scalar(df, "df", low=2.0, low_inclusive=False)
+    return rng.standard_t(df, size=(N, P)) * np.sqrt((df - 2) / df)
+
+
+def sampler_from_config(config) -> tuple[str, Sampler]:
+    """Build a sampler from a Hydra-style mapping and check that it can be called.
+
+    ``config`` holds ``_target_`` (dotted path to any ``f(rng, N, P, **params)``) and the
+    params; an optional ``name`` labels it (default: the function's name). Returns
+    ``(name, sampler)`` with the params bound (a picklable ``functools.partial``).
+    """
+    import functools
+
+    from hydra.utils import get_method
+
+    params = dict(config)
+    name = params.pop("name", None)
+    params.pop("_partial_", None)
+    target = params.pop("_target_", None)
+    if target is None:
+        if name is None:
+            raise ValueError("sampling config needs a _target_ (a dotted function path) or the "
+                             f"name of a built-in sampler ({available_samplers()})")
+        fn = get_sampler(name)
+    else:
+        try:
+            fn = get_method(target)
+        except Exception as exc:
+            raise ValueError(f"sampling._target_ = {target!r} is not an importable function: "
+                             f"{exc}") from None
+    sampler = functools.partial(fn, **params)
+    try:
+        X = np.asarray(sampler(np.random.default_rng(0), 3, 2))
+    except Exception as exc:
+        raise ValueError(f"the sampler {target or name!r} with params {params} failed on a test "
+                         f"draw (rng, N=3, P=2): {type(exc).__name__}: {exc}") from None
+    if X.shape != (3, 2):
+        raise ValueError(f"the sampler {target or name!r} must return an (N, P) array; for N=3, "
+                         f"P=2 it returned shape {X.shape}")
+    return (name or fn.__name__), sampler
+
+
+__all__ = ["sampler_from_config", "register_sampler", "get_sampler", "available_samplers", "gaussian", "rademacher",
+           "uniform", "bernoulli_gaussian", "student_t"]

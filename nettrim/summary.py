@@ -1,0 +1,61 @@
+"""From a trial table to a per-(N, s) summary: measured P50 against the theory's counts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .theory import (fit_p50, nips_theorem3, predicted_p50, s_log_n_over_s,
+                     statistical_dimension)
+
+
+def success_rates(trials: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
+    """Per cell (``by`` + N, s, P): trials, decided trials, successes and the success rate among
+    decided trials (unconverged solves are counted apart, never as failures)."""
+    keys = list(by or []) + ["N", "s", "P"]
+    decided = trials["success"].notna()
+    g = trials.assign(decided=decided, ok=trials["success"].fillna(False).astype(bool))
+    out = g.groupby(keys, sort=True).agg(trials=("trial", "size"), decided=("decided", "sum"),
+                                         successes=("ok", "sum")).reset_index()
+    out["undecided"] = out["trials"] - out["decided"]
+    out["rate"] = out["successes"] / out["decided"].where(out["decided"] > 0)
+    return out
+
+
+def summarize(trials: pd.DataFrame, by: list[str] | None = None, *, level: float = 0.95,
+              mu: float = 2.0) -> pd.DataFrame:
+    """One row per (``by`` + N, s): the measured P50 with its CI, the prediction δ(s,N)/q̂ with
+    q̂ the mean measured active fraction, their ratio, P50/(s·log(N/s)), and NIPS Theorem 3's
+    count (µ = ``mu``).
+
+    Columns: trials, undecided, q_hat, delta, p50_pred, p50, p50_lo, p50_hi, fit, ratio,
+    ratio_lo, ratio_hi, s_log, p50_over_slog, thm3.
+    """
+    keys = list(by or []) + ["N", "s"]
+    rows = []
+    for key, g in trials.groupby(keys, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        rec = dict(zip(keys, key))
+        N, s = int(rec["N"]), int(rec["s"])
+        decided = g[g["success"].notna()]
+        fit = (fit_p50(decided["P"], decided["success"].astype(bool), level)
+               if len(decided) else None)
+        q_hat = float(g["active_fraction"].mean())
+        delta = statistical_dimension(s, N)
+        pred = predicted_p50(s, N, q_hat) if q_hat > 0 else np.nan
+        slog = float(s_log_n_over_s(s, N))
+        p50 = fit.p50 if fit else np.nan
+        rec.update(
+            trials=len(g), undecided=int(g["success"].isna().sum()), q_hat=q_hat, delta=delta,
+            p50_pred=pred, p50=p50, p50_lo=fit.lo if fit else np.nan,
+            p50_hi=fit.hi if fit else np.nan, fit=fit.method if fit else "no_decided_trials",
+            ratio=p50 / pred, ratio_lo=(fit.lo if fit else np.nan) / pred,
+            ratio_hi=(fit.hi if fit else np.nan) / pred, s_log=slog,
+            p50_over_slog=p50 / slog if slog > 0 else np.nan,
+            thm3=float(nips_theorem3(s, N, mu)),
+        )
+        rows.append(rec)
+    return pd.DataFrame(rows)
+
+
+__all__ = ["success_rates", "summarize"]
