@@ -5,7 +5,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-all layer-demo clean
+# Extra Hydra overrides for the experiment targets, e.g. make demo ARGS="sampling=rademacher"
+ARGS ?=
+
+.PHONY: demo test test-all layer-demo agreement prediction clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,11 +16,29 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
+# The main job: the default phase-transition sweep (Gaussian, N = 100, exact LP) and its figures
 demo: $(STAMP)
-	$(BIN)/python experiments/layer_demo.py
+	$(BIN)/python experiments/phase_transition.py $(ARGS)
 
-layer-demo: $(STAMP)
-	$(BIN)/python experiments/layer_demo.py
+# P50 measured around the prediction for several sampling laws, then their overlay figure
+prediction: $(STAMP)
+	$(BIN)/python experiments/phase_transition.py -m sampling=gaussian,rademacher,uniform,student_t grid=prediction trials=40 tag=prediction progress=false $(ARGS)
+	$(BIN)/python experiments/figures.py results/phase_transition/multirun_prediction --out results/phase_transition/overlay_prediction --table
+
+agreement: $(STAMP)
+	$(BIN)/python experiments/solver_agreement.py $(ARGS)
+
+layer-# The main job: the default phase-transition sweep (Gaussian, N = 100, exact LP) and its figures
+demo: $(STAMP)
+	$(BIN)/python experiments/phase_transition.py $(ARGS)
+
+# P50 measured around the prediction for several sampling laws, then their overlay figure
+prediction: $(STAMP)
+	$(BIN)/python experiments/phase_transition.py -m sampling=gaussian,rademacher,uniform,student_t grid=prediction trials=40 tag=prediction progress=false $(ARGS)
+	$(BIN)/python experiments/figures.py results/phase_transition/multirun_prediction --out results/phase_transition/overlay_prediction --table
+
+agreement: $(STAMP)
+	$(BIN)/python experiments/solver_agreement.py $(ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

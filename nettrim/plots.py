@@ -126,6 +126,11 @@ def overlay(summaries: dict[str, pd.DataFrame], title: str = ""):
                         yerr=[g["ratio"] - g["ratio_lo"], g["ratio_hi"] - g["ratio"]], **kw)
             a2.errorbar(g["s"] / N, g["p50"] / N,
                         yerr=[(g["p50"] - g["p50_lo"]) / N, (g["p50_hi"] - g["p50"]) / N], **kw)
+    first = next(iter(summaries.values()))
+    for i, (N, g) in enumerate(first.groupby("N")):
+        a2.plot(g["s"] / N, g["p50_pred"] / N, "k--", lw=1, zorder=5,
+                label=r"predicted $\delta(s,N)/\hat q$" if i == 0 else None)
+    a2.legend(fontsize=7)
     a1.axhline(1.0, color="k", lw=1)
     a1.axhspan(0.9, 1.1, color="grey", alpha=0.2, label="±10% of prediction")
     a1.set_xlabel("s / N")
@@ -138,4 +143,38 @@ def overlay(summaries: dict[str, pd.DataFrame], title: str = ""):
     return fig
 
 
-__all__ = ["save", "phase_diagram", "collapse", "overlay"]
+def agreement(trials: pd.DataFrame, pairs: list[tuple[str, str]], title: str = ""):
+    """Left: ‖ŵ_a − ŵ_b‖/‖w*‖ per trial for each solver pair, against P/P50_pred (log scale).
+    Right: success rate against P/P50_pred for each solver (same trials, same seeds)."""
+    from .theory import predicted_p50
+
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    t = trials.copy()
+    q = float(t["active_fraction"].mean())
+    pred = {(n, s): predicted_p50(int(s), int(n), q) for n, s in
+            t[["N", "s"]].drop_duplicates().itertuples(index=False, name=None)}
+    t["P_rel"] = t["P"] / [pred[(n, s)] for n, s in zip(t["N"], t["s"])]
+    floor = 1e-16
+    for a, b in pairs:
+        g = t[t["solver"] == a]
+        a1.scatter(g["P_rel"], np.maximum(g[f"diff_vs_{b}"], floor), s=10, alpha=0.6,
+                   label=rf"$\|\hat w_{{\rm {a}}} - \hat w_{{\rm {b}}}\| / \|w^*\|$")
+    a1.axhline(1e-3, color="k", ls=":", lw=1, label="success tolerance 1e-3")
+    a1.set_yscale("log")
+    a1.set_xlabel(r"$P$ / predicted $P_{50}$")
+    a1.set_ylabel(f"relative distance (floored at {floor:g})")
+    a1.legend(fontsize=7)
+    for name, g in t.groupby("solver", sort=False):
+        r = g.groupby("P_rel")["success"].mean()
+        und = int(g["success"].isna().sum())
+        a2.plot(r.index, r.to_numpy(dtype=float), "o-", ms=3,
+                label=f"{name}" + (f" ({und} undecided, left out)" if und else ""))
+    a2.set_xlabel(r"$P$ / predicted $P_{50}$")
+    a2.set_ylabel("success rate")
+    a2.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+__all__ = ["save", "phase_diagram", "collapse", "overlay", "agreement"]

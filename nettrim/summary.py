@@ -58,4 +58,33 @@ def summarize(trials: pd.DataFrame, by: list[str] | None = None, *, level: float
     return pd.DataFrame(rows)
 
 
-__all__ = ["success_rates", "summarize"]
+def agreement(trials: pd.DataFrame, reference: str) -> pd.DataFrame:
+    """Per solver, how its decisions and answers compare with ``reference`` on the same trials.
+
+    Columns: solver, trials, undecided, both_decided, agree (success decisions equal, among
+    trials both decided), disagree, agree_fraction, median/max ``diff_vs_<reference>``
+    (‖ŵ − ŵ_ref‖/‖w*‖), median time [s], median iterations.
+    """
+    keys = ["N", "s", "P", "trial"]
+    ref = trials[trials["solver"] == reference].set_index(keys)["success"]
+    if ref.empty:
+        raise ValueError(f"reference solver {reference!r} is not in the table; solvers: "
+                         f"{sorted(trials['solver'].unique())}")
+    rows = []
+    for name, g in trials.groupby("solver", sort=False):
+        mine = g.set_index(keys)["success"]
+        both = mine.notna() & ref.reindex(mine.index).notna()
+        same = (mine[both].astype(bool) == ref.reindex(mine.index)[both].astype(bool))
+        diff = g[f"diff_vs_{reference}"]
+        rows.append({"solver": name, "trials": len(g), "undecided": int(mine.isna().sum()),
+                     "both_decided": int(both.sum()), "agree": int(same.sum()),
+                     "disagree": int((~same).sum()),
+                     "agree_fraction": float(same.mean()) if both.any() else np.nan,
+                     f"median_diff_vs_{reference}": float(diff.median()),
+                     f"max_diff_vs_{reference}": float(diff.max()),
+                     "median_time": float(g["time"].median()),
+                     "median_iterations": float(g["iterations"].median())})
+    return pd.DataFrame(rows)
+
+
+__all__ = ["success_rates", "summarize", "agreement"]

@@ -120,9 +120,10 @@ def _normalise(df: pd.DataFrame) -> pd.DataFrame:
         if col in df:
             df[col] = df[col].astype("boolean")
     if "message" in df:
-        df["message"] = df["message"].fillna("").astype(str)
-    for col in ("iterations", "time", "rel_error", "diff_vs_ref", "active_fraction"):
-        if col in df:
+        df["message"] = df["message"].astype(object).fillna("").astype(str)
+    for col in df.columns:
+        if col in ("iterations", "time", "rel_error", "active_fraction") or \
+                col.startswith("diff_vs_"):
             df[col] = df[col].astype(float)
     return df
 

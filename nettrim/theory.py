@@ -134,13 +134,11 @@ def fit_p50(P, success, level: float = 0.95) -> P50Fit:
     n = P.size
     if y.all() or not y.any():
         return P50Fit(np.nan, np.nan, np.nan, "out_of_range", np.nan, n)
-    x = np.log(P)
-    largest_fail, smallest_success = x[y == 0].max(), x[y == 1].min()
+    largest_fail, smallest_success = P[y == 0].max(), P[y == 1].min()
     if largest_fail < smallest_success:  # perfectly separated: no finite MLE
-        return P50Fit(float(np.exp((largest_fail + smallest_success) / 2)),
-                      float(np.exp(largest_fail)), float(np.exp(smallest_success)),
-                      "separated", np.nan, n)
-    (a, b), cov = _logistic_mle(x, y)
+        return P50Fit(float(np.sqrt(largest_fail * smallest_success)), float(largest_fail),
+                      float(smallest_success), "separated", np.nan, n)
+    (a, b), cov = _logistic_mle(np.log(P), y)
     cov = np.asarray(cov)
     if not b > 0:  # success falling with P: the curve has no transition to locate
         return P50Fit(np.nan, np.nan, np.nan, "out_of_range", float(b), n)

@@ -64,7 +64,7 @@ def run_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sampler: Ca
         Per solver: ``solver``, ``status``, ``message``, ``active`` (|Ω|), ``active_fraction``,
         ``rel_error``, ``support_recovered``, ``success`` (None unless the solver converged:
         an unconverged solve decides nothing), ``iterations``, ``time``, and, with several
-        solvers, ``diff_vs_ref`` = ‖ŵ − ŵ_ref‖/‖w*‖ against the first solver.
+        solvers, ``diff_vs_<name>`` = ‖ŵ − ŵ_name‖/‖w*‖ for every solver name.
     """
     rng = np.random.default_rng(trial_seed(base_seed, N, s, P, trial))
     w_star = planted_weights(rng, N, s, 1, values=values, bias=bias)
@@ -75,7 +75,7 @@ def run_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sampler: Ca
     active = int((y > 0).sum())
     base = {"active": active, "active_fraction": active / P}
 
-    rows, w_ref = [], None
+    rows, w_hats = [], []
     for name, options in solvers:
         row = dict(base, solver=name, message="")
         t0 = time.perf_counter()
@@ -101,13 +101,14 @@ def run_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sampler: Ca
             err, support, ok = _score(w_hat, w_star, success_tol, support_tol)
             row.update(rel_error=err, support_recovered=support,
                        success=ok if row["status"] == "converged" else None)
-        if len(solvers) > 1:
-            if w_ref is None and rows == []:
-                w_ref = w_hat
-            scale = np.linalg.norm(w_star) or 1.0
-            row["diff_vs_ref"] = (np.nan if w_hat is None or w_ref is None
-                                  else float(np.linalg.norm(w_hat - w_ref) / scale))
+        w_hats.append(w_hat)
         rows.append(row)
+    if len(solvers) > 1:  # pairwise distances between the solvers' answers, relative to ‖w*‖
+        scale = np.linalg.norm(w_star) or 1.0
+        for row, a in zip(rows, w_hats):
+            for (name, _), b in zip(solvers, w_hats):
+                row[f"diff_vs_{name}"] = (np.nan if a is None or b is None
+                                          else float(np.linalg.norm(a - b) / scale))
     return rows
 
 

@@ -1,0 +1,57 @@
+"""Overlay several phase-transition runs (e.g. the sampling hypotheses of a multirun).
+
+    python experiments/figures.py RUN_DIR [RUN_DIR ...] [--out results/phase_transition/overlay]
+                                 [--table]
+
+Each RUN_DIR holds a summary.csv written by experiments/phase_transition.py (a directory is
+searched recursively, so a multirun's root works). Writes OUT.png / OUT.pdf, and with --table
+OUT.csv: the summaries stacked, one row per (run, N, s).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from nettrim import plots
+
+
+def load_summaries(paths) -> dict[str, pd.DataFrame]:
+    """label → summary for every summary.csv under the given paths; the label is the run's
+    sampling name, with its solver when the runs use several solvers."""
+    files = []
+    for p in map(Path, paths):
+        files += [p] if p.is_file() else sorted(p.rglob("summary.csv"))
+    if not files:
+        raise SystemExit(f"no summary.csv found under {', '.join(map(str, paths))}")
+    tables = [pd.read_csv(f) for f in files]
+    several_solvers = len({s for t in tables for s in t["solver"].unique()}) > 1
+    out = {}
+    for f, t in zip(files, tables):
+        label = "+".join(sorted(t["sampling"].unique()))
+        if several_solvers:
+            label += f" ({'+'.join(sorted(t['solver'].unique()))})"
+        out[label if label not in out else f"{label} [{f.parent.name}]"] = t
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("runs", nargs="+", help="run directories or summary.csv files")
+    ap.add_argument("--out", default="results/phase_transition/overlay")
+    ap.add_argument("--title", default="measured P50 against the prediction δ(s,N)/q̂")
+    ap.add_argument("--table", action="store_true", help="also write the stacked summaries")
+    args = ap.parse_args(argv)
+    summaries = load_summaries(args.runs)
+    written = plots.save(plots.overlay(summaries, args.title), args.out)
+    if args.table:
+        stacked = pd.concat(summaries.values(), ignore_index=True)
+        stacked.to_csv(Path(args.out).with_suffix(".csv"), index=False)
+        written.append(Path(args.out).with_suffix(".csv"))
+    print("written:", *map(str, written))
+
+
+if __name__ == "__main__":
+    main()

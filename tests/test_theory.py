@@ -1,0 +1,83 @@
+"""Theory: δ(s, N) against quadrature and its limits; the P50 fit on synthetic curves."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import integrate, optimize, stats
+
+from nettrim import theory
+
+
+def _delta_by_quadrature(s, N):
+    """δ = inf_τ [s(1+τ²) + (N−s)·2∫_τ^∞ (u−τ)²φ(u)du], with the integral done numerically."""
+    def tail(tau):
+        return 2 * integrate.quad(lambda u: (u - tau) ** 2 * stats.norm.pdf(u), tau, np.inf)[0]
+    f = lambda tau: s * (1 + tau**2) + (N - s) * tail(tau)  # noqa: E731
+    return optimize.minimize_scalar(f, bounds=(0, 10), method="bounded").fun
+
+
+@pytest.mark.parametrize("s,N", [(1, 10), (2, 100), (5, 100), (20, 100), (50, 100), (10, 500),
+                                 (99, 100)])
+def test_statistical_dimension_matches_quadrature(s, N):
+    assert theory.statistical_dimension(s, N) == pytest.approx(_delta_by_quadrature(s, N),
+                                                               rel=1e-6)
+
+
+@settings(deadline=None, max_examples=10)
+@given(N=st.integers(1, 200))
+def test_statistical_dimension_limits_and_monotone(N):
+    d = [theory.statistical_dimension(s, N) for s in range(N + 1)]
+    assert d[0] == 0 and d[N] == N
+    assert np.all(np.diff(d) > 0)
+    # s ≤ δ ≤ N: the cone contains the s-dimensional span of the support's signs
+    assert all(s - 1e-9 <= d[s] <= N + 1e-9 for s in range(N + 1))
+
+
+def test_predicted_p50_and_counts():
+    assert theory.predicted_p50(5, 100, 0.5) == pytest.approx(2 * theory.statistical_dimension(5, 100))
+    assert theory.nips_theorem3(3, 100, mu=2) == pytest.approx(40 * 2 * np.log(100))
+    assert theory.s_log_n_over_s(10, 100) == pytest.approx(10 * np.log(10))
+    with pytest.raises(ValueError, match="q"):
+        theory.predicted_p50(5, 100, 0.0)
+    with pytest.raises(ValueError, match="mu"):
+        theory.nips_theorem3(3, 100, mu=1)
+    with pytest.raises(ValueError, match="s must be <= N"):
+        theory.statistical_dimension(11, 10)
+
+
+@pytest.mark.parametrize("p50,slope", [(40.0, 8.0), (120.0, 15.0)])
+def test_fit_p50_recovers_a_planted_logistic_curve(p50, slope):
+    rng = np.random.default_rng(1)
+    P = np.repeat(np.round(np.linspace(0.6, 1.4, 9) * p50), 200)
+    prob = 1 / (1 + np.exp(-slope * (np.log(P) - np.log(p50))))
+    fit = theory.fit_p50(P, rng.random(P.size) < prob)
+    assert fit.method == "logistic"
+    assert fit.lo < p50 < fit.hi
+    assert fit.p50 == pytest.approx(p50, rel=0.03)
+    assert fit.slope == pytest.approx(slope, rel=0.25)
+
+
+def test_fit_p50_coverage_of_confidence_interval():
+    """The 95% interval covers the true P50 in most of 100 small synthetic experiments."""
+    rng = np.random.default_rng(2)
+    P = np.repeat(np.arange(20, 61, 5), 20)
+    prob = 1 / (1 + np.exp(-6 * (np.log(P) - np.log(40))))
+    fits = [theory.fit_p50(P, rng.random(P.size) < prob) for _ in range(100)]
+    covered = np.mean([f.lo <= 40 <= f.hi for f in fits])
+    assert 0.88 <= covered <= 1.0
+
+
+def test_fit_p50_separated_and_out_of_range():
+    fit = theory.fit_p50([10, 10, 20, 20, 40, 40], [0, 0, 0, 0, 1, 1])
+    assert fit.method == "separated" and fit.lo == 20 and fit.hi == 40
+    assert fit.p50 == pytest.approx(np.sqrt(20 * 40))
+    assert theory.fit_p50([10, 20], [1, 1]).method == "out_of_range"
+    assert np.isnan(theory.fit_p50([10, 20], [0, 0]).p50)
+    with pytest.raises(ValueError, match="same length"):
+        theory.fit_p50([10, 20], [1])
+
+
+def test_fit_constant():
+    s, N = np.array([2, 5, 10]), 100
+    assert theory.fit_constant(s, N, 2.5 * theory.s_log_n_over_s(s, N)) == pytest.approx(2.5)
