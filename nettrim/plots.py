@@ -165,7 +165,8 @@ def agreement(trials: pd.DataFrame, pairs: list[tuple[str, str]], title: str = "
     a1.set_ylabel(f"relative distance (floored at {floor:g})")
     a1.legend(fontsize=7)
     for name, g in t.groupby("solver", sort=False):
-        r = g.groupby("P_rel")["success"].mean()
+        # P was rounded to integers: bin P/P50 to 0.1 so each grid multiple is one point
+        r = g.groupby(np.round(g["P_rel"] * 10) / 10)["success"].mean()
         und = int(g["success"].isna().sum())
         a2.plot(r.index, r.to_numpy(dtype=float), "o-", ms=3,
                 label=f"{name}" + (f" ({und} undecided, left out)" if und else ""))
