@@ -4,8 +4,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-
-# Extra Hydra overrides for the experiment targets, e.g. make demo ARGS="sampling=rademacher"
+# Extra Hydra overrides (or script options) for the experiment targets,
+# e.g. make demo ARGS="sampling=rademacher trials=40"
 ARGS ?=
 
 .PHONY: demo test test-all layer-demo agreement prediction clean
@@ -20,25 +20,18 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python experiments/phase_transition.py $(ARGS)
 
-# P50 measured around the prediction for several sampling laws, then their overlay figure
+# P50 measured around the prediction for four sampling laws, then their overlay figure
 prediction: $(STAMP)
 	$(BIN)/python experiments/phase_transition.py -m sampling=gaussian,rademacher,uniform,student_t grid=prediction trials=40 tag=prediction progress=false $(ARGS)
 	$(BIN)/python experiments/figures.py results/phase_transition/multirun_prediction --out results/phase_transition/overlay_prediction --table
 
+# The same trials solved by lp, admm and cvxpy
 agreement: $(STAMP)
 	$(BIN)/python experiments/solver_agreement.py $(ARGS)
 
-layer-# The main job: the default phase-transition sweep (Gaussian, N = 100, exact LP) and its figures
-demo: $(STAMP)
-	$(BIN)/python experiments/phase_transition.py $(ARGS)
-
-# P50 measured around the prediction for several sampling laws, then their overlay figure
-prediction: $(STAMP)
-	$(BIN)/python experiments/phase_transition.py -m sampling=gaussian,rademacher,uniform,student_t grid=prediction trials=40 tag=prediction progress=false $(ARGS)
-	$(BIN)/python experiments/figures.py results/phase_transition/multirun_prediction --out results/phase_transition/overlay_prediction --table
-
-agreement: $(STAMP)
-	$(BIN)/python experiments/solver_agreement.py $(ARGS)
+# Prune one random dense layer with ADMM and cvxpy, side by side
+layer-demo: $(STAMP)
+	$(BIN)/python experiments/layer_demo.py $(ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
