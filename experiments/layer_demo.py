@@ -13,13 +13,16 @@ import numpy as np
 import pandas as pd
 
 import nettrim
+from nettrim.planted import planted_weights, relu_response
+from nettrim.sampling import gaussian
 
 
 def random_dense_layer(N: int, M: int, P: int, seed: int):
+    """X Gaussian, W dense (an s = N planted layer), Y = ReLU(WᵀX)."""
     rng = np.random.default_rng(seed)
-    X = rng.standard_normal((N, P))
-    W = rng.standard_normal((N, M))
-    return X, W, np.maximum(W.T @ X, 0.0)
+    W = planted_weights(rng, N, N, M)
+    X = gaussian(rng, N, P)
+    return X, W, relu_response(W, X)
 
 
 def main(argv=None) -> pd.DataFrame:

@@ -10,22 +10,17 @@ phase_diagram.{png,pdf} and collapse.{png,pdf}. See conf/phase_transition.yaml.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import hydra
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from nettrim import plots
 from nettrim.summary import summarize
-from nettrim.sweep import sweep_from_config
+from nettrim.sweep import start_run, sweep_from_config
 
 
 def run(cfg: DictConfig, out_dir) -> tuple:
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    OmegaConf.save(cfg, out_dir / "config.yaml")
-    config = OmegaConf.to_container(cfg, resolve=True)
+    out_dir, config = start_run(cfg, out_dir)
     trials = sweep_from_config(config, out_dir)
     summary = summarize(trials, by=["sampling", "solver"])
     summary.to_csv(out_dir / "summary.csv", index=False)

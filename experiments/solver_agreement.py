@@ -9,32 +9,22 @@ times) and agreement.{png,pdf}. See conf/solver_agreement.yaml.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import hydra
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from nettrim import plots
 from nettrim.summary import agreement
-from nettrim.sweep import sweep_from_config
+from nettrim.sweep import start_run, sweep_from_config
 
 
 def run(cfg: DictConfig, out_dir):
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    OmegaConf.save(cfg, out_dir / "config.yaml")
-    config = OmegaConf.to_container(cfg, resolve=True)
-    solvers = [(s["name"], s.get("options") or {}) for s in config["solvers"].values()]
-    names = [n for n, _ in solvers]
-    if cfg.reference not in names:
-        raise ValueError(f"reference {cfg.reference!r} is not among the solvers {names}")
-    solvers.sort(key=lambda s: s[0] != cfg.reference)  # reference first
-    trials = sweep_from_config(config, out_dir, solvers=solvers)
+    out_dir, config = start_run(cfg, out_dir)
+    trials = sweep_from_config(config, out_dir)
     table = agreement(trials, cfg.reference)
     table.to_csv(out_dir / "agreement.csv", index=False)
     if cfg.figures:
-        others = [n for n, _ in solvers if n != cfg.reference]
+        others = [n for n in trials["solver"].unique() if n != cfg.reference]
         pairs = [(o, cfg.reference) for o in others]
         if {"admm", "cvxpy"} <= set(others):
             pairs.append(("admm", "cvxpy"))

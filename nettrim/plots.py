@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .summary import success_rates  # noqa: E402
+from .summary import relative_P, success_rates  # noqa: E402
 from .theory import fit_constant, s_log_n_over_s, statistical_dimension  # noqa: E402
 
 
@@ -146,14 +146,8 @@ def overlay(summaries: dict[str, pd.DataFrame], title: str = ""):
 def agreement(trials: pd.DataFrame, pairs: list[tuple[str, str]], title: str = ""):
     """Left: ‖ŵ_a − ŵ_b‖/‖w*‖ per trial for each solver pair, against P/P50_pred (log scale).
     Right: success rate against P/P50_pred for each solver (same trials, same seeds)."""
-    from .theory import predicted_p50
-
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
-    t = trials.copy()
-    q = float(t["active_fraction"].mean())
-    pred = {(n, s): predicted_p50(int(s), int(n), q) for n, s in
-            t[["N", "s"]].drop_duplicates().itertuples(index=False, name=None)}
-    t["P_rel"] = t["P"] / [pred[(n, s)] for n, s in zip(t["N"], t["s"])]
+    t = trials.assign(P_rel=relative_P(trials))
     floor = 1e-16
     for a, b in pairs:
         g = t[t["solver"] == a]

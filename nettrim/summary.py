@@ -22,6 +22,14 @@ def success_rates(trials: pd.DataFrame, by: list[str] | None = None) -> pd.DataF
     return out
 
 
+def relative_P(trials: pd.DataFrame) -> pd.Series:
+    """P / (δ(s,N)/q̂) per trial, with q̂ the mean active fraction of the trial's (N, s)."""
+    q_hat = trials.groupby(["N", "s"])["active_fraction"].transform("mean")
+    pred = [predicted_p50(int(s), int(n), q) if q > 0 else np.nan
+            for n, s, q in zip(trials["N"], trials["s"], q_hat)]
+    return trials["P"] / np.asarray(pred)
+
+
 def summarize(trials: pd.DataFrame, by: list[str] | None = None, *, level: float = 0.95,
               mu: float = 2.0) -> pd.DataFrame:
     """One row per (``by`` + N, s): the measured P50 with its CI, the prediction δ(s,N)/q̂ with
@@ -87,4 +95,4 @@ def agreement(trials: pd.DataFrame, reference: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-__all__ = ["success_rates", "summarize", "agreement"]
+__all__ = ["success_rates", "relative_P", "summarize", "agreement"]

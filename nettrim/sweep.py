@@ -240,11 +240,40 @@ def flatten(mapping: dict, prefix: str = "") -> dict:
     return out
 
 
+def solvers_from_config(cfg: dict) -> list[tuple[str, dict]]:
+    """[(name, options)] from ``cfg["solver"]``, or from the mapping ``cfg["solvers"]`` with
+    ``cfg["reference"]`` (if given) moved first."""
+    if "solvers" in cfg:
+        solvers = [(s["name"], dict(s.get("options") or {})) for s in cfg["solvers"].values()]
+    elif "solver" in cfg:
+        solvers = [(cfg["solver"]["name"], dict(cfg["solver"].get("options") or {}))]
+    else:
+        raise ValueError("the config has neither a 'solver' nor a 'solvers' entry")
+    ref = cfg.get("reference")
+    if ref is not None:
+        names = [n for n, _ in solvers]
+        if ref not in names:
+            raise ValueError(f"reference {ref!r} is not among the solvers {names}")
+        solvers.sort(key=lambda s: s[0] != ref)
+    return solvers
+
+
+def start_run(cfg, out_dir) -> tuple[Path, dict]:
+    """Create ``out_dir``, save the (Hydra/OmegaConf) config there as config.yaml, and return
+    the directory and the resolved config as a plain dict."""
+    from omegaconf import OmegaConf
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    OmegaConf.save(cfg, out_dir / "config.yaml")
+    return out_dir, OmegaConf.to_container(cfg, resolve=True)
+
+
 def sweep_from_config(cfg: dict, out_dir=None, solvers=None) -> pd.DataFrame:
     """Run the sweep a config describes (the keys of ``conf/phase_transition.yaml``:
     sampling, solver, grid, trials, seed, n_jobs, chunk_size, progress, planted, success_tol).
 
-    ``solvers`` (a list of (name, options)) overrides ``cfg["solver"]``. Every config value
+    ``solvers`` (a list of (name, options)) overrides :func:`solvers_from_config`. Every value
     except the grid axes becomes a column of the table.
     """
     from .sampling import sampler_from_config
@@ -254,7 +283,7 @@ def sweep_from_config(cfg: dict, out_dir=None, solvers=None) -> pd.DataFrame:
             raise ValueError(f"the config has no {key!r} entry")
     label, sampler = sampler_from_config(cfg["sampling"])
     if solvers is None:
-        solvers = [(cfg["solver"]["name"], dict(cfg["solver"].get("options") or {}))]
+        solvers = solvers_from_config(cfg)
     grid = dict(cfg["grid"])
     cells = expand_grid(grid.get("N"), grid.get("s"), grid.get("P"),
                         P_mode=grid.get("P_mode", "explicit"), q=grid.get("q", 0.5),
@@ -274,4 +303,5 @@ def sweep_from_config(cfg: dict, out_dir=None, solvers=None) -> pd.DataFrame:
                      progress=cfg.get("progress", True), values=planted.get("values", "gaussian"),
                      bias=bool(planted.get("bias", False)),
                      success_tol=cfg.get("success_tol", 1e-3))
-__all__ = ["P_MODES", "expand_grid", "run_sweep", "flatten", "sweep_from_config"]
+__all__ = ["P_MODES", "expand_grid", "run_sweep", "flatten", "solvers_from_config",
+           "start_run", "sweep_from_config"]
