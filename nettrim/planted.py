@@ -54,6 +54,36 @@ def planted_weights(rng: np.random.Generator, N: int, s: int, M: int = 1, *,
     return W
 
 
+def planted_network(rng: np.random.Generator, sizes, s, *, values: str = "gaussian",
+                    last_relu: bool = True):
+    """A planted ReLU :class:`~nettrim.network.Network` with sizes n₀ → n₁ → … → n_L.
+
+    Layer ℓ's weights are n_{ℓ−1}×n_ℓ with s_ℓ-sparse columns (:func:`planted_weights`);
+    the biases are zero (the schemes prune them as weights, so 0 is their planted value).
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        n₀, …, n_L (at least two entries).
+    s : int or sequence of int
+        Nonzeros per column, for every layer or one entry per layer.
+    last_relu : bool, default True
+        Whether the last layer has a ReLU (planted recovery wants every layer to).
+    """
+    from .network import Network
+
+    sizes = [check_int(n, f"sizes[{i}]", low=1) for i, n in enumerate(sizes)]
+    if len(sizes) < 2:
+        raise ValueError(f"sizes must list at least an input and one layer; got {sizes}")
+    L = len(sizes) - 1
+    s_list = [s] * L if np.isscalar(s) else list(s)
+    if len(s_list) != L:
+        raise ValueError(f"s must be one number or have one entry per layer ({L}); got {s}")
+    weights = [planted_weights(rng, n_in, k, n_out, values=values)
+               for n_in, k, n_out in zip(sizes[:-1], s_list, sizes[1:])]
+    return Network(weights, last_relu=last_relu)
+
+
 def relu_response(W: np.ndarray, X: np.ndarray, *, bias: bool = False) -> np.ndarray:
     """Y = ReLU(WᵀX), with a row of ones appended to X when ``bias``."""
     X = check_matrix(X, "X")
@@ -66,4 +96,4 @@ def relu_response(W: np.ndarray, X: np.ndarray, *, bias: bool = False) -> np.nda
     return np.maximum(W.T @ X, 0.0)
 
 
-__all__ = ["VALUE_LAWS", "planted_weights", "relu_response"]
+__all__ = ["VALUE_LAWS", "planted_weights", "planted_network", "relu_response"]

@@ -172,4 +172,36 @@ def agreement(trials: pd.DataFrame, pairs: list[tuple[str, str]], title: str = "
     return fig
 
 
-__all__ = ["save", "phase_diagram", "collapse", "overlay", "agreement"]
+def deep_recovery(rates: pd.DataFrame, layers: pd.DataFrame, title: str = ""):
+    """One panel per scheme: the fraction of live neurons recovered against P for each layer
+    (markers), each layer's predicted δ(s, n_in+1)/q marked by a vertical line in its colour."""
+    present = list(dict.fromkeys(rates["scheme"]))
+    schemes = [s for s in ("parallel", "cascade") if s in present] + \
+        [s for s in present if s not in ("parallel", "cascade")]
+    fig, axes = plt.subplots(1, len(schemes), figsize=(5.4 * len(schemes), 4.2), squeeze=False,
+                             sharey=True)
+    for ax, scheme in zip(axes[0], schemes):
+        r = rates[rates["scheme"] == scheme]
+        for i, (layer, g) in enumerate(r.groupby("layer")):
+            color = f"C{i}"
+            info = layers[(layers["scheme"] == scheme) & (layers["layer"] == layer)].iloc[0]
+            und = int(g["unconverged"].sum())
+            ax.plot(g["P"], g["neuron_rate"], "o-", color=color, ms=4,
+                    label=f"layer {layer} ($n_{{in}}$={info['n_in']}, q={info['q']:.2f})"
+                    + (f", {und} unconverged left out" if und else ""))
+            ax.plot(g["P"], g["layer_rate"], "s:", color=color, ms=3, alpha=0.6)
+            ax.axvline(info["p50_pred"], color=color, ls="--", lw=1)
+        ax.plot([], [], "k--", lw=1, label=r"predicted $P_{50}=\delta(s,n_{in}+1)/q$")
+        ax.plot([], [], "ks:", ms=3, alpha=0.6, label="whole layer recovered")
+        ax.axhline(0.5, color="grey", lw=0.5)
+        ax.set_xscale("log")
+        ax.set_xlabel("samples P")
+        ax.set_title(f"{scheme} scheme")
+        ax.legend(fontsize=7, loc="lower right")
+    axes[0][0].set_ylabel("fraction of live neurons recovered (ε = 0)")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+__all__ = ["save", "phase_diagram", "collapse", "overlay", "agreement", "deep_recovery"]

@@ -2,7 +2,9 @@
 
 Both return the pruned :class:`~nettrim.network.Network` and a per-layer report whose
 ``bound`` column is the consistency bound for that layer and ``bound_held`` whether the pruned
-network's signal discrepancy ‖Ŷ⁽ℓ⁾ − Y⁽ℓ⁾‖_F stayed within it. The bounds, in general
+network's signal discrepancy ‖Ŷ⁽ℓ⁾ − Y⁽ℓ⁾‖_F stayed within it (up to the solvers' certified
+feasibility tolerance, :func:`_tolerance`; the recursion restarts from the achieved discrepancy
+of layer ℓ−1 where that exceeds b_{ℓ−1}, see :func:`_finish`). The bounds, in general
 (non-normalised) form, with ‖·‖₂ the spectral norm (≤ ‖·‖_F ≤ the entrywise ℓ₁ norm the
 paper uses, so these imply the paper's statements):
 
@@ -28,6 +30,13 @@ from .prune import solve
 
 #: Relative slack when checking a bound (solvers meet ε only to their feasibility tolerance).
 BOUND_RTOL = 1e-3
+#: A cascade ε_ℓ below this fraction of ‖Y⁽ℓ⁾‖_F is round-off of an exactly reproduced input
+#: (HiGHS's own feasibility tolerance is 1e-7) and is set to 0, so the layer stays noiseless.
+ROUNDOFF_RTOL = 1e-7
+#: The solvers' certified feasibility tolerance (:meth:`LayerProblem.report`'s ``rtol``): a
+#: "converged" U may exceed the ball by FEAS_RTOL·max(ε, 0.01‖Y‖) and each Ωᶜ constraint by
+#: FEAS_RTOL·max|Y|, so Proposition 1 holds up to that much (see :func:`_tolerance`).
+FEAS_RTOL = 1e-4
 
 
 @dataclass
@@ -76,13 +85,31 @@ def _sparsify(W, zero_tol):
     return W
 
 
-def _finish(net, pruned, X, rows, bounds):
+def _tolerance(Y, eps):
+    """How far past ε a solution the solvers call feasible may put ‖Ŷ − Y‖_F (Proposition 1
+    with the ball and the Ωᶜ constraints each met only to FEAS_RTOL)."""
+    norm = float(np.linalg.norm(Y))
+    return FEAS_RTOL * (max(eps, 0.01 * norm) + np.sqrt(Y.size) * float(np.abs(Y).max()))
+
+
+def _finish(net, pruned, X, rows, steps):
+    """Pruned network and report. ``steps[ℓ] = (a_ℓ, c_ℓ)``: layer ℓ's bound is
+    b_ℓ = a_ℓ + c_ℓ·max(b_{ℓ−1}, e_{ℓ−1}), e the achieved discrepancy. Using the achieved
+    e_{ℓ−1} when it is larger (it can be, by the solvers' tolerance) keeps each layer's check
+    about that layer; a layer that overshot its own bound is flagged on its own row."""
     new = Network([W for W, _ in pruned], [b for _, b in pruned], last_relu=net.last_relu)
     orig, hat = net.forward(X), new.forward(X)
     report = pd.DataFrame(rows)
-    report["achieved"] = [float(np.linalg.norm(h - o)) for h, o in zip(hat[1:], orig[1:])]
+    achieved = [float(np.linalg.norm(h - o)) for h, o in zip(hat[1:], orig[1:])]
+    bounds, held, prev = [], [], 0.0
+    for (a, c), e, Y, eps in zip(steps, achieved, orig[1:], report["epsilon"]):
+        b = a + c * prev
+        bounds.append(b)
+        held.append(e <= b * (1 + BOUND_RTOL) + _tolerance(Y, eps))
+        prev = max(b, e)
+    report["achieved"] = achieved
     report["bound"] = bounds
-    report["bound_held"] = report["achieved"] <= report["bound"] * (1 + BOUND_RTOL) + 1e-12
+    report["bound_held"] = held
     return TrimResult(new, report)
 
 
@@ -111,14 +138,13 @@ def parallel_trim(net: Network, X, *, gain: float = 0.05, epsilons=None, solver:
                 for i in range(net.n_layers)]
     results = Parallel(n_jobs=n_jobs)(delayed(_solve_layer)(p, solver, options)
                                       for p in problems)
-    pruned, rows, bounds, b = [], [], [], 0.0
+    pruned, rows, steps = [], [], []
     for i, (W_aug, status, info, rep) in enumerate(results):
         W, bias = _split(_sparsify(W_aug, zero_tol))
         pruned.append((W, bias))
         rows.append(_row(i, net, W, eps[i], status, info, rep))
-        b = eps[i] + np.linalg.norm(W, 2) * b
-        bounds.append(b)
-    return _finish(net, pruned, X, rows, bounds)
+        steps.append((eps[i], np.linalg.norm(W, 2)))  # b_ℓ = ε_ℓ + ‖Ŵ_ℓ‖₂·b_{ℓ−1}
+    return _finish(net, pruned, X, rows, steps)
 
 
 def cascade_trim(net: Network, X, *, gain: float = 0.05, epsilon1: float | None = None,
@@ -147,31 +173,33 @@ def cascade_trim(net: Network, X, *, gain: float = 0.05, epsilon1: float | None 
     eps1 = (check_scalar(epsilon1, "epsilon1", low=0.0) if epsilon1 is not None
             else check_scalar(gain, "gain", low=0.0) * float(np.linalg.norm(signals[1])))
 
-    pruned, rows, bounds = [], [], []
-    Y_hat, b = signals[0], eps1
+    pruned, rows, steps = [], [], []
+    Y_hat = signals[0]
     for i in range(L):
         Y = signals[i + 1]
         V = None
         if i == 0:
             eps = eps1
+            steps.append((eps1, 0.0))
         else:
             Z = net.weights[i].T @ Y_hat + net.biases[i][:, None]
             mask = Y > 0 if net.is_relu(i) else np.ones_like(Y, bool)
             eps = float(np.sqrt(gammas[i - 1]) * np.linalg.norm((Z - Y)[mask]))
+            if eps <= ROUNDOFF_RTOL * np.linalg.norm(Y):
+                eps = 0.0
             if net.is_relu(i):
-                V = Z
-                b = np.sqrt(gammas[i - 1]) * np.linalg.norm(net.weights[i], 2) * b
+                V = Z  # b_ℓ = √γ_ℓ‖W_ℓ‖₂·b_{ℓ−1}
+                steps.append((0.0, np.sqrt(gammas[i - 1]) * np.linalg.norm(net.weights[i], 2)))
             else:
                 eps *= kappa
-                b = eps
+                steps.append((eps, 0.0))  # within its own ε when feasible
         W_aug, status, info, rep = _solve_layer(_layer_problem(net, i, Y_hat, Y, eps, V),
                                                 solver, options)
         W, bias = _split(_sparsify(W_aug, zero_tol))
         pruned.append((W, bias))
         rows.append(_row(i, net, W, eps, status, info, rep))
-        bounds.append(b)
         Y_hat = np.maximum(W.T @ Y_hat + bias[:, None], 0) if net.is_relu(i) else None
-    return _finish(net, pruned, X, rows, bounds)
+    return _finish(net, pruned, X, rows, steps)
 
 
 __all__ = ["TrimResult", "parallel_trim", "cascade_trim"]

@@ -95,4 +95,58 @@ def agreement(trials: pd.DataFrame, reference: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-__all__ = ["success_rates", "relative_P", "summarize", "agreement"]
+def _crossing(P, rate, level=0.5) -> float:
+    """The first P where ``rate`` (in order of P) reaches ``level``, interpolated in log P."""
+    P, rate = np.asarray(P, float), np.asarray(rate, float)
+    above = np.flatnonzero(rate >= level)
+    if above.size == 0:
+        return np.nan
+    i = above[0]
+    if i == 0:
+        return float(P[0]) if rate[0] == level else np.nan
+    t = (level - rate[i - 1]) / (rate[i] - rate[i - 1])
+    return float(np.exp(np.log(P[i - 1]) + t * (np.log(P[i]) - np.log(P[i - 1]))))
+
+
+def deep_recovery(trials: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Summaries of a deep planted-recovery table (:func:`nettrim.trial.run_deep_trial` rows).
+
+    Returns
+    -------
+    rates : DataFrame
+        Per (solver, scheme, layer, P): trials, unconverged (counted apart, not in the rates),
+        neuron_rate (mean fraction of live neurons recovered), layer_rate, bound_held (in all
+        converged trials), q (mean active fraction), max output_error.
+    layers : DataFrame
+        Per (solver, scheme, layer): n_in, s, q (over all P), p50_pred = δ(s, n_in + 1)/q (the
+        bias row is one more weight), p50 = the P where neuron_rate first reaches ½ (log-P
+        interpolation; NaN if it never does or already does at the smallest P), their ratio,
+        and whether every trial held its bound.
+    """
+    keys = ["solver", "scheme", "layer"]
+    ok = trials["status"] == "converged"
+    g = trials.assign(conv=ok, unconverged=~ok)
+    conv = g[ok]
+    rates = conv.groupby(keys + ["P"]).agg(
+        neuron_rate=("neurons_recovered", "mean"), layer_rate=("layer_recovered", "mean"),
+        bound_held=("bound_held", "all")).reset_index()
+    extra = g.groupby(keys + ["P"]).agg(
+        trials=("trial", "size"), unconverged=("unconverged", "sum"),
+        q=("active_fraction", "mean"),
+        output_error=("output_error", "max")).reset_index()
+    rates = extra.merge(rates, on=keys + ["P"], how="left")
+    rows = []
+    for key, r in rates.groupby(keys, sort=True):
+        first = trials[(trials[keys] == pd.Series(dict(zip(keys, key)))).all(axis=1)]
+        n_in, s = int(first["n_in"].iat[0]), int(first["s"].iat[0])
+        q = float(first["active_fraction"].mean())
+        pred = predicted_p50(s, n_in + 1, q)
+        p50 = _crossing(r["P"], r["neuron_rate"])
+        rows.append({**dict(zip(keys, key)), "n_in": n_in, "s": s, "q": q, "p50_pred": pred,
+                     "p50": p50, "ratio": p50 / pred,
+                     "bound_held": bool(r["bound_held"].fillna(True).all()),
+                     "unconverged": int(r["unconverged"].sum())})
+    return rates, pd.DataFrame(rows)
+
+
+__all__ = ["success_rates", "relative_P", "summarize", "agreement", "deep_recovery"]

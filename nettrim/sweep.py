@@ -103,12 +103,12 @@ def _spec_hash(spec: dict) -> str:
     return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def _run_chunk(tasks, trial_kwargs):
+def _run_chunk(tasks, trial_fn, trial_kwargs):
     rows = []
     # one BLAS thread per worker: the workers are the parallelism
     with threadpool_limits(limits=1, user_api="blas"):
         for N, s, P, t in tasks:
-            for row in run_trial(N=N, s=s, P=P, trial=t, **trial_kwargs):
+            for row in trial_fn(N=N, s=s, P=P, trial=t, **trial_kwargs):
                 rows.append({"N": N, "s": s, "P": P, "trial": t, **row})
     return rows
 
@@ -116,13 +116,13 @@ def _run_chunk(tasks, trial_kwargs):
 def _normalise(df: pd.DataFrame) -> pd.DataFrame:
     """Same dtypes whether a chunk was just computed or read back from its CSV file."""
     df = df.copy()
-    for col in ("success", "support_recovered"):
+    for col in ("success", "support_recovered", "layer_recovered", "bound_held", "feasible"):
         if col in df:
             df[col] = df[col].astype("boolean")
     if "message" in df:
         df["message"] = df["message"].astype(object).fillna("").astype(str)
     for col in df.columns:
-        if col in ("iterations", "time", "rel_error", "active_fraction") or \
+        if col in ("iterations", "time", "rel_error", "active_fraction", "epsilon") or \
                 col.startswith("diff_vs_"):
             df[col] = df[col].astype(float)
     return df
@@ -138,7 +138,7 @@ def run_sweep(cells: pd.DataFrame, *, trials: int, base_seed: int, sampler: Call
               solvers: Sequence[tuple[str, dict]] = (("lp", {}),), n_jobs: int = 1,
               out_dir: str | os.PathLike | None = None, chunk_size: int = 25,
               columns: dict | None = None, progress: bool = True, backend: str | None = None,
-              **trial_kwargs) -> pd.DataFrame:
+              trial_fn: Callable = run_trial, **trial_kwargs) -> pd.DataFrame:
     """Run ``trials`` trials in every cell and return the tidy table (one row per trial and
     solver), sorted by N, s, P, trial.
 
@@ -165,8 +165,11 @@ def run_sweep(cells: pd.DataFrame, *, trials: int, base_seed: int, sampler: Call
         Constant columns added to every row (the config values that are not grid axes).
     backend : str, optional
         joblib backend (default: loky).
+    trial_fn : callable, default :func:`nettrim.trial.run_trial`
+        ``trial_fn(N=, s=, P=, trial=, base_seed=, sampler=, solvers=, **trial_kwargs)``
+        returning a list of row dicts; module-level, so that workers can import it.
     **trial_kwargs
-        Passed to :func:`nettrim.trial.run_trial` (``values``, ``bias``, ``success_tol``...).
+        Passed to ``trial_fn`` (``values``, ``bias``, ``success_tol``...).
     """
     trials = check_int(trials, "trials", low=1)
     chunk_size = check_int(chunk_size, "chunk_size", low=1)
@@ -185,6 +188,7 @@ def run_sweep(cells: pd.DataFrame, *, trials: int, base_seed: int, sampler: Call
         parts = out_dir / "parts"
         parts.mkdir(parents=True, exist_ok=True)
         spec = {"tasks": tasks, "chunk_size": chunk_size, "columns": columns,
+                "trial_fn": describe_callable(trial_fn),
                 **{k: v for k, v in trial_kwargs.items() if k != "sampler"},
                 "sampler": describe_callable(sampler)}
         h = _spec_hash(spec)
@@ -201,7 +205,7 @@ def run_sweep(cells: pd.DataFrame, *, trials: int, base_seed: int, sampler: Call
                initial=sum(len(chunks[i]) for i in done))
     results = {i: _normalise(pd.read_csv(f, keep_default_na=True)) for i, f in done.items()}
     runner = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator_unordered")
-    gen = runner(delayed(_chunk_with_id)(i, chunks[i], trial_kwargs) for i in todo)
+    gen = runner(delayed(_chunk_with_id)(i, chunks[i], trial_fn, trial_kwargs) for i in todo)
     for i, rows in gen:
         df = _normalise(pd.DataFrame(rows))
         if parts is not None:
@@ -221,11 +225,8 @@ def run_sweep(cells: pd.DataFrame, *, trials: int, base_seed: int, sampler: Call
     return table
 
 
-def _chunk_with_id(i, tasks, trial_kwargs):
-    return i, _run_chunk(tasks, trial_kwargs)
-
-
-
+def _chunk_with_id(i, tasks, trial_fn, trial_kwargs):
+    return i, _run_chunk(tasks, trial_fn, trial_kwargs)
 
 
 def flatten(mapping: dict, prefix: str = "") -> dict:
@@ -289,19 +290,59 @@ def sweep_from_config(cfg: dict, out_dir=None, solvers=None) -> pd.DataFrame:
                         P_mode=grid.get("P_mode", "explicit"), q=grid.get("q", 0.5),
                         s_mode=grid.get("s_mode", "count"))
     planted = dict(cfg.get("planted") or {})
-    constants = {k: v for k, v in cfg.items()
-                 if k not in ("grid", "solver", "solvers", "sampling", "n_jobs", "progress",
-                              "chunk_size", "figures", "seed")}
-    columns = {"sampling": label,
-               **flatten({k: v for k, v in cfg["sampling"].items() if k != "name"}, "sampling."),
-               **flatten(constants)}
-    if len(solvers) == 1:
-        columns["solver.options"] = json.dumps(solvers[0][1], sort_keys=True)
+    columns = _constant_columns(cfg, label, solvers, exclude=("grid",))
     return run_sweep(cells, trials=cfg["trials"], base_seed=cfg["seed"], sampler=sampler,
                      solvers=solvers, n_jobs=cfg.get("n_jobs", 1), out_dir=out_dir,
                      chunk_size=cfg.get("chunk_size", 25), columns=columns,
                      progress=cfg.get("progress", True), values=planted.get("values", "gaussian"),
                      bias=bool(planted.get("bias", False)),
                      success_tol=cfg.get("success_tol", 1e-3))
+
+
+def _constant_columns(cfg, label, solvers, exclude=()) -> dict:
+    """The config values that are not grid axes, as constant table columns."""
+    skip = {"solver", "solvers", "sampling", "n_jobs", "progress", "chunk_size", "figures",
+            "seed", *exclude}
+    columns = {"sampling": label,
+               **flatten({k: v for k, v in cfg["sampling"].items() if k != "name"}, "sampling."),
+               **flatten({k: v for k, v in cfg.items() if k not in skip})}
+    if len(solvers) == 1:
+        columns["solver.options"] = json.dumps(solvers[0][1], sort_keys=True)
+    return columns
+
+
+def deep_sweep_from_config(cfg: dict, out_dir=None) -> pd.DataFrame:
+    """Run the deep planted-recovery sweep a config describes (``conf/deep_recovery.yaml``:
+    sampling, solver, network.sizes, network.s, P, trials, seed, schemes, gamma, ...).
+
+    One row per (P, trial, solver, scheme, layer); see :func:`nettrim.trial.run_deep_trial`.
+    """
+    from .sampling import sampler_from_config
+    from .trial import run_deep_trial
+
+    for key in ("sampling", "network", "P", "trials", "seed"):
+        if key not in cfg:
+            raise ValueError(f"the config has no {key!r} entry")
+    label, sampler = sampler_from_config(cfg["sampling"])
+    solvers = solvers_from_config(cfg)
+    network = dict(cfg["network"])
+    sizes = _as_int_list(network.get("sizes"), "network.sizes")
+    if len(sizes) < 2:
+        raise ValueError(f"network.sizes must list n0 and at least one layer; got {sizes}")
+    s = check_int(network.get("s"), "network.s", low=1)
+    if s > min(sizes[:-1]):
+        raise ValueError(f"network.s = {s} exceeds a layer's input dimension {sizes[:-1]}")
+    P = sorted(set(_as_int_list(cfg["P"], "P")))
+    cells = pd.DataFrame({"N": sizes[0], "s": s, "P": P})
+    columns = _constant_columns(cfg, label, solvers, exclude=("P",))
+    return run_sweep(cells, trials=cfg["trials"], base_seed=cfg["seed"], sampler=sampler,
+                     solvers=solvers, n_jobs=cfg.get("n_jobs", 1), out_dir=out_dir,
+                     chunk_size=cfg.get("chunk_size", 10), columns=columns,
+                     progress=cfg.get("progress", True), trial_fn=run_deep_trial, sizes=sizes,
+                     schemes=list(cfg.get("schemes", ["parallel", "cascade"])),
+                     values=network.get("values", "gaussian"), gamma=cfg.get("gamma", 1.1),
+                     success_tol=cfg.get("success_tol", 1e-3))
+
+
 __all__ = ["P_MODES", "expand_grid", "run_sweep", "flatten", "solvers_from_config",
-           "start_run", "sweep_from_config"]
+           "start_run", "sweep_from_config", "deep_sweep_from_config"]
