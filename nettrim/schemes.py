@@ -148,8 +148,8 @@ def parallel_trim(net: Network, X, *, gain: float = 0.05, epsilons=None, solver:
 
 
 def cascade_trim(net: Network, X, *, gain: float = 0.05, epsilon1: float | None = None,
-                 gamma=1.1, kappa: float = 1.0, solver: str = "admm", zero_tol: float = 1e-6,
-                 **options) -> TrimResult:
+                 gamma=1.1, kappa: float = 1.0, epsilon_last: float | None = None,
+                 solver: str = "admm", zero_tol: float = 1e-6, **options) -> TrimResult:
     """Prune layer by layer on the already-pruned signals (the cascade scheme).
 
     Layer 1 uses ε₁ = gain·‖Y⁽¹⁾‖_F (or ``epsilon1``). Layer ℓ ≥ 2 is solved on Ŷ⁽ℓ⁻¹⁾ with
@@ -161,6 +161,9 @@ def cascade_trim(net: Network, X, *, gain: float = 0.05, epsilon1: float | None 
     ----------
     gamma : float ≥ 1 or sequence (one per layer ≥ 2), default 1.1
     kappa : float in (0, 1], default 1
+    epsilon_last : float, optional
+        Explicit ε for a linear last layer instead of κ·√γ·‖…‖: e.g. t·‖Z‖_F to keep the
+        relative logit discrepancy below t. Like κ < 1, it may leave the layer infeasible.
     Other parameters as in :func:`parallel_trim`.
     """
     L = net.n_layers
@@ -191,7 +194,8 @@ def cascade_trim(net: Network, X, *, gain: float = 0.05, epsilon1: float | None 
                 V = Z  # b_ℓ = √γ_ℓ‖W_ℓ‖₂·b_{ℓ−1}
                 steps.append((0.0, np.sqrt(gammas[i - 1]) * np.linalg.norm(net.weights[i], 2)))
             else:
-                eps *= kappa
+                eps = (check_scalar(epsilon_last, "epsilon_last", low=0.0)
+                       if epsilon_last is not None else eps * kappa)
                 steps.append((eps, 0.0))  # within its own ε when feasible
         W_aug, status, info, rep = _solve_layer(_layer_problem(net, i, Y_hat, Y, eps, V),
                                                 solver, options)

@@ -60,3 +60,16 @@ def test_solver_agreement_end_to_end(tmp_path):
     assert lp["agree_fraction"] == 1.0 and lp["max_diff_vs_lp"] == 0.0
     # same seeds: each trial's draw is shared, so |Ω| matches across solvers
     assert trials.groupby(["P", "trial"])["active"].nunique().eq(1).all()
+
+
+def test_deep_recovery_end_to_end(tmp_path):
+    cfg = _compose("deep_recovery", [
+        "network.sizes=[16,10,6]", "network.s=2", "P=[12,40]", "trials=2", "n_jobs=1",
+        "progress=false"])
+    trials, rates, layers = _load("deep_recovery").run(cfg, tmp_path)
+    for f in ["trials.csv", "rates.csv", "layers.csv", "config.yaml", "deep_recovery.png",
+              "deep_recovery.pdf"]:
+        assert (tmp_path / f).is_file(), f
+    assert len(trials) == 2 * 2 * 2 * 2  # P × trials × schemes × layers
+    assert trials["bound_held"].all()
+    assert sorted(layers["layer"].unique()) == [1, 2] and layers["bound_held"].all()
