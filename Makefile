@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # e.g. make demo ARGS="sampling=rademacher trials=40"
 ARGS ?=
 
-.PHONY: demo test test-all layer-demo agreement prediction clean
+.PHONY: demo test test-all layer-demo agreement prediction deep clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ prediction: $(STAMP)
 # The same trials solved by lp, admm and cvxpy
 agreement: $(STAMP)
 	$(BIN)/python experiments/solver_agreement.py $(ARGS)
+
+# Exact recovery of a planted 60-40-30-20 network, layer by layer, parallel and cascade
+deep: $(STAMP)
+	$(BIN)/python experiments/deep_recovery.py progress=false $(ARGS)
 
 # Prune one random dense layer with ADMM and cvxpy, side by side
 layer-demo: $(STAMP)
