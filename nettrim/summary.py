@@ -136,10 +136,9 @@ def deep_recovery(trials: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         output_error=("output_error", "max")).reset_index()
     rates = extra.merge(rates, on=keys + ["P"], how="left")
     rows = []
-    for key, r in rates.groupby(keys, sort=True):
-        first = trials[(trials[keys] == pd.Series(dict(zip(keys, key)))).all(axis=1)]
-        n_in, s = int(first["n_in"].iat[0]), int(first["s"].iat[0])
-        q = float(first["active_fraction"].mean())
+    for (key, r), (_, t) in zip(rates.groupby(keys, sort=True), trials.groupby(keys, sort=True)):
+        n_in, s = int(t["n_in"].iat[0]), int(t["s"].iat[0])
+        q = float(t["active_fraction"].mean())
         pred = predicted_p50(s, n_in + 1, q)
         p50 = _crossing(r["P"], r["neuron_rate"])
         rows.append({**dict(zip(keys, key)), "n_in": n_in, "s": s, "q": q, "p50_pred": pred,

@@ -28,6 +28,13 @@ def trial_seed(base_seed: int, N: int, s: int, P: int, trial: int) -> np.random.
     return np.random.SeedSequence([int(base_seed), int(N), int(s), int(P), int(trial)])
 
 
+def _draw_inputs(sampler, rng, N, P) -> np.ndarray:
+    X = np.asarray(sampler(rng, N, P), dtype=float)
+    if X.shape != (N, P):
+        raise ValueError(f"the sampler returned shape {X.shape}; expected (N, P) = ({N}, {P})")
+    return X
+
+
 def _score(w_hat, w_star, success_tol, support_tol):
     scale = np.linalg.norm(w_star)
     err = np.linalg.norm(w_hat - w_star) / (scale if scale > 0 else 1.0)
@@ -68,9 +75,7 @@ def run_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sampler: Ca
     """
     rng = np.random.default_rng(trial_seed(base_seed, N, s, P, trial))
     w_star = planted_weights(rng, N, s, 1, values=values, bias=bias)
-    X = np.asarray(sampler(rng, N, P), dtype=float)
-    if X.shape != (N, P):
-        raise ValueError(f"the sampler returned shape {X.shape}; expected (N, P) = ({N}, {P})")
+    X = _draw_inputs(sampler, rng, N, P)
     y = relu_response(w_star, X, bias=bias)
     active = int((y > 0).sum())
     base = {"active": active, "active_fraction": active / P}
@@ -170,9 +175,7 @@ def run_deep_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sample
         raise ValueError(f"schemes must be among {SCHEMES}; got {sorted(unknown)}")
     rng = np.random.default_rng(trial_seed(base_seed, N, s, P, trial))
     net = planted_network(rng, sizes, s, values=values)
-    X = np.asarray(sampler(rng, N, P), dtype=float)
-    if X.shape != (N, P):
-        raise ValueError(f"the sampler returned shape {X.shape}; expected (N, P) = ({N}, {P})")
+    X = _draw_inputs(sampler, rng, N, P)
     signals = net.forward(X)
     out_norm = np.linalg.norm(signals[-1]) or 1.0
 
