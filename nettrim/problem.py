@@ -230,21 +230,7 @@ class LayerProblem:
         if U.shape != (self.N, self.M):
             raise ValueError(f"U must have shape (N, M) = ({self.N}, {self.M}); got {U.shape}")
         Z = U.T @ self.X
-        R = np.where(self.omega, Z - self.Y, 0.0)
-        omega_residual = float(np.linalg.norm(R))
-        # Excess is relative to ε, floored at a fraction of ‖Y‖: a ball of radius 1e-200 is
-        # not something a first-order method (or any float64 solver) can hit exactly.
-        if self.per_neuron:
-            res_m = np.linalg.norm(R, axis=1)
-            floor_m = _BALL_FLOOR * np.linalg.norm(self.Y, axis=1)
-            scale_m = np.maximum(np.maximum(self.epsilon_m, floor_m), np.finfo(float).tiny)
-            ball_excess = float(np.max((res_m - self.epsilon_m) / scale_m))
-        else:
-            scale = max(self.epsilon, _BALL_FLOOR * float(np.linalg.norm(self.Y)),
-                        np.finfo(float).tiny)
-            ball_excess = (omega_residual - self.epsilon) / scale
-        inactive = ~self.omega
-        violation = float(max(0.0, (Z - self.V)[inactive].max())) if inactive.any() else 0.0
+        omega_residual, ball_excess, violation = self._constraint_gaps(Z)
         out = Z if self.linear else np.maximum(Z, 0.0)
         absU = np.abs(U)
         nnz = int((absU > zero_tol * absU.max()).sum()) if absU.max() > 0 else 0
@@ -260,6 +246,60 @@ class LayerProblem:
             relu_error=float(np.linalg.norm(self.Y - out)),
             feasible=bool(ball_excess <= rtol and violation <= rtol * ymax),
         )
+
+    def _constraint_gaps(self, Z: np.ndarray) -> tuple[float, float, float]:
+        """(‖(Z − Y)_Ω‖_F, relative ball excess, largest Ωᶜ violation) of Z = UᵀX."""
+        R = np.where(self.omega, Z - self.Y, 0.0)
+        omega_residual = float(np.linalg.norm(R))
+        # Excess is relative to ε, floored at a fraction of ‖Y‖: a ball of radius 1e-200 is
+        # not something a first-order method (or any float64 solver) can hit exactly.
+        if self.per_neuron:
+            res_m = np.linalg.norm(R, axis=1)
+            floor_m = _BALL_FLOOR * np.linalg.norm(self.Y, axis=1)
+            scale_m = np.maximum(np.maximum(self.epsilon_m, floor_m), np.finfo(float).tiny)
+            ball_excess = float(np.max((res_m - self.epsilon_m) / scale_m))
+        else:
+            scale = max(self.epsilon, _BALL_FLOOR * float(np.linalg.norm(self.Y)),
+                        np.finfo(float).tiny)
+            ball_excess = (omega_residual - self.epsilon) / scale
+        violation = float(np.max(np.where(self.omega, 0.0, Z - self.V), initial=0.0))
+        return omega_residual, float(ball_excess), max(violation, 0.0)
+
+    def infeasibility(self, Z: np.ndarray) -> float:
+        """How far Z = UᵀX is from C, on the scale of :attr:`Report.feasible`.
+
+        max(relative ball excess, Ωᶜ violation / max|Y|, 0): U is feasible to tolerance
+        ``rtol`` exactly when this is ≤ ``rtol``.
+        """
+        _, ball_excess, violation = self._constraint_gaps(Z)
+        ymax = float(np.abs(self.Y).max()) or 1.0
+        return max(ball_excess, violation / ymax, 0.0)
+
+    def dual_objective(self, Lam: np.ndarray) -> float:
+        """A lower bound on the optimal ‖U‖₁ from a multiplier estimate Λ (M×P).
+
+        With Λ the multiplier of Z = UᵀX in ‖U‖₁ + ⟨Λ, UᵀX − Z⟩ (Z ∈ C), minimising over U
+        and Z gives the dual function
+
+            d(Λ) = −⟨Λ_Ω, Y_Ω⟩ − ε‖Λ_Ω‖_F − ⟨Λ_Ωᶜ, V_Ωᶜ⟩   if ‖XΛᵀ‖_max ≤ 1 and Λ_Ωᶜ ≥ 0
+
+        (−∞ otherwise; the per-neuron form has Σ_m ε_m‖Λ_{m,Ω}‖). Any Λ is first made dual
+        feasible — negative entries on Ωᶜ set to 0, then divided by ‖XΛᵀ‖_max — so the value
+        returned is always a valid bound (weak duality), and it is tight at the optimal
+        multiplier. ADMM passes ρU1 and stops when ‖U‖₁ − d(Λ) is small.
+        """
+        Lam = np.where(self.omega, Lam, np.maximum(Lam, 0.0))
+        scale = float(np.abs(self.X @ Lam.T).max())
+        if scale == 0.0:
+            return 0.0
+        Lam = Lam / scale
+        L_omega = np.where(self.omega, Lam, 0.0)
+        if self.per_neuron:
+            ball = float(self.epsilon_m @ np.linalg.norm(L_omega, axis=1))
+        else:
+            ball = self.epsilon * float(np.linalg.norm(L_omega))
+        inner = float((L_omega * self.Y).sum() + (np.where(self.omega, 0.0, Lam) * self.V).sum())
+        return -inner - ball
 
     def __repr__(self) -> str:
         form = "linear" if self.linear else ("per-neuron" if self.per_neuron else "layer")

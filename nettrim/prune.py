@@ -79,7 +79,7 @@ def prune_layer(X, Y, epsilon, *, solver: str = "admm", V=None, bias: bool = Fal
     blas_threads : int or None, default 1
         BLAS threads during the solve; see :func:`solve`.
     **options
-        Passed to the solver (e.g. ``max_iter``, ``eps_rel`` for ADMM; ``cvx_solver`` for cvxpy).
+        Passed to the solver (e.g. ``max_iter``, ``gap_tol`` for ADMM; ``cvx_solver`` for cvxpy).
 
     Returns
     -------

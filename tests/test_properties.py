@@ -80,3 +80,46 @@ def test_l1_bound_with_V_when_original_is_feasible(layer, gain, vscale):
     res = nettrim.solve(prob, "admm", max_iter=100_000)
     assert res.converged and res.report.feasible
     assert res.report.l1 <= np.abs(W).sum() * (1 + 1e-3) + 1e-9
+
+
+@fast
+@given(layer=layers, gain=st.floats(0.0, 0.5), form=st.sampled_from(["layer", "per_neuron", "linear"]),
+       v_shift=st.floats(0.0, 1.0), scale=st.floats(1e-3, 1e3))
+def test_dual_objective_is_a_lower_bound_and_tight_at_the_admm_multiplier(
+        layer, gain, form, v_shift, scale):
+    """Weak duality: d(Λ) ≤ optimal ℓ₁ for *any* Λ (the method makes Λ dual feasible first);
+    and the ADMM's certified gap is a real one — its objective is within gap_tol of cvxpy's."""
+    X, W, Y = random_layer(**layer)
+    if not _nonempty(Y):
+        return
+    rng = np.random.default_rng(layer["seed"])
+    kw = {"per_neuron": form == "per_neuron", "linear": form == "linear", "bias": layer["bias"]}
+    if form == "linear":
+        Y = W.T @ (np.vstack([X, np.ones((1, X.shape[1]))]) if layer["bias"] else X)
+    else:  # a cascade-like V ≥ 0 on Ωᶜ keeps W feasible
+        kw["V"] = v_shift * np.abs(rng.standard_normal(Y.shape))
+    prob = LayerProblem(X, Y, gain * np.linalg.norm(Y), **kw)
+    cvx = nettrim.solve(prob, "cvxpy")
+    assert cvx.converged
+    for _ in range(3):
+        Lam = scale * rng.standard_normal(Y.shape)
+        assert prob.dual_objective(Lam) <= cvx.report.l1 * (1 + 1e-6) + 1e-9
+    admm = nettrim.solve(prob, "admm", max_iter=100_000)
+    assert admm.converged, admm.info
+    assert admm.info["gap"] <= 1e-3 and admm.info["infeasibility"] <= 1e-4
+    assert admm.info["dual_bound"] <= cvx.report.l1 * (1 + 1e-6) + 1e-9
+    assert admm.report.l1 <= cvx.report.l1 * (1 + 1.01e-3) + 1e-9
+    assert admm.report.feasible
+
+
+@fast
+@given(layer=layers, gain=st.floats(0.0, 0.5), noise=st.floats(0.0, 0.3))
+def test_infeasibility_agrees_with_report(layer, gain, noise):
+    X, W, Y = random_layer(**layer)
+    if not _nonempty(Y):
+        return
+    prob = LayerProblem(X, Y, gain * np.linalg.norm(Y), bias=layer["bias"])
+    U = W + noise * np.random.default_rng(layer["seed"]).standard_normal(W.shape)
+    value = prob.infeasibility(U.T @ prob.X)
+    for rtol in (1e-4, 1e-2, 1.0):
+        assert prob.report(U, rtol=rtol).feasible == (value <= rtol)
