@@ -199,20 +199,37 @@ class LayerProblem:
         """Euclidean projection of Z (M×P) onto C: the ε-ball around Y on Ω, clipping at V on Ωᶜ.
 
         The two parts act on disjoint entries, so the projection onto their product is the pair
-        of projections.
+        of projections. Written with 0/1 masks instead of boolean indexing, which costs as much
+        as the arithmetic: this runs once per ADMM iteration.
         """
-        D = np.where(self.omega, Z - self.Y, 0.0)
+        on, off = self._masks
+        D = Z - self.Y
+        D *= on
         if self.per_neuron:
-            norms = np.linalg.norm(D, axis=1)
+            norms = np.sqrt(np.einsum("ij,ij->i", D, D))
             scale = np.ones_like(norms)
             over = norms > self.epsilon_m
             scale[over] = self.epsilon_m[over] / norms[over]
             D *= scale[:, None]
         else:
-            norm = np.linalg.norm(D)
+            norm = np.sqrt(np.einsum("ij,ij->", D, D))
             if norm > self.epsilon:
                 D *= self.epsilon / norm
-        return np.where(self.omega, self.Y + D, np.minimum(Z, self.V))
+        D += self.Y
+        D *= on
+        out = np.minimum(Z, self.V)
+        out *= off
+        out += D
+        return out
+
+    @property
+    def _masks(self) -> tuple[np.ndarray, np.ndarray]:
+        """Ω and Ωᶜ as 0/1 float arrays (cached; Ω never changes after construction)."""
+        cached = getattr(self, "_mask_cache", None)
+        if cached is None:
+            on = self.omega.astype(float)
+            cached = self._mask_cache = (on, 1 - on)
+        return cached
 
     # --------------------------------------------------------------- report
     def report(self, U, *, rtol: float = 1e-4, zero_tol: float = 1e-6) -> Report:
