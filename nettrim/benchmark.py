@@ -131,7 +131,8 @@ def benchmark_problem(problem: LayerProblem, *, rhos=(0.1, 1.0, 10.0, 100.0, 100
     """Run every contender on one problem; one row per run with time, iterations, objective
     gap against the best objective found, feasibility, nonzeros and whether it met the target.
 
-    Rows: ``reference`` (our ADMM certified to 1e-7), ``admm`` (defaults, or ``admm_options``),
+    Rows: ``reference`` (our ADMM certified to 1e-7; with cvxpy, the source of the best
+    objective), ``admm`` (defaults, or ``admm_options``),
     ``fixed_rho`` for each ρ in ``rhos`` (oracle stop), and ``cvxpy`` (CLARABEL, with
     ``time_limit = cvxpy_budget``) when ``run_cvxpy``. Single BLAS thread throughout.
     """
@@ -151,8 +152,9 @@ def benchmark_problem(problem: LayerProblem, *, rhos=(0.1, 1.0, 10.0, 100.0, 100
         if run_cvxpy:
             cvx = solve(problem, "cvxpy", time_limit=cvxpy_budget)
             row("cvxpy", cvx, cvx.info["time"])
-        best = min(r["l1"] for r in rows if r["status"] == "converged"
-                   and meets_target(problem, r["W"], np.inf, rtol))
+        # the best objective comes from the accurate solvers only: a run feasible to rtol
+        # may sit slightly outside C and below the optimum
+        best = min(r["l1"] for r in rows if r["status"] == "converged")
         ours = solve(problem, "admm", **(admm_options or {}))
         row("admm", ours, ours.info["time"])
         for rho in rhos:
@@ -162,8 +164,6 @@ def benchmark_problem(problem: LayerProblem, *, rhos=(0.1, 1.0, 10.0, 100.0, 100
             row("fixed_rho", base, base.info["time"], rho)
 
     table = pd.DataFrame(rows)
-    best = min(best, min(np.abs(W).sum() for W, ok in zip(
-        table["W"], [meets_target(problem, W, np.inf, rtol) for W in table["W"]]) if ok))
     table["objective_gap"] = table["l1"] / best - 1
     table["met_target"] = [meets_target(problem, W, best, rtol) for W in table["W"]]
     return table.drop(columns="W")

@@ -73,3 +73,17 @@ def test_deep_recovery_end_to_end(tmp_path):
     assert len(trials) == 2 * 2 * 2 * 2  # P × trials × schemes × layers
     assert trials["bound_held"].all()
     assert sorted(layers["layer"].unique()) == [1, 2] and layers["bound_held"].all()
+
+
+def test_solver_benchmark_end_to_end(tmp_path):
+    cfg = _compose("solver_benchmark", [
+        "sizes=[[12,3,80],[20,4,150]]", "families=[dense]", "rhos=[1,10]",
+        "cvxpy.max_nmp=5000", "baseline.max_iter=5000"])
+    runs, summary, scaling = _load("solver_benchmark").run(cfg, tmp_path)
+    for f in ["runs.csv", "summary.csv", "summary.md", "scaling.csv", "config.yaml"]:
+        assert (tmp_path / f).is_file(), f
+    assert len(summary) == 2 and summary["admm_met"].all()
+    # cvxpy only where N·M·P ≤ max_nmp (12·3·80 = 2880, not 20·4·150 = 12000)
+    assert list(runs.groupby("N")["method"].apply(lambda m: "cvxpy" in set(m))) == [True, False]
+    assert "| dense | 12, 3, 80 |" in (tmp_path / "summary.md").read_text()
+    assert (scaling["per_iteration_over_floor"] > 0).all()

@@ -1,0 +1,56 @@
+"""The solver benchmark's pieces: problem families, the fixed-ρ baseline, the accuracy target."""
+
+import numpy as np
+import pytest
+
+import nettrim
+from nettrim import benchmark
+
+
+@pytest.mark.parametrize("family", benchmark.FAMILIES)
+def test_families_are_feasible_for_their_own_weights(family):
+    problem, W = benchmark.layer_problem(family, 12, 4, 80, 0.05, seed=1)
+    assert problem.report(W, rtol=1e-9).feasible
+    assert benchmark.meets_target(problem, W, best_l1=np.abs(W).sum())
+    assert not benchmark.meets_target(problem, W, best_l1=0.5 * np.abs(W).sum())
+    if family == "trained":
+        assert problem.bias and (problem.X >= 0).all()
+    if family == "sparse":
+        assert ((W != 0).sum(axis=0) == 1).all()  # N // 10 = 1 per column
+
+
+def test_family_rejects_unknown_name():
+    with pytest.raises(ValueError, match="family must be one of"):
+        benchmark.layer_problem("resnet", 10, 2, 40, 0.05)
+
+
+def test_fixed_rho_baseline_stops_only_on_the_oracle():
+    problem, _ = benchmark.layer_problem("dense", 10, 3, 60, 0.1)
+    best = nettrim.solve(problem, "cvxpy").report.l1
+    hit = benchmark.fixed_rho_admm(problem, 1.0, max_iter=20000,
+                                   stop=lambda W: benchmark.meets_target(problem, W, best))
+    assert hit.converged and benchmark.meets_target(problem, hit.W, best)
+    capped = benchmark.fixed_rho_admm(problem, 1.0, max_iter=3)
+    assert capped.status == "max_iter" and capped.info["iterations"] == 3
+
+
+def test_benchmark_problem_table_and_summary():
+    problem, _ = benchmark.layer_problem("sparse", 20, 3, 120, 0.05, seed=2)
+    table = benchmark.benchmark_problem(problem, rhos=(1.0, 10.0), baseline_max_iter=5000)
+    assert list(table["method"]) == ["reference", "cvxpy", "admm", "fixed_rho", "fixed_rho"]
+    ours = table[table["method"] == "admm"].iloc[0]
+    assert ours["met_target"] and ours["objective_gap"] <= 1e-3
+    # reference and cvxpy are the accurate ones: they agree to the target's tolerance
+    acc = table[table["method"].isin(["reference", "cvxpy"])]
+    assert acc["objective_gap"].abs().max() <= 1e-3
+    table.insert(0, "family", "sparse")
+    summary = benchmark.summarize(table)
+    row = summary.iloc[0]
+    assert row["speedup_vs_rho1"] == pytest.approx(row["rho1_time"] / row["admm_time"])
+    fixed = table[table["method"] == "fixed_rho"]
+    assert row["best_time"] <= fixed["time"].max()
+
+
+def test_fit_exponent_recovers_a_power_law():
+    nmp = np.array([1e5, 1e6, 1e7])
+    assert benchmark.fit_exponent(nmp, 3e-9 * nmp ** 1.2) == pytest.approx(1.2)
