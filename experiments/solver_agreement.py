@@ -4,7 +4,7 @@
 
 Writes trials.csv (one row per trial and solver, with ‖ŵ − ŵ_other‖/‖w*‖ for every other
 solver), agreement.csv (per solver: success decisions equal to the reference's, distances,
-times) and agreement.{png,pdf}. See conf/solver_agreement.yaml.
+times), throughput.csv (solves per second per solver and N) and agreement.{png,pdf}. See conf/solver_agreement.yaml.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from nettrim import plots
-from nettrim.summary import agreement
+from nettrim.summary import agreement, throughput
 from nettrim.sweep import start_run, sweep_from_config
 
 
@@ -23,6 +23,8 @@ def run(cfg: DictConfig, out_dir):
     trials = sweep_from_config(config, out_dir)
     table = agreement(trials, cfg.reference)
     table.to_csv(out_dir / "agreement.csv", index=False)
+    speed = throughput(trials)
+    speed.to_csv(out_dir / "throughput.csv", index=False)
     if cfg.figures:
         others = [n for n in trials["solver"].unique() if n != cfg.reference]
         pairs = [(o, cfg.reference) for o in others]
@@ -31,6 +33,7 @@ def run(cfg: DictConfig, out_dir):
         plots.save(plots.agreement(trials, pairs, f"{trials['sampling'].iat[0]} inputs"),
                    out_dir / "agreement")
     print(table.to_string(index=False, float_format="{:.3g}".format))
+    print("\n" + speed.to_string(index=False, float_format="{:.3g}".format))
     print(f"\nwritten to {out_dir}")
     return trials, table
 

@@ -95,6 +95,16 @@ def agreement(trials: pd.DataFrame, reference: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def throughput(trials: pd.DataFrame) -> pd.DataFrame:
+    """Per solver and N: solves, solves per second (one core), median time, and how many trials
+    ended undecided (not converged). Time includes the trials a solver left undecided."""
+    g = trials.groupby(["solver", "N"], sort=False)
+    out = g["time"].agg(solves="size", total_time="sum", median_time="median").reset_index()
+    out["solves_per_second"] = out["solves"] / out["total_time"]
+    out["undecided"] = g["success"].apply(lambda s: int(s.isna().sum())).to_numpy()
+    return out
+
+
 def _crossing(P, rate, level=0.5) -> float:
     """The first P where ``rate`` (in order of P) reaches ``level``, interpolated in log P."""
     P, rate = np.asarray(P, float), np.asarray(rate, float)

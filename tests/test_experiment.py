@@ -4,6 +4,7 @@ import importlib.util
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from hydra import compose, initialize_config_dir
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,6 +59,10 @@ def test_solver_agreement_end_to_end(tmp_path):
     assert (table["trials"] == 6).all()
     lp = table.set_index("solver").loc["lp"]
     assert lp["agree_fraction"] == 1.0 and lp["max_diff_vs_lp"] == 0.0
+    speed = pd.read_csv(tmp_path / "throughput.csv").set_index("solver")
+    assert (speed["solves"] == 6).all()
+    for name, g in trials.groupby("solver"):
+        assert speed.loc[name, "solves_per_second"] == pytest.approx(6 / g["time"].sum())
     # same seeds: each trial's draw is shared, so |Ω| matches across solvers
     assert trials.groupby(["P", "trial"])["active"].nunique().eq(1).all()
 
