@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # e.g. make demo ARGS="sampling=rademacher trials=40"
 ARGS ?=
 
-.PHONY: demo test test-all layer-demo agreement prediction deep bench clean
+.PHONY: demo test test-all layer-demo agreement prediction deep spirals bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ agreement: $(STAMP)
 # Exact recovery of a planted 60-40-30-20 network, layer by layer, parallel and cascade
 deep: $(STAMP)
 	$(BIN)/python experiments/deep_recovery.py progress=false $(ARGS)
+
+# The NIPS supplement's nested-spirals study: Tables S.1/S.2, parallel vs cascade, decision regions
+spirals: $(STAMP)
+	$(BIN)/python experiments/spirals.py progress=false $(ARGS)
 
 # Prune one random dense layer with ADMM and cvxpy, side by side
 layer-demo: $(STAMP)

@@ -1,4 +1,5 @@
-"""Figures from tidy tables (trial tables and their summaries), never from solver objects.
+"""Figures from tidy tables (trial tables and their summaries), never from solver objects
+(the one exception, :func:`decision_regions`, draws networks' predictions on a grid).
 
 Theory is drawn in lines (solid: δ/q prediction; dashed: fitted C·s·log(N/s)); data in markers
 or colour. Every function returns the figure; :func:`save` writes PNG and PDF.
@@ -12,6 +13,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only: no display on a compute node
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -204,4 +206,71 @@ def deep_recovery(rates: pd.DataFrame, layers: pd.DataFrame, title: str = ""):
     return fig
 
 
-__all__ = ["save", "phase_diagram", "collapse", "overlay", "agreement", "deep_recovery"]
+def sparsity_vs_discrepancy(runs: pd.DataFrame, target: float | None = None, title: str = ""):
+    """One panel per hidden width H: the fraction of weights kept (nnz after / before, all
+    layers) against the relative logit discrepancy ε_rd, a line per scheme and training seed.
+    Hollow markers: a layer's solve did not converge (not a certified pruning)."""
+    Hs = sorted(runs["H"].unique())
+    fig, axes = plt.subplots(1, len(Hs), figsize=(4.6 * len(Hs), 4.0), squeeze=False,
+                             sharey=True)
+    colors = {"parallel": "C0", "cascade": "C3"}
+    for ax, H in zip(axes[0], Hs):
+        for (scheme, seed), g in runs[runs["H"] == H].groupby(["scheme", "seed"]):
+            g = g.sort_values("discrepancy")
+            c = colors.get(scheme, "C2")
+            ax.plot(g["discrepancy"], g["kept"], "-", color=c, lw=1, alpha=0.7,
+                    label=scheme if seed == runs["seed"].min() else None)
+            ok = g["converged"].astype(bool)
+            ax.plot(g.loc[ok, "discrepancy"], g.loc[ok, "kept"], "o", color=c, ms=4)
+            ax.plot(g.loc[~ok, "discrepancy"], g.loc[~ok, "kept"], "o", mfc="none", color=c,
+                    ms=5)
+        if target is not None:
+            ax.axvline(target, color="grey", ls="--", lw=1, label=f"ε_rd = {target:g}")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_minor_formatter(ticker.NullFormatter())
+            axis.set_major_formatter(ticker.FormatStrFormatter("%g"))
+        ax.set_xlabel(r"relative logit discrepancy $\epsilon_{rd}=\|Z-\hat Z\|_F/\|Z\|_F$")
+        ax.set_title(f"2·{H}·{H}·2")
+        ax.grid(True, which="both", lw=0.3, alpha=0.5)
+    axes[0][0].set_ylabel("fraction of weights kept (nnz after / before)")
+    axes[0][0].plot([], [], "ko", mfc="none", ms=5, label="a layer unconverged")
+    axes[0][0].legend(fontsize=7)
+    n = runs.groupby(["H", "scheme"])["seed"].nunique().min()
+    fig.suptitle((title + "\n" if title else "") + f"{n} training seeds per width")
+    return fig
+
+
+def decision_regions(networks: dict, X, labels, *, resolution: int = 300, title: str = ""):
+    """The predicted class over the plane for each network (one panel each; the title gives
+    its nonzero count), with the labelled points X (2×P) on top."""
+    X = np.asarray(X)
+    labels = np.asarray(labels)
+    pad = 0.1 * np.ptp(X, axis=1).max()
+    lo, hi = X.min(axis=1) - pad, X.max(axis=1) + pad
+    g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], resolution),
+                         np.linspace(lo[1], hi[1], resolution))
+    grid = np.vstack([g0.ravel(), g1.ravel()])
+    fig, axes = plt.subplots(1, len(networks), figsize=(4.4 * len(networks), 4.2),
+                             squeeze=False)
+    for ax, (name, net) in zip(axes[0], networks.items()):
+        pred = net.forward(grid)[-1].argmax(axis=0).reshape(g0.shape)
+        ax.contourf(g0, g1, pred, levels=[-0.5, 0.5, 1.5], colors=["#c6dbef", "#fcbba1"])
+        ax.contour(g0, g1, pred, levels=[0.5], colors="k", linewidths=0.8)
+        for k, (c, m) in enumerate([("C0", "o"), ("C3", "^")]):
+            pts = X[:, labels == k]
+            ax.plot(pts[0], pts[1], m, color=c, ms=2, label=f"class {k}")
+        nnz = sum(int(np.count_nonzero(W)) for W in net.weights)
+        ax.set_title(f"{name}: {nnz} nonzero weights")
+        ax.set_xlabel("$x_1$")
+        ax.set_aspect("equal")
+    axes[0][0].set_ylabel("$x_2$")
+    axes[0][0].legend(fontsize=7, loc="lower right")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+__all__ = ["save", "phase_diagram", "collapse", "overlay", "agreement", "deep_recovery",
+           "sparsity_vs_discrepancy", "decision_regions"]

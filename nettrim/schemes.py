@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
-from ._validation import check_scalar
+from ._validation import check_int, check_scalar
 from .network import Network
 from .problem import LayerProblem
 from .prune import solve
@@ -41,10 +41,26 @@ FEAS_RTOL = 1e-4
 
 @dataclass
 class TrimResult:
-    """A pruned network and its per-layer report (one row per layer)."""
+    """A pruned network and its per-layer report (one row per layer).
+
+    ``search`` holds the trials of :func:`trim_to_discrepancy` (one row per gain tried).
+    """
 
     network: Network
     report: pd.DataFrame
+    search: pd.DataFrame | None = None
+
+    @property
+    def converged(self) -> bool:
+        """Every layer's solve converged (only then is the pruned network a certified result)."""
+        return bool((self.report["status"] == "converged").all())
+
+
+def relative_discrepancy(net: Network, pruned: Network, X) -> float:
+    """ε_rd = ‖Z − Ẑ‖_F / ‖Z‖_F: how far the pruned network's outputs on X are from the
+    original's, relative to the original's (the supplement's measure)."""
+    Z, Z_hat = net.forward(X)[-1], pruned.forward(X)[-1]
+    return float(np.linalg.norm(Z_hat - Z) / np.linalg.norm(Z))
 
 
 def _layer_problem(net, layer, Y_in, Y_out, epsilon, V=None):
@@ -206,4 +222,78 @@ def cascade_trim(net: Network, X, *, gain: float = 0.05, epsilon1: float | None 
     return _finish(net, pruned, X, rows, steps)
 
 
-__all__ = ["TrimResult", "parallel_trim", "cascade_trim"]
+SCHEMES = {"parallel": parallel_trim, "cascade": cascade_trim}
+
+
+def trim_to_discrepancy(net: Network, X, target: float, *, scheme: str = "cascade",
+                        gain: float | None = None, max_steps: int = 6, accept: float = 0.85,
+                        **kwargs) -> TrimResult:
+    """Prune with the largest gain found whose relative output discrepancy ε_rd ≤ ``target``.
+
+    ε_rd grows about linearly with the gain g (ε₁ = g‖Y⁽¹⁾‖_F for the cascade, every
+    ε_ℓ = g‖Y⁽ℓ⁾‖_F for the parallel scheme), so each step moves g along the secant through
+    the origin, g ← g·accept'·target/ε_rd with accept' halfway between ``accept`` and 1,
+    kept inside the bracket of the gains already known to pass and to fail (geometric
+    midpoint when it would leave it). The search stops when accept·target ≤ ε_rd ≤ target or
+    after ``max_steps`` prunings.
+
+    Parameters
+    ----------
+    net : Network
+    X : array of shape (n₀, P)
+    target : float > 0
+        Largest acceptable ε_rd (the supplement uses 0.02).
+    scheme : {"cascade", "parallel"}
+    gain : float, optional
+        First gain tried (default target/10).
+    max_steps : int, default 6
+    accept : float in (0, 1), default 0.85
+    **kwargs
+        Passed to the scheme (``gamma``, ``solver``, solver options, ...).
+
+    Returns
+    -------
+    TrimResult
+        The passing pruning with the largest gain (or, if none passed, the one with the
+        smallest ε_rd: check ``search``), its ``search`` table with one row per gain tried:
+        gain, discrepancy, nnz_after, converged, bound_held, chosen (the row returned).
+    """
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {sorted(SCHEMES)}; got {scheme!r}")
+    target = check_scalar(target, "target", low=0.0, low_inclusive=False)
+    accept = check_scalar(accept, "accept", low=0.0, low_inclusive=False, high=1.0,
+                          high_inclusive=False)
+    max_steps = check_int(max_steps, "max_steps", low=1)
+    g = target / 10 if gain is None else check_scalar(gain, "gain", low=0.0,
+                                                      low_inclusive=False)
+    lo, hi = 0.0, np.inf          # largest passing gain, smallest failing gain
+    rows, results = [], []
+    for _ in range(max_steps):
+        res = SCHEMES[scheme](net, X, gain=g, **kwargs)
+        e = relative_discrepancy(net, res.network, X)
+        results.append(res)
+        rows.append({"gain": g, "discrepancy": e, "nnz_after": int(res.report["nnz_after"].sum()),
+                     "converged": res.converged, "bound_held": bool(res.report["bound_held"].all())})
+        if e <= target:
+            lo = max(lo, g)
+            if e >= accept * target:
+                break
+        else:
+            hi = min(hi, g)
+        step = np.clip((1 + accept) / 2 * target / e, 0.1, 10.0) if e > 0 else 10.0
+        g_next = g * step
+        if not lo < g_next < hi:
+            g_next = np.sqrt(lo * hi) if lo > 0 and np.isfinite(hi) else g_next
+        g = float(g_next)
+    search = pd.DataFrame(rows)
+    passing = search["discrepancy"] <= target
+    chosen = search.loc[passing, "gain"].idxmax() if passing.any() \
+        else search["discrepancy"].idxmin()
+    search["chosen"] = search.index == chosen
+    res = results[chosen]
+    res.search = search
+    return res
+
+
+__all__ = ["TrimResult", "SCHEMES", "parallel_trim", "cascade_trim", "relative_discrepancy",
+           "trim_to_discrepancy"]

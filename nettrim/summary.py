@@ -158,4 +158,40 @@ def deep_recovery(trials: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return rates, pd.DataFrame(rows)
 
 
-__all__ = ["success_rates", "relative_P", "summarize", "agreement", "deep_recovery"]
+def kept_at_discrepancy(runs: pd.DataFrame, levels) -> pd.DataFrame:
+    """Compare pruning schemes at equal relative discrepancy ε_rd.
+
+    ``runs`` has one row per pruning: H, seed, scheme, discrepancy (ε_rd) and kept (fraction
+    of weights kept). For every (H, seed, scheme) the kept fraction is interpolated in
+    log–log at each ε_rd in ``levels`` (NaN outside the ε_rd range that seed's gains
+    covered), then averaged over seeds (geometric mean over the seeds that cover the level).
+
+    Returns
+    -------
+    DataFrame
+        One row per (H, level): ``kept_<scheme>`` per scheme, ``seeds`` (how many seeds cover
+        the level for every scheme) and, with both schemes present, ``cascade_over_parallel``
+        (< 1: the cascade keeps fewer weights).
+    """
+    levels = np.asarray(levels, float)
+    rows = []
+    for (H, seed, scheme), g in runs.groupby(["H", "seed", "scheme"]):
+        g = g.sort_values("discrepancy")
+        d = np.log(g["discrepancy"].to_numpy(float))
+        k = np.log(g["kept"].to_numpy(float))
+        for level in levels:
+            inside = d.size and d[0] <= np.log(level) <= d[-1]
+            value = float(np.exp(np.interp(np.log(level), d, k))) if inside else np.nan
+            rows.append({"H": H, "seed": seed, "scheme": scheme, "level": level, "kept": value})
+    wide = pd.DataFrame(rows).pivot_table(index=["H", "level", "seed"], columns="scheme",
+                                          values="kept", dropna=False).dropna()
+    out = np.exp(np.log(wide).groupby(level=["H", "level"]).mean())
+    out.columns = [f"kept_{c}" for c in out.columns]
+    out["seeds"] = wide.groupby(level=["H", "level"]).size()
+    if {"kept_cascade", "kept_parallel"} <= set(out.columns):
+        out["cascade_over_parallel"] = out["kept_cascade"] / out["kept_parallel"]
+    return out.reset_index()
+
+
+__all__ = ["success_rates", "relative_P", "summarize", "agreement", "deep_recovery",
+           "kept_at_discrepancy"]

@@ -182,39 +182,17 @@ def run_sweep(cells: pd.DataFrame, *, trials: int, base_seed: int, sampler: Call
     trial_kwargs = dict(trial_kwargs, base_seed=int(base_seed), sampler=sampler,
                         solvers=[(str(n), dict(o)) for n, o in solvers])
 
-    parts, done = None, {}
+    spec = None
     if out_dir is not None:
         out_dir = Path(out_dir)
-        parts = out_dir / "parts"
-        parts.mkdir(parents=True, exist_ok=True)
         spec = {"tasks": tasks, "chunk_size": chunk_size, "columns": columns,
                 "trial_fn": describe_callable(trial_fn),
                 **{k: v for k, v in trial_kwargs.items() if k != "sampler"},
                 "sampler": describe_callable(sampler)}
-        h = _spec_hash(spec)
-        stamp = out_dir / "sweep_spec.json"
-        if stamp.exists() and json.loads(stamp.read_text())["hash"] != h:
-            raise ValueError(f"{out_dir} holds a sweep with a different configuration; choose "
-                             f"another output directory or delete it to start over")
-        stamp.write_text(json.dumps({"hash": h, "n_tasks": len(tasks)}))
-        for f in parts.glob("chunk_*.csv"):
-            done[int(f.stem.split("_")[1])] = f
-
-    todo = [i for i in range(len(chunks)) if i not in done]
-    bar = tqdm(total=len(tasks), disable=not progress, desc="trials", unit="trial",
-               initial=sum(len(chunks[i]) for i in done))
-    results = {i: _normalise(pd.read_csv(f, keep_default_na=True)) for i, f in done.items()}
-    runner = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator_unordered")
-    gen = runner(delayed(_chunk_with_id)(i, chunks[i], trial_fn, trial_kwargs) for i in todo)
-    for i, rows in gen:
-        df = _normalise(pd.DataFrame(rows))
-        if parts is not None:
-            _write_atomic(df, parts / f"chunk_{i:06d}.csv")
-        results[i] = df
-        bar.update(len(chunks[i]))
-    bar.close()
-
-    table = pd.concat([results[i] for i in sorted(results)], ignore_index=True)
+    work = functools.partial(_run_chunk, trial_fn=trial_fn, trial_kwargs=trial_kwargs)
+    results = run_resumable(chunks, work, out_dir=out_dir, spec=spec, n_jobs=n_jobs,
+                            backend=backend, progress=progress, unit="trial")
+    table = pd.concat(results, ignore_index=True)
     if columns:
         for k, v in columns.items():
             table[k] = v if np.isscalar(v) or v is None else str(v)
@@ -225,8 +203,71 @@ def run_sweep(cells: pd.DataFrame, *, trials: int, base_seed: int, sampler: Call
     return table
 
 
-def _chunk_with_id(i, tasks, trial_fn, trial_kwargs):
-    return i, _run_chunk(tasks, trial_fn, trial_kwargs)
+def run_resumable(chunks: Sequence, work: Callable, *, out_dir=None, spec: dict | None = None,
+                  n_jobs: int = 1, backend: str | None = None, progress: bool = True,
+                  unit: str = "task") -> list[pd.DataFrame]:
+    """Run ``work(chunk)`` (a list of row dicts) for every chunk, in parallel, keeping
+    finished work on disk.
+
+    With ``out_dir``, each finished chunk's rows go to ``out_dir/parts/chunk_<i>.csv``
+    atomically (write, then rename) as soon as that chunk ends, so a killed run loses only the
+    chunks in flight; a restart with the same ``spec`` (a JSON-able description of everything
+    that determines the rows) reads them back instead of recomputing, and a different spec in
+    the same directory is refused rather than mixed in.
+
+    Parameters
+    ----------
+    chunks : sequence
+        Units of work; ``work`` must be picklable (module-level function or partial) for
+        ``n_jobs > 1``. Progress counts ``len(chunk)`` items per chunk.
+    work : callable
+    out_dir : path, optional
+    spec : dict, optional
+        Required with ``out_dir``.
+    n_jobs, backend : joblib workers (-1: all cores) and backend (default: loky).
+    progress : bool
+        tqdm bar.
+
+    Returns
+    -------
+    list of DataFrame
+        One per chunk, in chunk order, with the same dtypes whether computed or read back.
+    """
+    parts, done = None, {}
+    if out_dir is not None:
+        if spec is None:
+            raise ValueError("spec is required with out_dir (it guards resumed runs)")
+        out_dir = Path(out_dir)
+        parts = out_dir / "parts"
+        parts.mkdir(parents=True, exist_ok=True)
+        h = _spec_hash(spec)
+        stamp = out_dir / "sweep_spec.json"
+        if stamp.exists() and json.loads(stamp.read_text())["hash"] != h:
+            raise ValueError(f"{out_dir} holds a run with a different configuration; choose "
+                             f"another output directory or delete it to start over")
+        stamp.write_text(json.dumps({"hash": h, "n_chunks": len(chunks)}))
+        for f in parts.glob("chunk_*.csv"):
+            i = int(f.stem.split("_")[1])
+            if i < len(chunks):
+                done[i] = f
+
+    todo = [i for i in range(len(chunks)) if i not in done]
+    bar = tqdm(total=sum(len(c) for c in chunks), disable=not progress, unit=unit,
+               initial=sum(len(chunks[i]) for i in done))
+    results = {i: _normalise(pd.read_csv(f, keep_default_na=True)) for i, f in done.items()}
+    runner = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator_unordered")
+    for i, rows in runner(delayed(_with_id)(i, work, chunks[i]) for i in todo):
+        df = _normalise(pd.DataFrame(rows))
+        if parts is not None:
+            _write_atomic(df, parts / f"chunk_{i:06d}.csv")
+        results[i] = df
+        bar.update(len(chunks[i]))
+    bar.close()
+    return [results[i] for i in range(len(chunks))]
+
+
+def _with_id(i, work, chunk):
+    return i, work(chunk)
 
 
 def flatten(mapping: dict, prefix: str = "") -> dict:
@@ -344,5 +385,5 @@ def deep_sweep_from_config(cfg: dict, out_dir=None) -> pd.DataFrame:
                      success_tol=cfg.get("success_tol", 1e-3))
 
 
-__all__ = ["P_MODES", "expand_grid", "run_sweep", "flatten", "solvers_from_config",
+__all__ = ["P_MODES", "expand_grid", "run_sweep", "run_resumable", "flatten", "solvers_from_config",
            "start_run", "sweep_from_config", "deep_sweep_from_config"]

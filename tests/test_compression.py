@@ -1,0 +1,95 @@
+"""Pruning trained networks to a target discrepancy, the study runner, and scheme comparison."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nettrim import relative_discrepancy, trim_to_discrepancy
+from nettrim.compression import gain_task, run_study, spirals_data, target_task
+from nettrim.summary import kept_at_discrepancy
+from nettrim.sweep import run_resumable
+from nettrim.train import train_relu_mlp
+
+DATA = {"seed": 0, "n_train": 150, "n_test": 60}
+TRAIN = {"max_iter": 300}
+
+
+@pytest.fixture(scope="module")
+def small_net():
+    X, y, _, _ = spirals_data(**DATA)
+    return train_relu_mlp(X, y, (8, 8), seed=0, **TRAIN), X
+
+
+@pytest.mark.parametrize("scheme", ["cascade", "parallel"])
+def test_trim_to_discrepancy_meets_target_and_reports_search(small_net, scheme):
+    net, X = small_net
+    res = trim_to_discrepancy(net, X, 0.05, scheme=scheme, max_steps=5)
+    e = relative_discrepancy(net, res.network, X)
+    assert e <= 0.05
+    s = res.search
+    assert s["chosen"].sum() == 1 and s.loc[s["chosen"], "discrepancy"].iat[0] == pytest.approx(e)
+    # the returned pruning is the passing one with the largest gain
+    passing = s[s["discrepancy"] <= 0.05]
+    assert s.loc[s["chosen"], "gain"].iat[0] == passing["gain"].max()
+    assert res.report["bound_held"].all()
+
+
+def test_trim_to_discrepancy_reports_a_miss(small_net):
+    net, X = small_net
+    res = trim_to_discrepancy(net, X, 1e-3, gain=0.2, max_steps=1)
+    assert res.search["discrepancy"].iat[0] > 1e-3 and res.search["chosen"].iat[0]
+    with pytest.raises(ValueError, match="scheme"):
+        trim_to_discrepancy(net, X, 0.02, scheme="magnitude")
+    with pytest.raises(ValueError, match="target"):
+        trim_to_discrepancy(net, X, 0.0)
+
+
+def test_tasks_hold_their_bounds_and_gain_orders_discrepancy():
+    rows = pd.DataFrame(target_task([(8, 0.0, 1)], data=DATA, train=TRAIN, target=0.03,
+                                    max_steps=4))
+    assert list(rows["layer"]) == [1, 2, 3] and rows["bound_held"].all()
+    assert (rows["nnz_after"] <= rows["nnz_before"]).all()
+    sweep = pd.DataFrame(gain_task([(8, 0.0, 1)], data=DATA, train=TRAIN,
+                                   gains=[0.001, 0.01, 0.1]))
+    assert sweep["bound_held"].all() and sweep["kept"].between(0, 1).all()
+    for _, g in sweep.groupby("scheme"):
+        assert g["discrepancy"].is_monotonic_increasing  # a larger ε₁ never fits better here
+    with pytest.raises(ValueError, match="schemes"):
+        gain_task([(8, 0.0, 1)], data=DATA, train=TRAIN, gains=[0.01], schemes=["foo"])
+
+
+def test_kept_at_discrepancy_interpolates_in_log_log():
+    e = np.array([0.005, 0.01, 0.04, 0.08])
+    rows = [{"H": 50, "seed": seed, "scheme": scheme, "discrepancy": d, "kept": c * d ** -0.5}
+            for seed in (0, 1) for scheme, c in (("parallel", 0.02), ("cascade", 0.01))
+            for d in e]
+    out = kept_at_discrepancy(pd.DataFrame(rows), [0.02, 0.5])
+    assert list(out["level"]) == [0.02]  # 0.5 is outside every seed's range
+    r = out.iloc[0]
+    assert r["kept_parallel"] == pytest.approx(0.02 * 0.02 ** -0.5)
+    assert r["cascade_over_parallel"] == pytest.approx(0.5) and r["seeds"] == 2
+
+
+CALLS = []
+
+
+def _work(chunk):
+    CALLS.append(chunk)
+    return [{"x": x, "y": x * x} for x in chunk]
+
+
+def test_run_resumable_keeps_finished_chunks_and_refuses_other_specs(tmp_path):
+    chunks = [[1, 2], [3]]
+    first = run_resumable(chunks, _work, out_dir=tmp_path, spec={"v": 1}, progress=False)
+    assert len(CALLS) == 2
+    (tmp_path / "parts" / "chunk_000001.csv").unlink()  # as if killed during chunk 1
+    again = run_resumable(chunks, _work, out_dir=tmp_path, spec={"v": 1}, progress=False)
+    assert CALLS[2:] == [[3]]  # only the lost chunk ran again
+    for a, b in zip(first, again):
+        pd.testing.assert_frame_equal(a, b)
+    with pytest.raises(ValueError, match="different configuration"):
+        run_resumable(chunks, _work, out_dir=tmp_path, spec={"v": 2}, progress=False)
+    with pytest.raises(ValueError, match="spec"):
+        run_resumable(chunks, _work, out_dir=tmp_path / "new", progress=False)
+    with pytest.raises(ValueError, match="empty"):
+        run_study(target_task, [], data=DATA)
