@@ -11,11 +11,10 @@ config.yaml and deep_recovery.{png,pdf}. See conf/deep_recovery.yaml.
 
 from __future__ import annotations
 
-import hydra
-from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from nettrim import plots
+from nettrim.cli import hydra_entry
 from nettrim.summary import deep_recovery
 from nettrim.sweep import deep_sweep_from_config, start_run
 
@@ -36,9 +35,7 @@ def run(cfg: DictConfig, out_dir) -> tuple:
     return trials, rates, layers
 
 
-@hydra.main(config_path="../conf", config_name="deep_recovery", version_base="1.3")
-def main(cfg: DictConfig) -> None:
-    run(cfg, HydraConfig.get().runtime.output_dir)
+main = hydra_entry(__file__, "deep_recovery", run)
 
 
 if __name__ == "__main__":

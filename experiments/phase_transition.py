@@ -10,11 +10,10 @@ phase_diagram.{png,pdf} and collapse.{png,pdf}. See conf/phase_transition.yaml.
 
 from __future__ import annotations
 
-import hydra
-from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from nettrim import plots
+from nettrim.cli import hydra_entry
 from nettrim.summary import summarize
 from nettrim.sweep import start_run, sweep_from_config
 
@@ -35,9 +34,7 @@ def run(cfg: DictConfig, out_dir) -> tuple:
     return trials, summary
 
 
-@hydra.main(config_path="../conf", config_name="phase_transition", version_base="1.3")
-def main(cfg: DictConfig) -> None:
-    run(cfg, HydraConfig.get().runtime.output_dir)
+main = hydra_entry(__file__, "phase_transition", run)
 
 
 if __name__ == "__main__":

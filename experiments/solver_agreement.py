@@ -9,11 +9,10 @@ times), throughput.csv (solves per second per solver and N) and agreement.{png,p
 
 from __future__ import annotations
 
-import hydra
-from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from nettrim import plots
+from nettrim.cli import hydra_entry
 from nettrim.summary import agreement, throughput
 from nettrim.sweep import start_run, sweep_from_config
 
@@ -38,9 +37,7 @@ def run(cfg: DictConfig, out_dir):
     return trials, table
 
 
-@hydra.main(config_path="../conf", config_name="solver_agreement", version_base="1.3")
-def main(cfg: DictConfig) -> None:
-    run(cfg, HydraConfig.get().runtime.output_dir)
+main = hydra_entry(__file__, "solver_agreement", run)
 
 
 if __name__ == "__main__":

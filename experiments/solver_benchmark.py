@@ -10,15 +10,14 @@ ratios), scaling.csv (our per-iteration time against the two-product floor) and 
 
 from __future__ import annotations
 
-import hydra
 import numpy as np
 import pandas as pd
-from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from nettrim import benchmark
+from nettrim.cli import hydra_entry
 from nettrim.sweep import start_run
 
 
@@ -88,9 +87,7 @@ def _markdown(summary: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
-@hydra.main(config_path="../conf", config_name="solver_benchmark", version_base="1.3")
-def main(cfg: DictConfig) -> None:
-    run(cfg, HydraConfig.get().runtime.output_dir)
+main = hydra_entry(__file__, "solver_benchmark", run)
 
 
 if __name__ == "__main__":

@@ -13,12 +13,12 @@ are kept under table/parts and sweep/parts: a restart resumes. See conf/spirals.
 
 from __future__ import annotations
 
-import hydra
 import pandas as pd
-from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from nettrim import compression, plots
+from nettrim.cli import hydra_entry
+from nettrim.parallel import backend
 from nettrim.summary import kept_at_discrepancy
 from nettrim.sweep import start_run
 
@@ -29,25 +29,14 @@ def run(cfg: DictConfig, out_dir) -> tuple:
     net_dir.mkdir(exist_ok=True)
     common = {"data": {"seed": config["seed"], **config["data"]}, "train": config["train"],
               "solver": config["solver"]["name"], **(config["solver"].get("options") or {})}
-    jobs = {"n_jobs": config["n_jobs"], "progress": config["progress"]}
-
-    t = config["table"]
-    layers = compression.run_study(
-        compression.target_task, [(H, a, t["seed"]) for H in t["H"] for a in t["alpha"]],
-        out_dir=out_dir / "table", target=config["target"], gamma=config["gamma"],
-        max_steps=t["max_steps"], net_dir=str(net_dir), **common, **jobs)
+    with backend(config.get("parallel"), config["n_jobs"]) as n_jobs:
+        layers, sweep = _studies(config, out_dir, common, n_jobs)
     layers.to_csv(out_dir / "table_layers.csv", index=False)
     table = compression.layer_table(layers)
     table.to_csv(out_dir / "table.csv", index=False)
     (out_dir / "table.md").write_text(_markdown(table, config))
-
-    s = config["sweep"]
-    sweep = compression.run_study(
-        compression.gain_task, [(H, s["alpha"], seed) for H in s["H"] for seed in s["seeds"]],
-        out_dir=out_dir / "sweep", gains=s["gains"], schemes=s["schemes"],
-        gamma=config["gamma"], **common, **jobs)
     sweep.to_csv(out_dir / "sweep.csv", index=False)
-    compare = kept_at_discrepancy(sweep, s["levels"])
+    compare = kept_at_discrepancy(sweep, config["sweep"]["levels"])
     compare.to_csv(out_dir / "kept_at_discrepancy.csv", index=False)
 
     if cfg.figures:
@@ -58,7 +47,8 @@ def run(cfg: DictConfig, out_dir) -> tuple:
             f"{n_bad} of {len(sweep)} prunings with an unconverged layer"),
             out_dir / "sparsity_vs_discrepancy")
         b = config["boundary"]
-        original, pruned = compression.load_pair(net_dir, b["H"], b["alpha"], t["seed"])
+        original, pruned = compression.load_pair(net_dir, b["H"], b["alpha"],
+                                                 config["table"]["seed"])
         X, y, _, _ = compression.spirals_data(**common["data"])
         plots.save(plots.decision_regions(
             {"trained": original, "cascade Net-Trim": pruned}, X, y,
@@ -71,6 +61,21 @@ def run(cfg: DictConfig, out_dir) -> tuple:
           f"in every sweep pruning: {bool(sweep['bound_held'].all())}")
     print(f"written to {out_dir}")
     return table, sweep, compare
+
+
+def _studies(config, out_dir, common, n_jobs):
+    """The table networks (cascade at ε_rd ≤ target) and the gain sweep, each resumable."""
+    t, s = config["table"], config["sweep"]
+    jobs = {"n_jobs": n_jobs, "progress": config["progress"]}
+    layers = compression.run_study(
+        compression.target_task, [(H, a, t["seed"]) for H in t["H"] for a in t["alpha"]],
+        out_dir=out_dir / "table", target=config["target"], gamma=config["gamma"],
+        max_steps=t["max_steps"], net_dir=str(out_dir / "networks"), **common, **jobs)
+    sweep = compression.run_study(
+        compression.gain_task, [(H, s["alpha"], seed) for H in s["H"] for seed in s["seeds"]],
+        out_dir=out_dir / "sweep", gains=s["gains"], schemes=s["schemes"],
+        gamma=config["gamma"], **common, **jobs)
+    return layers, sweep
 
 
 def _markdown(table: pd.DataFrame, config: dict) -> str:
@@ -91,9 +96,7 @@ def _markdown(table: pd.DataFrame, config: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-@hydra.main(config_path="../conf", config_name="spirals", version_base="1.3")
-def main(cfg: DictConfig) -> None:
-    run(cfg, HydraConfig.get().runtime.output_dir)
+main = hydra_entry(__file__, "spirals", run)
 
 
 if __name__ == "__main__":

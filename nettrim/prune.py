@@ -9,6 +9,7 @@ from threadpoolctl import threadpool_limits
 
 from .problem import LayerProblem, Report
 from .solvers import get_solver
+from .solvers.base import check_options
 
 
 @dataclass
@@ -50,6 +51,7 @@ def solve(problem: LayerProblem, solver: str = "admm", *, blas_threads: int | No
     if not isinstance(problem, LayerProblem):
         raise TypeError(f"problem must be a LayerProblem; got {type(problem).__name__}")
     fn = get_solver(solver)
+    check_options(solver, options)
     with threadpool_limits(limits=blas_threads, user_api="blas"):
         result = fn(problem, **options)
     return PruneResult(W=result.W, status=result.status, info=result.info,

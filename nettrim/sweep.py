@@ -23,6 +23,7 @@ from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from ._validation import check_int
+from .parallel import backend
 from .theory import predicted_p50, s_log_n_over_s
 from .trial import run_trial
 
@@ -332,18 +333,19 @@ def sweep_from_config(cfg: dict, out_dir=None, solvers=None) -> pd.DataFrame:
                         s_mode=grid.get("s_mode", "count"))
     planted = dict(cfg.get("planted") or {})
     columns = _constant_columns(cfg, label, solvers, exclude=("grid",))
-    return run_sweep(cells, trials=cfg["trials"], base_seed=cfg["seed"], sampler=sampler,
-                     solvers=solvers, n_jobs=cfg.get("n_jobs", 1), out_dir=out_dir,
-                     chunk_size=cfg.get("chunk_size", 25), columns=columns,
-                     progress=cfg.get("progress", True), values=planted.get("values", "gaussian"),
-                     bias=bool(planted.get("bias", False)),
-                     success_tol=cfg.get("success_tol", 1e-3))
+    with backend(cfg.get("parallel"), cfg.get("n_jobs", 1)) as n_jobs:
+        return run_sweep(cells, trials=cfg["trials"], base_seed=cfg["seed"], sampler=sampler,
+                         solvers=solvers, n_jobs=n_jobs, out_dir=out_dir,
+                         chunk_size=cfg.get("chunk_size", 25), columns=columns,
+                         progress=cfg.get("progress", True), values=planted.get("values", "gaussian"),
+                         bias=bool(planted.get("bias", False)),
+                         success_tol=cfg.get("success_tol", 1e-3))
 
 
 def _constant_columns(cfg, label, solvers, exclude=()) -> dict:
     """The config values that are not grid axes, as constant table columns."""
-    skip = {"solver", "solvers", "sampling", "n_jobs", "progress", "chunk_size", "figures",
-            "seed", *exclude}
+    skip = {"solver", "solvers", "sampling", "n_jobs", "parallel", "progress", "chunk_size",
+            "figures", "seed", *exclude}
     columns = {"sampling": label,
                **flatten({k: v for k, v in cfg["sampling"].items() if k != "name"}, "sampling."),
                **flatten({k: v for k, v in cfg.items() if k not in skip})}
@@ -376,14 +378,15 @@ def deep_sweep_from_config(cfg: dict, out_dir=None) -> pd.DataFrame:
     P = sorted(set(_as_int_list(cfg["P"], "P")))
     cells = pd.DataFrame({"N": sizes[0], "s": s, "P": P})
     columns = _constant_columns(cfg, label, solvers, exclude=("P",))
-    return run_sweep(cells, trials=cfg["trials"], base_seed=cfg["seed"], sampler=sampler,
-                     solvers=solvers, n_jobs=cfg.get("n_jobs", 1), out_dir=out_dir,
-                     chunk_size=cfg.get("chunk_size", 10), columns=columns,
-                     progress=cfg.get("progress", True), trial_fn=run_deep_trial, sizes=sizes,
-                     schemes=list(cfg.get("schemes", ["parallel", "cascade"])),
-                     values=network.get("values", "gaussian"), gamma=cfg.get("gamma", 1.1),
-                     success_tol=cfg.get("success_tol", 1e-3))
+    with backend(cfg.get("parallel"), cfg.get("n_jobs", 1)) as n_jobs:
+        return run_sweep(cells, trials=cfg["trials"], base_seed=cfg["seed"], sampler=sampler,
+                         solvers=solvers, n_jobs=n_jobs, out_dir=out_dir,
+                         chunk_size=cfg.get("chunk_size", 10), columns=columns,
+                         progress=cfg.get("progress", True), trial_fn=run_deep_trial, sizes=sizes,
+                         schemes=list(cfg.get("schemes", ["parallel", "cascade"])),
+                         values=network.get("values", "gaussian"), gamma=cfg.get("gamma", 1.1),
+                         success_tol=cfg.get("success_tol", 1e-3))
 
 
-__all__ = ["P_MODES", "expand_grid", "run_sweep", "run_resumable", "flatten", "solvers_from_config",
-           "start_run", "sweep_from_config", "deep_sweep_from_config"]
+__all__ = ["P_MODES", "expand_grid", "run_sweep", "run_resumable", "flatten",
+           "solvers_from_config", "start_run", "sweep_from_config", "deep_sweep_from_config"]

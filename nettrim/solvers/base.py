@@ -65,6 +65,21 @@ def get_solver(name: str) -> Callable:
         ) from None
 
 
+def check_options(name: str, options: dict) -> None:
+    """Refuse options the solver registered as ``name`` does not take, naming the valid ones
+    (rather than Python's TypeError from deep in the call)."""
+    import inspect
+
+    params = inspect.signature(get_solver(name)).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return  # passes extra options on (cvxpy: to the backend)
+    valid = [k for k, p in params.items() if p.kind is p.KEYWORD_ONLY]
+    unknown = sorted(set(options) - set(valid))
+    if unknown:
+        raise ValueError(f"unknown option(s) {unknown} for solver {name!r}; it takes "
+                         f"{valid}")
+
+
 def available_solvers() -> list[str]:
     """Names of the registered solvers."""
     return sorted(_REGISTRY)

@@ -1,0 +1,172 @@
+"""Bad input gives one clear message; killed sweeps resume exactly; failures are data; the same
+config gives the same table across n_jobs, backends (local, Dask) and resumes."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from omegaconf import OmegaConf
+
+import nettrim
+from nettrim.network import Network
+from nettrim.planted import planted_weights
+from nettrim.sampling import sampler_from_config
+from nettrim.summary import success_rates, summarize
+from nettrim.sweep import expand_grid, run_sweep, sweep_from_config
+
+ROOT = Path(__file__).resolve().parents[1]
+RNG = np.random.default_rng(0)
+X = RNG.standard_normal((5, 20))
+Y = np.maximum(RNG.standard_normal((3, 20)), 0)
+
+# (what is wrong, call, message that must name it)
+BAD_INPUT = [
+    ("X not 2-D", lambda: nettrim.prune_layer(np.ones(5), Y, 0.1), r"X must be 2-D"),
+    ("X and Y disagree on P", lambda: nettrim.prune_layer(X[:, :10], Y, 0.1),
+     r"same number of samples"),
+    ("NaN in X", lambda: nettrim.prune_layer(np.where(X > 2, np.nan, X), Y, 0.1),
+     r"X must be finite"),
+    ("Inf in Y", lambda: nettrim.prune_layer(X, np.where(Y > 1, np.inf, Y), 0.1),
+     r"Y must be finite"),
+    ("negative epsilon", lambda: nettrim.prune_layer(X, Y, -1.0), r"epsilon must be >= 0"),
+    ("NaN epsilon", lambda: nettrim.prune_layer(X, Y, np.nan), r"epsilon must be finite"),
+    ("negative Y", lambda: nettrim.prune_layer(X, -Y - 1, 0.1), r"Y must be a ReLU output"),
+    ("empty Ω", lambda: nettrim.prune_layer(X, 0 * Y, 0.1), r"active set Ω is empty"),
+    ("P = 0", lambda: nettrim.prune_layer(np.zeros((5, 0)), np.zeros((3, 0)), 0.1),
+     r"X must be non-empty"),
+    ("s > N (grid)", lambda: expand_grid(10, [20], [30]), r"no s in \[20\] fits N"),
+    ("s > N (planted)", lambda: planted_weights(RNG, 10, 20), r"s must be <= N"),
+    ("unknown sampling", lambda: sampler_from_config({"name": "foo"}), r"unknown sampler 'foo'"),
+    ("unknown solver", lambda: nettrim.prune_layer(X, Y, 0.1, solver="foo"),
+     r"unknown solver 'foo'"),
+    ("unknown solver option", lambda: nettrim.prune_layer(X, Y, 0.1, max_itr=3),
+     r"unknown option.*max_itr.*'admm'"),
+    ("LP with ε > 0", lambda: nettrim.prune_layer(X, Y, 0.1, solver="lp"),
+     r"'lp' solver handles only .* epsilon = 0"),
+    ("empty grid", lambda: expand_grid([], [2], [30]), r"N must list at least one value"),
+    ("no trials", lambda: run_sweep(expand_grid(10, [2], [30]), trials=0, base_seed=0,
+                                    sampler=None), r"trials must be >= 1"),
+    ("network input rows", lambda: Network([np.ones((3, 2))]).forward(np.ones((4, 5))),
+     r"X must have 3 rows"),
+    ("unknown parallel backend", lambda: sweep_from_config({
+        "sampling": {"name": "gaussian"}, "solver": {"name": "lp"}, "trials": 1, "seed": 0,
+        "grid": {"N": 10, "s": 2, "P": 20}, "parallel": {"name": "spark"}}),
+     r"parallel.name must be one of"),
+]
+
+
+@pytest.mark.parametrize("what, call, message", BAD_INPUT, ids=[b[0] for b in BAD_INPUT])
+def test_bad_input_gives_one_clear_message_from_our_code(what, call, message):
+    with pytest.raises(ValueError, match=message) as info:
+        call()
+    # raised by nettrim's own validation, not from deep inside numpy, scipy or cvxpy
+    origin = traceback.extract_tb(info.value.__traceback__)[-1].filename
+    assert f"{os.sep}nettrim{os.sep}" in origin, origin
+
+
+def _cli(*args, timeout=120):
+    return subprocess.run([sys.executable, str(ROOT / "experiments" / "phase_transition.py"),
+                           *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+
+
+@pytest.mark.parametrize("override, message", [
+    ("grid.N=[10,", r"no viable alternative at input"),        # malformed override
+    ("solver=foo", r"Could not find 'solver/foo'"),             # unknown config-group option
+    ("trials=-1", r"error: trials must be >= 1; got -1"),       # bad value, our validation
+    ("grid.s=[500]", r"error: the grid is empty"),              # s > N in the config
+])
+def test_cli_reports_bad_config_in_one_message(tmp_path, override, message):
+    res = _cli(override, f"hydra.run.dir={tmp_path}", "progress=false")
+    assert res.returncode != 0
+    assert "Traceback" not in res.stderr, res.stderr
+    assert any(__import__("re").search(message, line) for line in res.stderr.splitlines()), \
+        res.stderr
+
+
+def test_cli_refuses_an_unwritable_results_directory(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    res = _cli(f"hydra.run.dir={blocker}/run")
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    assert f"cannot write results to {blocker}/run" in res.stderr
+
+
+SWEEP = {"sampling": {"name": "gaussian"}, "solver": {"name": "lp"}, "trials": 6, "seed": 4,
+         "grid": {"N": 30, "s": [2, 5], "P": [10, 25, 40]}, "chunk_size": 4, "progress": False}
+
+
+def _table(df):
+    return df.drop(columns="time").reset_index(drop=True)
+
+
+def test_same_table_across_n_jobs_backends_and_resumes(tmp_path):
+    pytest.importorskip("distributed")
+    ref = _table(sweep_from_config({**SWEEP, "n_jobs": 1}))
+    loky = _table(sweep_from_config({**SWEEP, "n_jobs": 2}))
+    dask = _table(sweep_from_config({**SWEEP, "parallel": {"name": "dask", "n_workers": 2}}))
+    # resumed: a first run loses some chunks (as if killed), the second finishes the rest on Dask
+    sweep_from_config({**SWEEP, "n_jobs": 2}, out_dir=tmp_path)
+    parts = sorted((tmp_path / "parts").glob("chunk_*.csv"))
+    for f in parts[::2]:
+        f.unlink()
+    resumed = _table(sweep_from_config({**SWEEP, "parallel": {"name": "dask", "n_workers": 2}},
+                                       out_dir=tmp_path))
+    for other in (loky, dask, resumed):
+        pd.testing.assert_frame_equal(ref, other)
+
+
+def test_sigkilled_sweep_resumes_to_the_uninterrupted_table(tmp_path):
+    args = ["grid.N=[60]", "grid.s=[2,4,6,8]", "grid.P=[20,40,60,80,100,120]", "trials=20",
+            "chunk_size=6", "n_jobs=1", "progress=false", "figures=false"]
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, str(ROOT / "experiments" / "phase_transition.py"),
+                             *args, f"hydra.run.dir={killed}"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.time() + 120
+    while len(list((killed / "parts").glob("chunk_*.csv"))) < 3:
+        assert proc.poll() is None, "the sweep ended before it could be killed"
+        assert time.time() < deadline, "no chunk written in 120 s"
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = len(list((killed / "parts").glob("chunk_*.csv")))
+    assert not (killed / "trials.csv").exists() and done < 4 * 6 * 20 / 6
+    for run_dir in (killed, tmp_path / "whole"):
+        res = _cli(*args, f"hydra.run.dir={run_dir}", timeout=300)
+        assert res.returncode == 0, res.stderr
+    a = pd.read_csv(killed / "trials.csv")
+    b = pd.read_csv(tmp_path / "whole" / "trials.csv")
+    assert len(a) == 4 * 6 * 20 and not a.duplicated(["N", "s", "P", "trial", "solver"]).any()
+    pd.testing.assert_frame_equal(_table(a), _table(b))
+
+
+def test_failed_solves_are_rows_counted_apart():
+    cfg = {**SWEEP, "solver": {"name": "admm", "options": {"max_iter": 5}}, "trials": 3,
+           "grid": {"N": 20, "s": [2], "P": [15, 40]}, "n_jobs": 1}
+    trials = sweep_from_config(cfg)
+    assert (trials["status"] == "max_iter").all() and trials["success"].isna().all()
+    rates = success_rates(trials)
+    assert (rates["undecided"] == 3).all() and rates["rate"].isna().all()
+    assert (summarize(trials)["undecided"] == 6).all()
+    from nettrim import plots
+    fig = plots.phase_diagram(trials, summarize(trials))
+    assert any("6 undecided (unconverged) trials left out" in t.get_text() for t in fig.texts)
+
+
+def test_parallel_configs_compose():
+    from hydra import compose, initialize_config_dir
+
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        local = compose(config_name="phase_transition")
+        dask = compose(config_name="deep_recovery", overrides=["parallel=dask"])
+    assert local.parallel.name == "local"
+    assert OmegaConf.to_container(dask.parallel) == {
+        "name": "dask", "address": None, "n_workers": 2, "threads_per_worker": 1}
