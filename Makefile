@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # e.g. make demo ARGS="sampling=rademacher trials=40"
 ARGS ?=
 
-.PHONY: demo test test-all layer-demo agreement prediction deep spirals bench clean
+.PHONY: demo test test-all layer-demo agreement prediction deep spirals prune bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ deep: $(STAMP)
 # The NIPS supplement's nested-spirals study: Tables S.1/S.2, parallel vs cascade, decision regions
 spirals: $(STAMP)
 	$(BIN)/python experiments/spirals.py progress=false $(ARGS)
+
+# Prune a trained digits classifier: accuracy against compression, Net-Trim vs magnitude
+prune: $(STAMP)
+	$(BIN)/python experiments/prune_network.py progress=false $(ARGS)
 
 # Prune one random dense layer with ADMM and cvxpy, side by side
 layer-demo: $(STAMP)

@@ -1,12 +1,15 @@
 """Compression studies on trained networks: how sparse Net-Trim makes a trained ReLU network at
-a given output discrepancy (the NIPS supplement's nested-spirals study).
+a given output discrepancy (the NIPS supplement's nested-spirals study), and what that costs in
+accuracy against magnitude pruning (real data).
 
-Two kinds of task, each training its own network (one BLAS thread: tasks are the parallelism):
+Tasks (one BLAS thread each: tasks are the parallelism):
 
-- :func:`target_task` prunes with the largest gain whose relative logit discrepancy
-  ε_rd = ‖Z − Ẑ‖_F/‖Z‖_F stays below a target (Tables S.1/S.2): one row per layer;
-- :func:`gain_task` prunes at each of a list of gains with each scheme (the sparsity-against-
-  ε_rd sweep): one row per (scheme, gain).
+- :func:`target_task` trains a spirals network and prunes it with the largest gain whose relative
+  logit discrepancy ε_rd = ‖Z − Ẑ‖_F/‖Z‖_F stays below a target (Tables S.1/S.2): a row per layer;
+- :func:`gain_task` trains a spirals network and prunes it at each of a list of gains with each
+  scheme (the sparsity-against-ε_rd sweep): a row per (scheme, gain);
+- :func:`prune_task` prunes one saved trained classifier at a (scheme, gain) and magnitude-prunes
+  it to the same per-layer counts, each optionally fine-tuned: a row per method.
 
 :func:`run_study` runs a list of tasks resumably (:func:`nettrim.sweep.run_resumable`).
 """
@@ -20,11 +23,12 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from ._validation import check_int, check_scalar
-from .data import spirals
+from .baselines import magnitude_prune
+from .data import load_dataset, spirals
 from .network import Network
 from .schemes import SCHEMES, relative_discrepancy, trim_to_discrepancy
 from .sweep import run_resumable
-from .train import accuracy, train_relu_mlp
+from .train import accuracy, finetune_masked, fit_relu_mlp, train_relu_mlp
 
 
 def spirals_data(seed: int, n_train: int, n_test: int, **kwargs):
@@ -43,7 +47,9 @@ def _network(data, H, alpha, seed, train):
 
 def _accuracies(net, data, suffix):
     X, y, Xt, yt = data
-    return {f"acc_train_{suffix}": accuracy(net, X, y), f"acc_test_{suffix}": accuracy(net, Xt, yt)}
+    sep = "_" if suffix else ""
+    return {f"acc_train{sep}{suffix}": accuracy(net, X, y),
+            f"acc_test{sep}{suffix}": accuracy(net, Xt, yt)}
 
 
 def target_task(tasks, *, data: dict, train: dict, target: float, scheme: str = "cascade",
@@ -112,6 +118,77 @@ def gain_task(tasks, *, data: dict, train: dict, gains, schemes=("parallel", "ca
     return rows
 
 
+def train_classifier(data: dict, network: dict, path) -> Network:
+    """Train the reference classifier on ``load_dataset(**data)`` (``network``: hidden, alpha,
+    seed, max_iter, learning_rate_init of :func:`fit_relu_mlp`) and save the scikit-learn model
+    at ``path`` (joblib) and its weights beside it (``.npz``); an existing model at ``path`` is
+    loaded instead (a restart does not retrain)."""
+    import joblib
+    from pathlib import Path
+
+    path = Path(path)
+    if path.is_file():
+        return Network.from_sklearn(joblib.load(path))
+    X, y, _, _ = load_dataset(**data)
+    network = dict(network)
+    mlp = fit_relu_mlp(X, y, network.pop("hidden"), **network)
+    tmp = path.with_name(f".{path.name}.tmp")
+    joblib.dump(mlp, tmp)
+    tmp.replace(path)
+    net = Network.from_sklearn(mlp)
+    net.save_npz(path.with_suffix(".npz"))
+    return net
+
+
+def prune_task(tasks, *, data: dict, model_path, gamma: float = 1.1,
+               finetune: dict | None = None, net_dir=None, **trim) -> list[dict]:
+    """For each (scheme, gain) in ``tasks``: prune the classifier saved at ``model_path``
+    (:func:`train_classifier`) with Net-Trim on the training inputs, then magnitude-prune the
+    original to the same per-layer nonzero counts; with ``finetune`` (keywords of
+    :func:`~nettrim.train.finetune_masked`, ``epochs`` > 0) fine-tune both on their own
+    sparsity patterns.
+
+    One row per (scheme, gain, method ∈ {nettrim, magnitude}): nonzeros per layer, the
+    compression factors (all weights; hidden layers = every layer but the last), train/test
+    accuracy (and after fine-tuning), ε_rd on the training inputs, Net-Trim's per-layer wall time,
+    whether every layer converged and every bound held. With ``net_dir``, each Net-Trim
+    network is saved there as ``<scheme>_gain<gain>.npz``.
+    """
+    import joblib
+
+    finetune = dict(finetune or {})
+    rows = []
+    with threadpool_limits(limits=1, user_api="blas"):
+        d = load_dataset(**data)
+        X, y = d[0], d[1]
+        mlp = joblib.load(model_path)
+        net = Network.from_sklearn(mlp)
+        before = net.nnz()
+        base = {f"original_{k}": v for k, v in _accuracies(net, d, "").items()}
+        for scheme, gain in tasks:
+            extra = {"gamma": gamma} if scheme == "cascade" else {}
+            res = SCHEMES[scheme](net, X, gain=gain, **extra, **trim)
+            rep = res.report
+            counts = res.network.nnz()
+            pruned = {"nettrim": res.network, "magnitude": magnitude_prune(net, counts)}
+            if net_dir is not None:
+                res.network.save_npz(f"{net_dir}/{scheme}_gain{gain:g}.npz")
+            for method, p in pruned.items():
+                row = {"scheme": scheme, "gain": gain, "method": method,
+                       **{f"layer{i + 1}_nnz": k for i, k in enumerate(counts)},
+                       "compression": sum(before) / max(sum(counts), 1),
+                       "hidden_compression": sum(before[:-1]) / max(sum(counts[:-1]), 1),
+                       "discrepancy": relative_discrepancy(net, p, X),
+                       **_accuracies(p, d, ""), **base,
+                       "converged": res.converged, "bound_held": bool(rep["bound_held"].all()),
+                       **{f"layer{r.layer}_time": r.time for r in rep.itertuples()}}
+                if finetune.get("epochs", 0) > 0:
+                    tuned = finetune_masked(mlp, p, X, y, **finetune)
+                    row.update({f"{k}_ft": v for k, v in _accuracies(tuned, d, "").items()})
+                rows.append(row)
+    return rows
+
+
 def run_study(task_fn, tasks, *, out_dir=None, n_jobs: int = 1, progress: bool = True,
               **kwargs) -> pd.DataFrame:
     """Run ``task_fn([task], **kwargs)`` for every task (one per chunk), in parallel and
@@ -155,4 +232,5 @@ def load_pair(net_dir, H, alpha, seed) -> tuple[Network, Network]:
     return Network.load_npz(f"{stem}_original.npz"), Network.load_npz(f"{stem}_pruned.npz")
 
 
-__all__ = ["spirals_data", "target_task", "gain_task", "run_study", "layer_table", "load_pair"]
+__all__ = ["spirals_data", "target_task", "gain_task", "train_classifier", "prune_task",
+           "run_study", "layer_table", "load_pair"]

@@ -1,4 +1,5 @@
-"""Data sets generated in code (the machine that runs the suite may have no network)."""
+"""Data: generated in code (spirals) or read from local files and packages — nothing is ever
+downloaded (the machine that runs the suite may have no network)."""
 
 from __future__ import annotations
 
@@ -38,4 +39,115 @@ def spirals(rng: np.random.Generator, n: int, *, turns: float = 1.5, noise: floa
     return X, labels
 
 
-__all__ = ["spirals"]
+# ------------------------------------------------------------------ real data, offline
+_IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+_MNIST_FILES = {"X_train": "train-images-idx3-ubyte", "y_train": "train-labels-idx1-ubyte",
+                "X_test": "t10k-images-idx3-ubyte", "y_test": "t10k-labels-idx1-ubyte"}
+
+
+def read_idx(path) -> np.ndarray:
+    """Read an IDX file (the MNIST format; gzip-compressed when the name ends in .gz)."""
+    import gzip
+    from pathlib import Path
+
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as f:
+        raw = f.read()
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
+        raise ValueError(f"{path} is not an IDX file (bad magic number)")
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    shape = tuple(int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim))
+    dtype = np.dtype(_IDX_DTYPES[raw[2]])
+    if len(raw) - header != int(np.prod(shape)) * dtype.itemsize:
+        raise ValueError(f"{path}: the header promises shape {shape} but the file holds "
+                         f"{len(raw) - header} bytes of data")
+    return np.frombuffer(raw, dtype, offset=header).reshape(shape)
+
+
+def load_mnist(path):
+    """MNIST from local files: a directory holding the four IDX files
+    (``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``, ``t10k-images-idx3-ubyte``,
+    ``t10k-labels-idx1-ubyte``, each optionally ``.gz``) or an ``.npz`` with arrays
+    ``x_train, y_train, x_test, y_test`` (Keras' ``mnist.npz``).
+
+    Returns
+    -------
+    X_train, y_train, X_test, y_test
+        Images flattened to one sample per column (784×n, float in [0, 255]), integer labels.
+    """
+    from pathlib import Path
+
+    path = Path(path)
+    if path.suffix == ".npz":
+        if not path.is_file():
+            raise ValueError(f"MNIST file {path} does not exist")
+        with np.load(path) as f:
+            missing = {"x_train", "y_train", "x_test", "y_test"} - set(f.files)
+            if missing:
+                raise ValueError(f"{path} lacks the arrays {sorted(missing)}")
+            arrays = [f["x_train"], f["y_train"], f["x_test"], f["y_test"]]
+    elif path.is_dir():
+        arrays = []
+        for name in _MNIST_FILES.values():
+            found = [p for p in (path / name, path / f"{name}.gz") if p.is_file()]
+            if not found:
+                raise ValueError(f"{path} holds no {name}[.gz] (expected the four MNIST IDX "
+                                 f"files: {', '.join(_MNIST_FILES.values())})")
+            arrays.append(read_idx(found[0]))
+    else:
+        raise ValueError(f"MNIST path {path} is neither a directory of IDX files nor an .npz")
+    X, y, Xt, yt = arrays
+    for images, labels, part in ((X, y, "train"), (Xt, yt, "test")):
+        if len(images) != len(labels):
+            raise ValueError(f"MNIST {part}: {len(images)} images but {len(labels)} labels")
+    return (X.reshape(len(X), -1).T.astype(float), y.astype(int),
+            Xt.reshape(len(Xt), -1).T.astype(float), yt.astype(int))
+
+
+def load_digits_split(seed: int = 0, test_size: float = 0.25):
+    """scikit-learn's 8×8 digits (1,797 images, shipped with the package), split into a
+    stratified training and test part. Returns X_train (64×n), y_train, X_test, y_test."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    X, y = load_digits(return_X_y=True)
+    X_tr, X_te, y_tr, y_te = train_test_split(
+        X, y, test_size=check_scalar(test_size, "test_size", low=0.0, low_inclusive=False,
+                                     high=1.0, high_inclusive=False),
+        stratify=y, random_state=check_int(seed, "seed", low=0))
+    return X_tr.T, y_tr, X_te.T, y_te
+
+
+def standardize(X_train, X_test):
+    """Centre and scale every feature (row) by the training part's mean and standard deviation
+    (a constant feature is only centred). Returns the two standardised arrays."""
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(X_train.T)
+    return scaler.transform(X_train.T).T, scaler.transform(X_test.T).T
+
+
+def load_dataset(name: str, *, path=None, seed: int = 0, test_size: float = 0.25,
+                 n_train: int | None = None):
+    """A standardised classification data set by name: ``"digits"`` (shipped with
+    scikit-learn) or ``"mnist"`` (from ``path``, see :func:`load_mnist`); the first ``n_train``
+    training samples when given. Returns X_train, y_train, X_test, y_test (features × samples)."""
+    if name == "digits":
+        X, y, Xt, yt = load_digits_split(seed, test_size)
+    elif name == "mnist":
+        if path is None:
+            raise ValueError("data.path must point at the MNIST files for data.name=mnist "
+                             "(a directory of IDX files or an .npz); nothing is downloaded")
+        X, y, Xt, yt = load_mnist(path)
+    else:
+        raise ValueError(f"data.name must be 'digits' or 'mnist'; got {name!r}")
+    if n_train is not None:
+        n_train = check_int(n_train, "n_train", low=1)
+        X, y = X[:, :n_train], y[:n_train]
+    X, Xt = standardize(X, Xt)
+    return X, y, Xt, yt
+
+__all__ = ["spirals", "read_idx", "load_mnist", "load_digits_split", "standardize",
+           "load_dataset"]

@@ -272,5 +272,87 @@ def decision_regions(networks: dict, X, labels, *, resolution: int = 300, title:
     return fig
 
 
+_SCHEME_COLORS = {"parallel": "C0", "cascade": "C3"}
+
+
+def accuracy_vs_compression(results: pd.DataFrame, title: str = ""):
+    """Test accuracy against the compression factor (all weights, log scale): Net-Trim per
+    scheme (solid) and magnitude pruning to the same per-layer counts (dotted), fine-tuned
+    versions hollow and dashed; the original network's accuracy and 1 point below it in grey."""
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    tuned = "acc_test_ft" in results
+    for (scheme, method), g in results.groupby(["scheme", "method"]):
+        g = g.sort_values("compression")
+        c = _SCHEME_COLORS.get(scheme, "C2")
+        name = "Net-Trim" if method == "nettrim" else "magnitude (same counts)"
+        ls, m = ("-", "o") if method == "nettrim" else (":", "x")
+        ax.plot(g["compression"], g["acc_test"], ls, marker=m, color=c, ms=5,
+                label=f"{name}, {scheme}")
+        if tuned:
+            ax.plot(g["compression"], g["acc_test_ft"], "--", marker=m, mfc="none", color=c,
+                    ms=5, alpha=0.6, label=f"{name}, {scheme}, fine-tuned")
+    acc0 = float(results["original_acc_test"].iat[0])
+    ax.axhline(acc0, color="grey", lw=1, label=f"original ({acc0:.3f})")
+    ax.axhline(acc0 - 0.01, color="grey", lw=0.8, ls=":", label="original − 1 point")
+    bad = int((~results.loc[results["method"] == "nettrim", "converged"].astype(bool)).sum())
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(ticker.FormatStrFormatter("%g×"))
+    ax.set_xlabel("compression factor (nonzero weights before / after, all layers)")
+    ax.set_ylabel("test accuracy")
+    ax.legend(fontsize=7, loc="lower left")
+    ax.grid(True, which="both", lw=0.3, alpha=0.5)
+    ax.set_title((title + "\n" if title else "") +
+                 (f"{bad} Net-Trim prunings with an unconverged layer" if bad
+                  else "every Net-Trim layer solve converged"), fontsize=9)
+    return fig
+
+
+def layer_nnz(results: pd.DataFrame, before: list, title: str = ""):
+    """Nonzero weights per layer against the gain, one panel per scheme; the original counts
+    dashed."""
+    res = results[results["method"] == "nettrim"]
+    schemes = list(dict.fromkeys(res["scheme"]))
+    layers = sorted(int(c[5:-4]) for c in res.columns if c.startswith("layer") and
+                    c.endswith("_nnz"))
+    fig, axes = plt.subplots(1, len(schemes), figsize=(5 * len(schemes), 3.8), squeeze=False,
+                             sharey=True)
+    for ax, scheme in zip(axes[0], schemes):
+        g = res[res["scheme"] == scheme].sort_values("gain")
+        for i in layers:
+            ax.plot(g["gain"], g[f"layer{i}_nnz"], "o-", color=f"C{i - 1}", ms=4,
+                    label=f"layer {i}")
+            ax.axhline(before[i - 1], color=f"C{i - 1}", ls="--", lw=0.8)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("gain g (ε_ℓ = g‖Y⁽ℓ⁾‖_F" + (", layer 1)" if scheme == "cascade" else ")"))
+        ax.set_title(f"{scheme} scheme")
+    axes[0][0].set_ylabel("nonzero weights (dashed: before pruning)")
+    axes[0][0].legend(fontsize=7)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def weight_histograms(original, pruned, title: str = ""):
+    """Histograms of each layer's nonzero weights before (grey) and after pruning."""
+    fig, axes = plt.subplots(1, original.n_layers, figsize=(4 * original.n_layers, 3.4),
+                             squeeze=False)
+    for i, ax in enumerate(axes[0]):
+        W0, W1 = original.weights[i], pruned.weights[i]
+        bins = np.linspace(W0.min(), W0.max(), 60)
+        ax.hist(W0[W0 != 0], bins=bins, color="grey", alpha=0.6,
+                label=f"before ({np.count_nonzero(W0)})")
+        ax.hist(W1[W1 != 0], bins=bins, color="C3", alpha=0.7,
+                label=f"after ({np.count_nonzero(W1)})")
+        ax.set_yscale("log")
+        ax.set_xlabel(f"layer {i + 1} weight value")
+        ax.legend(fontsize=7)
+    axes[0][0].set_ylabel("count of nonzero weights")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
 __all__ = ["save", "phase_diagram", "collapse", "overlay", "agreement", "deep_recovery",
-           "sparsity_vs_discrepancy", "decision_regions"]
+           "sparsity_vs_discrepancy", "decision_regions", "accuracy_vs_compression", "layer_nnz",
+           "weight_histograms"]

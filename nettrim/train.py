@@ -10,9 +10,16 @@ from ._validation import check_int, check_matrix, check_scalar
 from .network import Network
 
 
-def train_relu_mlp(X, labels, hidden, *, alpha: float = 0.0, seed: int = 0,
-                   max_iter: int = 2000, learning_rate_init: float = 1e-3) -> Network:
-    """Train a ReLU MLP classifier n₀·H₁·…·K (one logit per class) and return it as a Network.
+def train_relu_mlp(X, labels, hidden, **kwargs) -> Network:
+    """Train a ReLU MLP classifier n₀·H₁·…·K (one logit per class) and return it as a Network;
+    the arguments are those of :func:`fit_relu_mlp`."""
+    return Network.from_sklearn(fit_relu_mlp(X, labels, hidden, **kwargs))
+
+
+def fit_relu_mlp(X, labels, hidden, *, alpha: float = 0.0, seed: int = 0,
+                 max_iter: int = 2000, learning_rate_init: float = 1e-3):
+    """Train a ReLU MLP classifier n₀·H₁·…·K (one logit per class): the fitted scikit-learn
+    ``MLPClassifier``.
 
     scikit-learn's ``MLPClassifier`` gives a binary problem a single logit; the paper's networks
     have one per class, so the labels are one-hot encoded (K logistic outputs) and the
@@ -51,7 +58,46 @@ def train_relu_mlp(X, labels, hidden, *, alpha: float = 0.0, seed: int = 0,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         mlp.fit(X.T, onehot)
-    return Network.from_sklearn(mlp)
+    return mlp
+
+
+def finetune_masked(mlp, net: Network, X, labels, *, epochs: int = 5, batch_size: int = 200,
+                    learning_rate: float = 1e-4, seed: int = 0) -> Network:
+    """Fine-tune only the surviving weights of a pruned network: a few epochs of Adam (with
+    scikit-learn's ``partial_fit``, one minibatch at a time), putting the pruned zeros back
+    after every step — projected Adam on the network's sparsity pattern. Biases stay free.
+
+    Parameters
+    ----------
+    mlp : MLPClassifier
+        A fitted model of the same shapes, trained by :func:`fit_relu_mlp` (one-hot targets);
+        it is not modified.
+    net : Network
+        The pruned weights to start from; its zero pattern is kept.
+    X, labels : training data (features × samples) and integer classes.
+    epochs, batch_size, learning_rate, seed : the optimiser's settings.
+    """
+    X = check_matrix(X, "X")
+    labels = np.asarray(labels)
+    epochs = check_int(epochs, "epochs", low=0)
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    model = net.to_sklearn(mlp)
+    model.set_params(learning_rate_init=check_scalar(learning_rate, "learning_rate", low=0.0,
+                                                     low_inclusive=False))
+    # a fresh Adam state: the one from training belongs to the unpruned weights
+    if hasattr(model, "_optimizer"):
+        del model._optimizer
+    masks = [W != 0 for W in net.weights]
+    onehot = np.eye(model.coefs_[-1].shape[1])[labels]
+    rng = np.random.default_rng(seed)
+    for _ in range(epochs):
+        order = rng.permutation(X.shape[1])
+        for start in range(0, len(order), batch_size):
+            batch = order[start:start + batch_size]
+            model.partial_fit(X[:, batch].T, onehot[batch])
+            for W, mask in zip(model.coefs_, masks):
+                W *= mask
+    return Network.from_sklearn(model)
 
 
 def accuracy(net: Network, X, labels) -> float:
@@ -59,4 +105,4 @@ def accuracy(net: Network, X, labels) -> float:
     return float(np.mean(net.forward(X)[-1].argmax(axis=0) == np.asarray(labels)))
 
 
-__all__ = ["train_relu_mlp", "accuracy"]
+__all__ = ["train_relu_mlp", "fit_relu_mlp", "finetune_masked", "accuracy"]

@@ -115,3 +115,32 @@ def test_spirals_end_to_end_and_resume(tmp_path):
     again, sweep2, _ = mod.run(cfg, tmp_path)
     pd.testing.assert_frame_equal(again, table)
     pd.testing.assert_frame_equal(sweep2.drop(columns="time"), sweep.drop(columns="time"))
+
+
+def test_prune_network_end_to_end_report_matches_saved_networks(tmp_path):
+    import numpy as np
+
+    from nettrim.data import load_dataset
+    from nettrim.network import Network
+    from nettrim.train import accuracy
+
+    cfg = _compose("prune_network", [
+        "network.hidden=[12,12]", "network.max_iter=150", "gains=[0.05,0.3]",
+        "schemes=[parallel,cascade]", "finetune.epochs=1", "data.n_train=300", "n_jobs=1",
+        "progress=false"])
+    results = _load("prune_network").run(cfg, tmp_path)
+    for f in ["results.csv", "summary.md", "model.joblib", "model.npz", "config.yaml",
+              "accuracy_vs_compression.png", "layer_nnz.pdf", "weight_histograms.png"]:
+        assert (tmp_path / f).is_file(), f
+    assert len(results) == 2 * 2 * 2 and results["bound_held"].all()
+    _, _, Xt, yt = load_dataset("digits", n_train=300)
+    for r in results[results["method"] == "nettrim"].itertuples():
+        net = Network.load_npz(tmp_path / "networks" / f"{r.scheme}_gain{r.gain:g}.npz")
+        assert net.nnz() == [r.layer1_nnz, r.layer2_nnz, r.layer3_nnz]
+        assert accuracy(net, Xt, yt) == r.acc_test
+    # magnitude rows are pruned to exactly Net-Trim's per-layer counts
+    wide = results.set_index(["scheme", "gain", "method"])
+    for key in results[["scheme", "gain"]].drop_duplicates().itertuples(index=False):
+        a, b = wide.loc[(*key, "nettrim")], wide.loc[(*key, "magnitude")]
+        assert np.array_equal(a.filter(like="_nnz").to_numpy(), b.filter(like="_nnz").to_numpy())
+    assert "| cascade | 0.3 |" in (tmp_path / "summary.md").read_text()

@@ -1,0 +1,133 @@
+"""Pruning models of scikit-learn and PyTorch end to end; magnitude baseline; masked fine-tuning;
+offline data (digits, MNIST from IDX / npz files written by the test)."""
+
+import gzip
+
+import numpy as np
+import pytest
+from sklearn.neural_network import MLPClassifier
+
+import nettrim
+from nettrim.baselines import magnitude_prune
+from nettrim.data import load_dataset, load_mnist, read_idx
+from nettrim.network import Network
+from nettrim.train import accuracy, finetune_masked, fit_relu_mlp
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_dataset("digits", n_train=400)
+
+
+@pytest.fixture(scope="module")
+def trained(digits):
+    X, y, _, _ = digits
+    mlp = MLPClassifier((16,), activation="relu", max_iter=300, random_state=0)
+    return mlp.fit(X.T, y)
+
+
+def test_prune_sklearn_end_to_end_matches_its_report(digits, trained):
+    X, y, Xt, yt = digits
+    before = [W.copy() for W in trained.coefs_]
+    pruned, res = nettrim.prune_sklearn(trained, X.T, scheme="parallel", gain=0.1)
+    assert type(pruned) is MLPClassifier and res.converged and res.report["bound_held"].all()
+    # the returned model is the reported network: same sparsity, same predictions
+    assert [int(np.count_nonzero(W)) for W in pruned.coefs_] == list(res.report["nnz_after"])
+    assert pruned.score(Xt.T, yt) == pytest.approx(accuracy(res.network, Xt, yt))
+    assert sum(res.report["nnz_after"]) < sum(res.report["nnz_before"])
+    assert all(np.array_equal(a, b) for a, b in zip(before, trained.coefs_))  # not modified
+    with pytest.raises(ValueError, match="features"):
+        nettrim.prune_sklearn(trained, X, gain=0.1)  # features × samples by mistake
+    with pytest.raises(ValueError, match="scheme"):
+        nettrim.prune_sklearn(trained, X.T, scheme="magnitude")
+
+
+def test_prune_torch_round_trip_and_errors():
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(6, 12), torch.nn.ReLU(), torch.nn.Linear(12, 3))
+    X = torch.randn(200, 6)
+    net = nettrim.frameworks.network_from_torch(model)
+    with torch.no_grad():
+        out = model(X).double().numpy()
+    assert np.allclose(net.forward(X.double().numpy().T)[-1].T, out, atol=1e-5)
+    pruned, res = nettrim.prune_torch(model, X, gain=0.05)
+    assert isinstance(pruned, torch.nn.Sequential) and pruned[0].weight.dtype == torch.float32
+    assert [int((m.weight != 0).sum()) for m in pruned if isinstance(m, torch.nn.Linear)] == \
+        list(res.report["nnz_after"])
+    with torch.no_grad():
+        z = pruned(X).double().numpy()
+    assert np.allclose(z, res.network.forward(X.double().numpy().T)[-1].T, atol=1e-4)
+    for bad, match in [(torch.nn.Linear(2, 2), "nn.Sequential"),
+                       (torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Tanh()), "Tanh"),
+                       (torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)),
+                        "without a ReLU")]:
+        with pytest.raises(ValueError, match=match):
+            nettrim.frameworks.network_from_torch(bad)
+
+
+def test_magnitude_prune_keeps_the_largest_weights_at_the_given_counts():
+    rng = np.random.default_rng(0)
+    net = Network([rng.standard_normal((5, 4)), rng.standard_normal((4, 2))])
+    pruned = magnitude_prune(net, [7, 3])
+    assert pruned.nnz() == [7, 3]
+    for W, P in zip(net.weights, pruned.weights):
+        kept = np.abs(W[P != 0])
+        assert kept.min() >= np.abs(W[P == 0]).max()
+    with pytest.raises(ValueError, match="exceeds"):
+        magnitude_prune(net, [21, 3])
+    with pytest.raises(ValueError, match="one count per layer"):
+        magnitude_prune(net, [3])
+
+
+def test_masked_finetuning_keeps_the_zero_pattern(digits):
+    X, y, _, _ = digits
+    mlp = fit_relu_mlp(X, y, (16,), max_iter=100)
+    net = magnitude_prune(Network.from_sklearn(mlp), [300, 60])
+    tuned = finetune_masked(mlp, net, X, y, epochs=3, learning_rate=1e-3)
+    for W, T in zip(net.weights, tuned.weights):
+        assert np.array_equal(T[W == 0], np.zeros(int((W == 0).sum())))
+    assert tuned.nnz() <= net.nnz()
+    assert accuracy(tuned, X, y) >= accuracy(net, X, y) - 0.02  # it trains, it does not wreck
+
+
+def _write_idx(path, array, code=0x08):
+    header = bytes([0, 0, code, array.ndim]) + b"".join(
+        int(n).to_bytes(4, "big") for n in array.shape)
+    data = header + array.astype(np.uint8).tobytes()
+    (gzip.open if str(path).endswith(".gz") else open)(path, "wb").write(data)
+
+
+def test_mnist_loader_reads_idx_and_npz_files(tmp_path):
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (12, 28, 28))
+    labels = rng.integers(0, 10, 12)
+    _write_idx(tmp_path / "train-images-idx3-ubyte.gz", images[:8])
+    _write_idx(tmp_path / "train-labels-idx1-ubyte", labels[:8])
+    _write_idx(tmp_path / "t10k-images-idx3-ubyte", images[8:])
+    _write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", labels[8:])
+    X, y, Xt, yt = load_mnist(tmp_path)
+    assert X.shape == (784, 8) and Xt.shape == (784, 4)
+    assert np.array_equal(X[:, 3], images[3].ravel()) and np.array_equal(yt, labels[8:])
+    np.savez(tmp_path / "mnist.npz", x_train=images[:8], y_train=labels[:8],
+             x_test=images[8:], y_test=labels[8:])
+    for a, b in zip(load_mnist(tmp_path / "mnist.npz"), (X, y, Xt, yt)):
+        assert np.array_equal(a, b)
+    Xs, ys, Xts, _ = load_dataset("mnist", path=tmp_path, n_train=6)
+    assert Xs.shape == (784, 6) and np.allclose(Xs.mean(axis=1), 0)
+
+
+def test_mnist_loader_errors(tmp_path):
+    (tmp_path / "bad").write_bytes(b"\x01\x02\x03\x04")
+    with pytest.raises(ValueError, match="not an IDX file"):
+        read_idx(tmp_path / "bad")
+    _write_idx(tmp_path / "short", np.zeros((2, 3)))
+    (tmp_path / "short").write_bytes((tmp_path / "short").read_bytes()[:-1])
+    with pytest.raises(ValueError, match="header promises shape"):
+        read_idx(tmp_path / "short")
+    with pytest.raises(ValueError, match="holds no train-images"):
+        load_mnist(tmp_path)
+    with pytest.raises(ValueError, match="data.path"):
+        load_dataset("mnist")
+    with pytest.raises(ValueError, match="data.name"):
+        load_dataset("cifar")
