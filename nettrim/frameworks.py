@@ -4,13 +4,12 @@
 - PyTorch (optional, ``pip install torch``): an ``nn.Sequential`` of ``nn.Linear`` layers with an
   ``nn.ReLU`` after every hidden one (and optionally after the last).
 
-Inputs are given the framework's way, samples × features; the conversion to the paper's
-orientation (features × samples) happens here.
+Inputs are given the framework's way, samples × features, and turned to the paper's
+orientation (features × samples) here; weights are converted by :class:`~nettrim.Network`
+(``from_sklearn``/``to_sklearn``, ``from_torch``/``to_torch``).
 """
 
 from __future__ import annotations
-
-import numpy as np
 
 from ._validation import check_matrix
 from .network import Network
@@ -52,64 +51,6 @@ def prune_sklearn(mlp, X, *, scheme: str = "cascade", **kwargs):
     return res.network.to_sklearn(mlp), res
 
 
-def _torch():
-    try:
-        import torch
-    except ImportError:
-        raise ImportError("PyTorch support needs torch: pip install torch (on this project's "
-                          "machines, pip install torch==2.13.0 takes the CPU wheel on disk)") \
-            from None
-    return torch
-
-
-def network_from_torch(model) -> Network:
-    """A :class:`~nettrim.Network` from an ``nn.Sequential`` of Linear layers separated by ReLUs
-    (``nn.Linear.weight`` is out × in; the paper's W_ℓ is its transpose)."""
-    torch = _torch()
-    if not isinstance(model, torch.nn.Sequential):
-        raise ValueError(f"model must be a torch.nn.Sequential; got {type(model).__name__}")
-    weights, biases, last_relu = [], [], False
-    for i, module in enumerate(model):
-        if isinstance(module, torch.nn.Linear):
-            if weights and not last_relu:
-                raise ValueError(f"model[{i}]: two Linear layers without a ReLU between them")
-            W = module.weight.detach().cpu().double().numpy().T
-            b = (module.bias.detach().cpu().double().numpy() if module.bias is not None
-                 else np.zeros(W.shape[1]))
-            weights.append(W)
-            biases.append(b)
-            last_relu = False
-        elif isinstance(module, torch.nn.ReLU):
-            if not weights or last_relu:
-                raise ValueError(f"model[{i}]: a ReLU must follow a Linear layer")
-            last_relu = True
-        else:
-            raise ValueError(f"model[{i}] is a {type(module).__name__}; only Linear and ReLU "
-                             f"layers can be pruned")
-    if not weights:
-        raise ValueError("model holds no Linear layer")
-    return Network(weights, biases, last_relu=last_relu)
-
-
-def network_to_torch(net: Network, like=None):
-    """An ``nn.Sequential`` (Linear, ReLU, ..., Linear[, ReLU]) carrying ``net``'s weights, in
-    the dtype and on the device of ``like`` (a model) when given, else float32 on the CPU."""
-    torch = _torch()
-    ref = next(like.parameters()) if like is not None else None
-    dtype = ref.dtype if ref is not None else torch.float32
-    device = ref.device if ref is not None else "cpu"
-    layers = []
-    for i, (W, b) in enumerate(zip(net.weights, net.biases)):
-        linear = torch.nn.Linear(W.shape[0], W.shape[1], dtype=dtype, device=device)
-        with torch.no_grad():
-            linear.weight.copy_(torch.as_tensor(W.T, dtype=dtype))
-            linear.bias.copy_(torch.as_tensor(b, dtype=dtype))
-        layers.append(linear)
-        if net.is_relu(i):
-            layers.append(torch.nn.ReLU())
-    return torch.nn.Sequential(*layers)
-
-
 def prune_torch(model, X, *, scheme: str = "cascade", **kwargs):
     """Prune a PyTorch ``nn.Sequential`` of Linear/ReLU layers on the inputs ``X``
     (n_samples × n_features, a tensor or an array).
@@ -120,11 +61,10 @@ def prune_torch(model, X, *, scheme: str = "cascade", **kwargs):
         A new model with the pruned weights (zeros included), same dtype and device.
     result : TrimResult
     """
-    torch = _torch()
-    if isinstance(X, torch.Tensor):
+    if hasattr(X, "detach"):  # a torch.Tensor
         X = X.detach().cpu().double().numpy()
-    res = _trim(network_from_torch(model), X, scheme, kwargs)
-    return network_to_torch(res.network, like=model), res
+    res = _trim(Network.from_torch(model), X, scheme, kwargs)
+    return res.network.to_torch(like=model), res
 
 
-__all__ = ["prune_sklearn", "network_from_torch", "network_to_torch", "prune_torch"]
+__all__ = ["prune_sklearn", "prune_torch"]

@@ -2,8 +2,8 @@
 
 Layer ℓ maps Y⁽ℓ⁻¹⁾ (n_{ℓ−1}×P, one sample per column) to Y⁽ℓ⁾ = ReLU(W_ℓᵀY⁽ℓ⁻¹⁾ + b_ℓ) with
 W_ℓ of shape n_{ℓ−1}×n_ℓ; the last layer is linear (logits) unless ``last_relu=True``.
-scikit-learn stores the same W_ℓ (``coefs_[ℓ]`` is n_in×n_out) and samples as rows: the
-conversion happens here and nowhere else.
+scikit-learn stores the same W_ℓ (``coefs_[ℓ]`` is n_in×n_out), PyTorch its transpose
+(``nn.Linear.weight`` is n_out×n_in): weight conversions happen here and nowhere else.
 """
 
 from __future__ import annotations
@@ -14,6 +14,16 @@ from pathlib import Path
 import numpy as np
 
 from ._validation import check_matrix
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError:
+        raise ImportError("PyTorch support needs torch: pip install torch (on this project's "
+                          "machines, pip install torch==2.13.0 takes the CPU wheel on disk)") \
+            from None
+    return torch
 
 
 @dataclass
@@ -90,6 +100,53 @@ class Network:
         out.coefs_ = [W.copy() for W in self.weights]
         out.intercepts_ = [b.copy() for b in self.biases]
         return out
+
+    @classmethod
+    def from_torch(cls, model) -> "Network":
+        """From an ``nn.Sequential`` of Linear layers separated by ReLUs
+        (``nn.Linear.weight`` is out × in; the paper's W_ℓ is its transpose)."""
+        torch = _torch()
+        if not isinstance(model, torch.nn.Sequential):
+            raise ValueError(f"model must be a torch.nn.Sequential; got {type(model).__name__}")
+        weights, biases, last_relu = [], [], False
+        for i, module in enumerate(model):
+            if isinstance(module, torch.nn.Linear):
+                if weights and not last_relu:
+                    raise ValueError(f"model[{i}]: two Linear layers without a ReLU between them")
+                W = module.weight.detach().cpu().double().numpy().T
+                b = (module.bias.detach().cpu().double().numpy() if module.bias is not None
+                     else np.zeros(W.shape[1]))
+                weights.append(W)
+                biases.append(b)
+                last_relu = False
+            elif isinstance(module, torch.nn.ReLU):
+                if not weights or last_relu:
+                    raise ValueError(f"model[{i}]: a ReLU must follow a Linear layer")
+                last_relu = True
+            else:
+                raise ValueError(f"model[{i}] is a {type(module).__name__}; only Linear and ReLU "
+                                 f"layers can be pruned")
+        if not weights:
+            raise ValueError("model holds no Linear layer")
+        return cls(weights, biases, last_relu=last_relu)
+
+    def to_torch(self, like=None):
+        """An ``nn.Sequential`` (Linear, ReLU, ..., Linear[, ReLU]) carrying these weights, in
+        the dtype and on the device of ``like`` (a model) when given, else float32 on the CPU."""
+        torch = _torch()
+        ref = next(like.parameters()) if like is not None else None
+        dtype = ref.dtype if ref is not None else torch.float32
+        device = ref.device if ref is not None else "cpu"
+        layers = []
+        for i, (W, b) in enumerate(zip(self.weights, self.biases)):
+            linear = torch.nn.Linear(W.shape[0], W.shape[1], dtype=dtype, device=device)
+            with torch.no_grad():
+                linear.weight.copy_(torch.as_tensor(W.T, dtype=dtype))
+                linear.bias.copy_(torch.as_tensor(b, dtype=dtype))
+            layers.append(linear)
+            if self.is_relu(i):
+                layers.append(torch.nn.ReLU())
+        return torch.nn.Sequential(*layers)
 
     def save_npz(self, path) -> None:
         arrays = {f"W{i}": W for i, W in enumerate(self.weights)}

@@ -47,7 +47,7 @@ def test_prune_torch_round_trip_and_errors():
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Linear(6, 12), torch.nn.ReLU(), torch.nn.Linear(12, 3))
     X = torch.randn(200, 6)
-    net = nettrim.frameworks.network_from_torch(model)
+    net = Network.from_torch(model)
     with torch.no_grad():
         out = model(X).double().numpy()
     assert np.allclose(net.forward(X.double().numpy().T)[-1].T, out, atol=1e-5)
@@ -63,7 +63,7 @@ def test_prune_torch_round_trip_and_errors():
                        (torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)),
                         "without a ReLU")]:
         with pytest.raises(ValueError, match=match):
-            nettrim.frameworks.network_from_torch(bad)
+            Network.from_torch(bad)
 
 
 def test_magnitude_prune_keeps_the_largest_weights_at_the_given_counts():
