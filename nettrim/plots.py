@@ -43,6 +43,12 @@ def _edges(v):
     return np.concatenate([[2 * v[0] - mid[0]], mid, [2 * v[-1] - mid[-1]]])
 
 
+def _plain_log(axis, fmt="%g"):
+    """Log-scale tick labels as plain numbers, major ticks only (minor labels collide)."""
+    axis.set_minor_formatter(ticker.NullFormatter())
+    axis.set_major_formatter(ticker.FormatStrFormatter(fmt))
+
+
 def _undecided_note(trials):
     n = int(trials["success"].isna().sum())
     return f"; {n} undecided (unconverged) trials left out" if n else ""
@@ -228,9 +234,8 @@ def sparsity_vs_discrepancy(runs: pd.DataFrame, target: float | None = None, tit
             ax.axvline(target, color="grey", ls="--", lw=1, label=f"ε_rd = {target:g}")
         ax.set_xscale("log")
         ax.set_yscale("log")
-        for axis in (ax.xaxis, ax.yaxis):
-            axis.set_minor_formatter(ticker.NullFormatter())
-            axis.set_major_formatter(ticker.FormatStrFormatter("%g"))
+        _plain_log(ax.xaxis)
+        _plain_log(ax.yaxis)
         ax.set_xlabel(r"relative logit discrepancy $\epsilon_{rd}=\|Z-\hat Z\|_F/\|Z\|_F$")
         ax.set_title(f"2·{H}·{H}·2")
         ax.grid(True, which="both", lw=0.3, alpha=0.5)
@@ -284,19 +289,20 @@ def accuracy_vs_compression(results: pd.DataFrame, title: str = ""):
     for (scheme, method), g in results.groupby(["scheme", "method"]):
         g = g.sort_values("compression")
         c = _SCHEME_COLORS.get(scheme, "C2")
-        name = "Net-Trim" if method == "nettrim" else "magnitude (same counts)"
+        name = (f"Net-Trim {scheme}" if method == "nettrim"
+                else f"magnitude, at Net-Trim {scheme}'s counts")
         ls, m = ("-", "o") if method == "nettrim" else (":", "x")
-        ax.plot(g["compression"], g["acc_test"], ls, marker=m, color=c, ms=5,
-                label=f"{name}, {scheme}")
+        ax.plot(g["compression"], g["acc_test"], ls, marker=m, color=c, ms=5, label=name)
         if tuned:
             ax.plot(g["compression"], g["acc_test_ft"], "--", marker=m, mfc="none", color=c,
-                    ms=5, alpha=0.6, label=f"{name}, {scheme}, fine-tuned")
+                    ms=5, alpha=0.6, label=f"{name}, fine-tuned")
     acc0 = float(results["original_acc_test"].iat[0])
     ax.axhline(acc0, color="grey", lw=1, label=f"original ({acc0:.3f})")
     ax.axhline(acc0 - 0.01, color="grey", lw=0.8, ls=":", label="original − 1 point")
     bad = int((~results.loc[results["method"] == "nettrim", "converged"].astype(bool)).sum())
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(ticker.FormatStrFormatter("%g×"))
+    ax.xaxis.set_minor_formatter(ticker.FormatStrFormatter("%g×"))
     ax.set_xlabel("compression factor (nonzero weights before / after, all layers)")
     ax.set_ylabel("test accuracy")
     ax.legend(fontsize=7, loc="lower left")
@@ -324,7 +330,10 @@ def layer_nnz(results: pd.DataFrame, before: list, title: str = ""):
             ax.axhline(before[i - 1], color=f"C{i - 1}", ls="--", lw=0.8)
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_xlabel("gain g (ε_ℓ = g‖Y⁽ℓ⁾‖_F" + (", layer 1)" if scheme == "cascade" else ")"))
+        ax.set_xticks(sorted(g["gain"].unique()))
+        _plain_log(ax.xaxis)
+        ax.set_xlabel(r"gain $g$ ($\epsilon_\ell = g\|Y^{(\ell)}\|_F$"
+                      + (", layer 1 only)" if scheme == "cascade" else ")"))
         ax.set_title(f"{scheme} scheme")
     axes[0][0].set_ylabel("nonzero weights (dashed: before pruning)")
     axes[0][0].legend(fontsize=7)
@@ -339,7 +348,7 @@ def weight_histograms(original, pruned, title: str = ""):
                              squeeze=False)
     for i, ax in enumerate(axes[0]):
         W0, W1 = original.weights[i], pruned.weights[i]
-        bins = np.linspace(W0.min(), W0.max(), 60)
+        bins = np.linspace(min(W0.min(), W1.min()), max(W0.max(), W1.max()), 60)
         ax.hist(W0[W0 != 0], bins=bins, color="grey", alpha=0.6,
                 label=f"before ({np.count_nonzero(W0)})")
         ax.hist(W1[W1 != 0], bins=bins, color="C3", alpha=0.7,
