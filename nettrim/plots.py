@@ -233,9 +233,7 @@ def sparsity_vs_discrepancy(runs: pd.DataFrame, target: float | None = None, tit
         if target is not None:
             ax.axvline(target, color="grey", ls="--", lw=1, label=f"ε_rd = {target:g}")
         ax.set_xscale("log")
-        ax.set_yscale("log")
         _plain_log(ax.xaxis)
-        _plain_log(ax.yaxis)
         ax.set_xlabel(r"relative logit discrepancy $\epsilon_{rd}=\|Z-\hat Z\|_F/\|Z\|_F$")
         ax.set_title(f"2·{H}·{H}·2")
         ax.grid(True, which="both", lw=0.3, alpha=0.5)
@@ -243,7 +241,7 @@ def sparsity_vs_discrepancy(runs: pd.DataFrame, target: float | None = None, tit
     axes[0][0].plot([], [], "ko", mfc="none", ms=5, label="a layer unconverged")
     axes[0][0].legend(fontsize=7)
     n = runs.groupby(["H", "scheme"])["seed"].nunique().min()
-    fig.suptitle((title + "\n" if title else "") + f"{n} training seeds per width")
+    fig.suptitle((title + "; " if title else "") + f"{n} training seeds per width", y=1.02)
     return fig
 
 
