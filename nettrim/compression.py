@@ -53,19 +53,20 @@ def _accuracies(net, data, suffix):
 
 
 def target_task(tasks, *, data: dict, train: dict, target: float, scheme: str = "cascade",
-                max_steps: int = 6, net_dir=None, **trim) -> list[dict]:
+                gamma: float = 1.1, max_steps: int = 6, net_dir=None, **trim) -> list[dict]:
     """For each (H, alpha, seed) in ``tasks``: train a 2·H·H·2 network on the spirals
     ``data`` (keywords of :func:`spirals_data`), prune it with :func:`trim_to_discrepancy`
     at ``target`` and return one row per layer. With ``net_dir``, the original and the
     pruned network are saved there as ``H<H>_alpha<alpha>_seed<seed>_{original,pruned}.npz``.
-    ``trim`` goes to the scheme (gamma, solver, solver options)."""
+    ``gamma`` goes to the cascade, ``trim`` (solver, solver options) to either scheme."""
+    extra = {"gamma": gamma} if scheme == "cascade" else {}
     rows = []
     with threadpool_limits(limits=1, user_api="blas"):
         d = spirals_data(**data)
         for H, alpha, seed in tasks:
             net = _network(d, H, alpha, seed, train)
             res = trim_to_discrepancy(net, d[0], target, scheme=scheme, max_steps=max_steps,
-                                      **trim)
+                                      **extra, **trim)
             chosen = res.search[res.search["chosen"]].iloc[0]
             common = {"H": H, "alpha": alpha, "seed": seed, "scheme": scheme,
                       "gain": float(chosen["gain"]),

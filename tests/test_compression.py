@@ -93,3 +93,9 @@ def test_run_resumable_keeps_finished_chunks_and_refuses_other_specs(tmp_path):
         run_resumable(chunks, _work, out_dir=tmp_path / "new", progress=False)
     with pytest.raises(ValueError, match="empty"):
         run_study(target_task, [], data=DATA)
+
+
+def test_target_task_runs_the_parallel_scheme_too():
+    rows = pd.DataFrame(target_task([(6, 0.0, 0)], data=DATA, train=TRAIN, target=0.05,
+                                    scheme="parallel", gamma=1.1, max_steps=3))
+    assert (rows["scheme"] == "parallel").all() and rows["bound_held"].all()
