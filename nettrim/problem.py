@@ -301,22 +301,39 @@ class LayerProblem:
             d(Λ) = −⟨Λ_Ω, Y_Ω⟩ − ε‖Λ_Ω‖_F − ⟨Λ_Ωᶜ, V_Ωᶜ⟩   if ‖XΛᵀ‖_max ≤ 1 and Λ_Ωᶜ ≥ 0
 
         (−∞ otherwise; the per-neuron form has Σ_m ε_m‖Λ_{m,Ω}‖). Any Λ is first made dual
-        feasible — negative entries on Ωᶜ set to 0, then divided by ‖XΛᵀ‖_max — so the value
-        returned is always a valid bound (weak duality), and it is tight at the optimal
-        multiplier. ADMM passes ρU1 and stops when ‖U‖₁ − d(Λ) is small.
+        feasible — negative entries on Ωᶜ set to 0, then each neuron's row λ_m scaled by
+        t_m ∈ [0, 1/‖Xλ_mᵀ‖_∞] — so the value returned is always a valid bound (weak duality),
+        and it is tight at the optimal multiplier. ADMM passes ρU1 and stops when ‖U‖₁ − d(Λ)
+        is small.
+
+        The constraint ‖XΛᵀ‖_max ≤ 1 holds column by column (one column per neuron), so the
+        neurons need not share one scale: dividing all of Λ by the worst neuron's ‖Xλ_mᵀ‖_∞
+        lets one neuron slightly off dual feasibility loosen the bound for all. On a trained
+        layer that was the difference between a gap of 3·10⁻³ and 10⁻⁵ at the same iterate.
+        Per-neuron form: d separates over neurons, so t_m = 1/‖Xλ_mᵀ‖_∞ where neuron m's part of
+        d is positive and 0 elsewhere is the best such scaling. Layer form: the ball term couples
+        the neurons; we take the better of those t_m and one common scale, both with t_m = 0
+        where the linear part is not positive (such a neuron only adds to the ball term).
         """
         Lam = np.where(self.omega, Lam, np.maximum(Lam, 0.0))
-        scale = float(np.abs(self.X @ Lam.T).max())
-        if scale == 0.0:
-            return 0.0
-        Lam = Lam / scale
+        reach = np.abs(self.X @ Lam.T).max(axis=0)  # ‖Xλ_mᵀ‖_∞, one per neuron
         L_omega = np.where(self.omega, Lam, 0.0)
+        linear = -(L_omega * self.Y).sum(axis=1) - (np.where(self.omega, 0.0, Lam) * self.V).sum(axis=1)
+        norms = np.linalg.norm(L_omega, axis=1)
         if self.per_neuron:
-            ball = float(self.epsilon_m @ np.linalg.norm(L_omega, axis=1))
-        else:
-            ball = self.epsilon * float(np.linalg.norm(L_omega))
-        inner = float((L_omega * self.Y).sum() + (np.where(self.omega, 0.0, Lam) * self.V).sum())
-        return -inner - ball
+            part = linear - self.epsilon_m * norms
+            useful = (part > 0) & (reach > 0)
+            return float((part[useful] / reach[useful]).sum())
+        useful = (linear > 0) & (reach > 0)
+        if not useful.any():
+            return 0.0  # Λ = 0 is dual feasible, with d = 0
+        own = np.where(useful, 1.0 / np.where(useful, reach, 1.0), 0.0)
+        common = np.where(useful, 1.0 / reach[useful].max(), 0.0)
+        return max(self._ball_dual(t, linear, norms) for t in (own, common))
+
+    def _ball_dual(self, t, linear, norms) -> float:
+        """d(diag(t)Λ) for the layer form, from Λ's per-neuron linear parts and ‖λ_{m,Ω}‖."""
+        return float(linear @ t) - self.epsilon * float(np.linalg.norm(t * norms))
 
     def __repr__(self) -> str:
         form = "linear" if self.linear else ("per-neuron" if self.per_neuron else "layer")

@@ -123,3 +123,35 @@ def test_infeasibility_agrees_with_report(layer, gain, noise):
     value = prob.infeasibility(U.T @ prob.X)
     for rtol in (1e-4, 1e-2, 1.0):
         assert prob.report(U, rtol=rtol).feasible == (value <= rtol)
+
+
+def _common_scale_bound(prob, Lam):
+    """The textbook repair of a multiplier: one scale for all of Λ (the weaker bound)."""
+    Lam = np.where(prob.omega, Lam, np.maximum(Lam, 0.0))
+    Lam = Lam / np.abs(prob.X @ Lam.T).max()
+    L_omega = np.where(prob.omega, Lam, 0.0)
+    return (-(L_omega * prob.Y).sum() - (np.where(prob.omega, 0.0, Lam) * prob.V).sum()
+            - prob.epsilon * np.linalg.norm(L_omega))
+
+
+@fast
+@given(layer=layers, gain=st.floats(0.0, 0.5), spread=st.floats(0.0, 3.0))
+def test_dual_bound_scales_each_neuron_on_its_own(layer, gain, spread):
+    """The per-neuron program is M independent ones, so its bound from Λ is the sum of the
+    neurons' bounds from their rows λ_m — which a single common scale for Λ would miss when
+    the rows' ‖Xλ_mᵀ‖_∞ differ (``spread``). In the layer form the bound is never below the
+    common-scale one."""
+    X, W, Y = random_layer(**layer)
+    if not _nonempty(Y):
+        return
+    rng = np.random.default_rng(layer["seed"])
+    # a multiplier shaped like the optimal one (−residual direction on Ω), rows unevenly scaled
+    Lam = -(Y + 0.1 * rng.standard_normal(Y.shape)) * np.exp(spread * rng.standard_normal((Y.shape[0], 1)))
+    whole = LayerProblem(X, Y, gain * np.linalg.norm(Y), bias=layer["bias"], per_neuron=True)
+    parts = sum(LayerProblem(X, Y[[m]], [whole.epsilon_m[m]], bias=layer["bias"],
+                             per_neuron=True).dual_objective(Lam[[m]])
+                for m in range(Y.shape[0]) if (Y[m] > 0).any())
+    assert np.isclose(whole.dual_objective(Lam), parts, rtol=1e-10, atol=1e-12)
+
+    prob = LayerProblem(X, Y, gain * np.linalg.norm(Y), bias=layer["bias"])
+    assert prob.dual_objective(Lam) >= _common_scale_bound(prob, Lam) - 1e-12 * np.abs(Lam).sum()
