@@ -16,7 +16,7 @@ from omegaconf import DictConfig
 from nettrim import plots
 from nettrim.cli import hydra_entry
 from nettrim.summary import deep_recovery
-from nettrim.sweep import deep_sweep_from_config, start_run
+from nettrim.sweep import deep_sweep_from_config, finish_run, start_run
 
 
 def run(cfg: DictConfig, out_dir) -> tuple:
@@ -31,7 +31,7 @@ def run(cfg: DictConfig, out_dir) -> tuple:
         plots.save(plots.deep_recovery(rates, layers, title), out_dir / "deep_recovery")
     print(layers.to_string(index=False, float_format="{:.3g}".format))
     print(f"\nbound held in every trial: {bool(trials['bound_held'].all())}")
-    print(f"written to {out_dir}")
+    finish_run(cfg, out_dir)
     return trials, rates, layers
 
 

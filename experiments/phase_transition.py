@@ -15,7 +15,7 @@ from omegaconf import DictConfig
 from nettrim import plots
 from nettrim.cli import hydra_entry
 from nettrim.summary import summarize
-from nettrim.sweep import start_run, sweep_from_config
+from nettrim.sweep import finish_run, start_run, sweep_from_config
 
 
 def run(cfg: DictConfig, out_dir) -> tuple:
@@ -30,7 +30,7 @@ def run(cfg: DictConfig, out_dir) -> tuple:
     cols = ["sampling", "N", "s", "p50", "p50_lo", "p50_hi", "p50_pred", "ratio",
             "p50_over_slog", "thm3", "undecided"]
     print(summary[cols].to_string(index=False, float_format="{:.3g}".format))
-    print(f"\nwritten to {out_dir}")
+    finish_run(cfg, out_dir)
     return trials, summary
 
 

@@ -20,7 +20,7 @@ from nettrim import compression, plots
 from nettrim.cli import hydra_entry
 from nettrim.network import Network
 from nettrim.parallel import backend
-from nettrim.sweep import start_run
+from nettrim.sweep import finish_run, start_run
 
 
 def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
@@ -52,7 +52,7 @@ def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
             net, pruned, f"{title}: {scheme} Net-Trim, gain {gain:g}"),
             out_dir / "weight_histograms")
     print((out_dir / "summary.md").read_text())
-    print(f"written to {out_dir}")
+    finish_run(cfg, out_dir)
     return results
 
 

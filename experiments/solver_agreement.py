@@ -14,7 +14,7 @@ from omegaconf import DictConfig
 from nettrim import plots
 from nettrim.cli import hydra_entry
 from nettrim.summary import agreement, throughput
-from nettrim.sweep import start_run, sweep_from_config
+from nettrim.sweep import finish_run, start_run, sweep_from_config
 
 
 def run(cfg: DictConfig, out_dir):
@@ -33,7 +33,7 @@ def run(cfg: DictConfig, out_dir):
                    out_dir / "agreement")
     print(table.to_string(index=False, float_format="{:.3g}".format))
     print("\n" + speed.to_string(index=False, float_format="{:.3g}".format))
-    print(f"\nwritten to {out_dir}")
+    finish_run(cfg, out_dir)
     return trials, table
 
 

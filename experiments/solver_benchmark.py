@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from nettrim import benchmark
 from nettrim.cli import hydra_entry
-from nettrim.sweep import start_run
+from nettrim.sweep import finish_run, start_run
 
 
 def run(cfg: DictConfig, out_dir) -> tuple:
@@ -61,7 +61,7 @@ def run(cfg: DictConfig, out_dir) -> tuple:
         print(f"\nfitted exponent, time ∝ (N·M·P)^a: per iteration a = "
               f"{benchmark.fit_exponent(scaling['NMP'], scaling['per_iteration']):.2f}, "
               f"total a = {benchmark.fit_exponent(scaling['NMP'], scaling['time']):.2f}")
-    print(f"written to {out_dir}")
+    finish_run(cfg, out_dir)
     return runs, summary, scaling
 
 

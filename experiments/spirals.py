@@ -20,7 +20,7 @@ from nettrim import compression, plots
 from nettrim.cli import hydra_entry
 from nettrim.parallel import backend
 from nettrim.summary import kept_at_discrepancy
-from nettrim.sweep import start_run
+from nettrim.sweep import finish_run, start_run
 
 
 def run(cfg: DictConfig, out_dir) -> tuple:
@@ -59,7 +59,7 @@ def run(cfg: DictConfig, out_dir) -> tuple:
     print(compare.to_string(index=False, float_format="{:.3g}".format))
     print(f"\nbound held in every table layer: {bool(layers['bound_held'].all())}; "
           f"in every sweep pruning: {bool(sweep['bound_held'].all())}")
-    print(f"written to {out_dir}")
+    finish_run(cfg, out_dir)
     return table, sweep, compare
 
 

@@ -122,6 +122,14 @@ def sampler_from_config(config) -> tuple[str, Sampler]:
         except Exception as exc:
             raise ValueError(f"sampling._target_ = {target!r} is not an importable function: "
                              f"{exc}") from None
+        # A built-in name on another function would label the rows with the wrong law
+        # (e.g. `sampling.name=rademacher` on the default group still draws Gaussians).
+        if name in _SAMPLERS and _SAMPLERS[name] is not fn:
+            raise ValueError(
+                f"sampling.name = {name!r} is a built-in sampler but sampling._target_ is "
+                f"{target!r}: the results would be labelled with the wrong law. Choose the "
+                f"sampler with the config group (sampling={name}); a custom sampler needs a "
+                f"name that is not built-in ({available_samplers()})")
     sampler = functools.partial(fn, **params)
     try:
         X = np.asarray(sampler(np.random.default_rng(0), 3, 2))

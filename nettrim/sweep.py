@@ -302,14 +302,24 @@ def solvers_from_config(cfg: dict) -> list[tuple[str, dict]]:
 
 
 def start_run(cfg, out_dir) -> tuple[Path, dict]:
-    """Create ``out_dir``, save the (Hydra/OmegaConf) config there as config.yaml, and return
-    the directory and the resolved config as a plain dict."""
+    """Create ``out_dir`` and return it with the resolved config as a plain dict.
+
+    The config itself is written by :func:`finish_run`, once the results are: a run that
+    fails on bad input must not leave a config.yaml that disagrees with the results beside it.
+    """
     from omegaconf import OmegaConf
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    OmegaConf.save(cfg, out_dir / "config.yaml")
     return out_dir, OmegaConf.to_container(cfg, resolve=True)
+
+
+def finish_run(cfg, out_dir) -> None:
+    """Save the config that produced the results in ``out_dir`` there as config.yaml."""
+    from omegaconf import OmegaConf
+
+    OmegaConf.save(cfg, Path(out_dir) / "config.yaml")
+    print(f"\nwritten to {out_dir}")
 
 
 def sweep_from_config(cfg: dict, out_dir=None, solvers=None) -> pd.DataFrame:
@@ -389,4 +399,4 @@ def deep_sweep_from_config(cfg: dict, out_dir=None) -> pd.DataFrame:
 
 
 __all__ = ["P_MODES", "expand_grid", "run_sweep", "run_resumable", "flatten",
-           "solvers_from_config", "start_run", "sweep_from_config", "deep_sweep_from_config"]
+           "solvers_from_config", "start_run", "finish_run", "sweep_from_config", "deep_sweep_from_config"]

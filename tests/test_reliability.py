@@ -44,6 +44,8 @@ BAD_INPUT = [
     ("s > N (grid)", lambda: expand_grid(10, [20], [30]), r"no s in \[20\] fits N"),
     ("s > N (planted)", lambda: planted_weights(RNG, 10, 20), r"s must be <= N"),
     ("unknown sampling", lambda: sampler_from_config({"name": "foo"}), r"unknown sampler 'foo'"),
+    ("built-in name on another sampler", lambda: sampler_from_config(
+        {"name": "rademacher", "_target_": "nettrim.sampling.gaussian"}), r"sampling=rademacher"),
     ("unknown solver", lambda: nettrim.prune_layer(X, Y, 0.1, solver="foo"),
      r"unknown solver 'foo'"),
     ("unknown solver option", lambda: nettrim.prune_layer(X, Y, 0.1, max_itr=3),
@@ -88,6 +90,8 @@ def test_cli_reports_bad_config_in_one_message(tmp_path, override, message):
     assert "Traceback" not in res.stderr, res.stderr
     assert any(__import__("re").search(message, line) for line in res.stderr.splitlines()), \
         res.stderr
+    # a failed run leaves no config.yaml to be taken for the description of results there
+    assert not (tmp_path / "config.yaml").exists()
 
 
 def test_cli_refuses_an_unwritable_results_directory(tmp_path):
