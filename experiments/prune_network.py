@@ -18,6 +18,7 @@ from omegaconf import DictConfig
 
 from nettrim import compression, plots
 from nettrim.cli import hydra_entry
+from nettrim.summary import markdown_table
 from nettrim.network import Network
 from nettrim.parallel import backend
 from nettrim.sweep import finish_run, start_run
@@ -69,27 +70,25 @@ def _markdown(results: pd.DataFrame, net: Network) -> str:
     """The README table: one row per (scheme, gain), Net-Trim beside magnitude pruning."""
     layers = [c for c in results.columns if c.startswith("layer") and c.endswith("_nnz")]
     tuned = "acc_test_ft" in results
-    head = ("| scheme | gain | nonzeros per layer | compression (hidden) | ε_rd | "
-            "test acc. Net-Trim | magnitude |" + (" Net-Trim ft | magnitude ft |" if tuned else "")
-            + " time per layer (s) |")
-    lines = [f"Original: {' / '.join(str(k) for k in net.nnz())} nonzeros, test accuracy "
-             f"{results['original_acc_test'].iat[0]:.4f}.", "", head,
-             "|---" * (head.count("|") - 1) + "|"]
+    header = (["scheme", "gain", "nonzeros per layer", "compression (hidden)", "ε_rd",
+               "test acc. Net-Trim", "magnitude"] + (["Net-Trim ft", "magnitude ft"] if tuned else [])
+              + ["time per layer (s)"])
     wide = results.pivot_table(index=["scheme", "gain"], columns="method",
                                values=["acc_test"] + (["acc_test_ft"] if tuned else []))
+    rows = []
     for (scheme, gain), r in results[results["method"] == "nettrim"].set_index(
             ["scheme", "gain"]).iterrows():
         w = wide.loc[(scheme, gain)]
         times = " / ".join(f"{r[c.replace('_nnz', '_time')]:.1f}" for c in layers)
-        line = (f"| {scheme} | {gain:g} | {' / '.join(str(int(r[c])) for c in layers)} "
-                f"| {r['compression']:.1f}× ({r['hidden_compression']:.1f}×) "
-                f"| {r['discrepancy']:.3f} | {w[('acc_test', 'nettrim')]:.4f} "
-                f"| {w[('acc_test', 'magnitude')]:.4f} |")
-        if tuned:
-            line += (f" {w[('acc_test_ft', 'nettrim')]:.4f} "
-                     f"| {w[('acc_test_ft', 'magnitude')]:.4f} |")
-        lines.append(line + f" {times}{'' if r['converged'] else ' (unconverged)'} |")
-    return "\n".join(lines) + "\n"
+        accs = ["acc_test"] + (["acc_test_ft"] if tuned else [])
+        rows.append([scheme, f"{gain:g}", " / ".join(str(int(r[c])) for c in layers),
+                     f"{r['compression']:.1f}× ({r['hidden_compression']:.1f}×)",
+                     f"{r['discrepancy']:.3f}",
+                     *[f"{w[(a, m)]:.4f}" for a in accs for m in ("nettrim", "magnitude")],
+                     times + ("" if r["converged"] else " (unconverged)")])
+    original = (f"Original: {' / '.join(str(k) for k in net.nnz())} nonzeros, test accuracy "
+                f"{results['original_acc_test'].iat[0]:.4f}.\n\n")
+    return original + markdown_table(header, rows)
 
 
 main = hydra_entry(__file__, "prune_network", run)

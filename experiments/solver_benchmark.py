@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from nettrim import benchmark
 from nettrim.cli import hydra_entry
+from nettrim.summary import markdown_table
 from nettrim.sweep import finish_run, start_run
 
 
@@ -73,18 +74,15 @@ def _markdown(summary: pd.DataFrame) -> str:
     def ratio(value, met):
         return "–" if not np.isfinite(value) else f"{'≥ ' if not met else ''}{value:.1f}×"
 
-    lines = ["| family | N, M, P | ADMM (its) | ρ = 1 (its) | best ρ (its) | cvxpy | "
-             "vs ρ = 1 | vs best ρ | vs cvxpy |", "|---" * 9 + "|"]
-    for r in summary.itertuples():
-        lines.append(
-            f"| {r.family} | {r.N}, {r.M}, {r.P} "
-            f"| {t(r.admm_time, r.admm_met)} ({r.admm_its}) "
-            f"| {t(r.rho1_time, r.rho1_met)} ({r.rho1_its}) "
-            f"| ρ={r.best_rho:g}: {t(r.best_time, r.best_met)} ({r.best_its}) "
-            f"| {t(r.cvxpy_time, r.cvxpy_met)} "
-            f"| {ratio(r.speedup_vs_rho1, r.rho1_met)} | {ratio(r.speedup_vs_best_rho, r.best_met)} "
-            f"| {ratio(r.speedup_vs_cvxpy, r.cvxpy_met)} |")
-    return "\n".join(lines) + "\n"
+    header = ["family", "N, M, P", "ADMM (its)", "ρ = 1 (its)", "best ρ (its)", "cvxpy",
+              "vs ρ = 1", "vs best ρ", "vs cvxpy"]
+    rows = [[r.family, f"{r.N}, {r.M}, {r.P}", f"{t(r.admm_time, r.admm_met)} ({r.admm_its})",
+             f"{t(r.rho1_time, r.rho1_met)} ({r.rho1_its})",
+             f"ρ={r.best_rho:g}: {t(r.best_time, r.best_met)} ({r.best_its})",
+             t(r.cvxpy_time, r.cvxpy_met), ratio(r.speedup_vs_rho1, r.rho1_met),
+             ratio(r.speedup_vs_best_rho, r.best_met), ratio(r.speedup_vs_cvxpy, r.cvxpy_met)]
+            for r in summary.itertuples()]
+    return markdown_table(header, rows)
 
 
 main = hydra_entry(__file__, "solver_benchmark", run)

@@ -19,7 +19,7 @@ from omegaconf import DictConfig
 from nettrim import compression, plots
 from nettrim.cli import hydra_entry
 from nettrim.parallel import backend
-from nettrim.summary import kept_at_discrepancy
+from nettrim.summary import kept_at_discrepancy, markdown_table
 from nettrim.sweep import finish_run, start_run
 
 
@@ -81,19 +81,18 @@ def _studies(config, out_dir, common, n_jobs):
 def _markdown(table: pd.DataFrame, config: dict) -> str:
     """The README table, with the supplement's layer-2 count where we have it."""
     sup = config.get("supplement", {}).get("H200_layer2")
-    lines = ["| H | ℓ₂ penalty | layer 1 | layer 2 | layer 3 | layer-2 factor | ε_rd | "
-             "test accuracy | converged, bounds held | supplement, layer 2 |",
-             "|---" * 10 + "|"]
+    header = ["H", "ℓ₂ penalty", "layer 1", "layer 2", "layer 3", "layer-2 factor", "ε_rd",
+              "test accuracy", "converged, bounds held", "supplement, layer 2"]
+    rows = []
     for r in table.itertuples():
         paper = (f"{sup[0]} → {sup[1]} ({sup[0] / sup[1]:.1f}×)"
                  if sup and r.H == 200 and r.alpha == 0 else "–")
-        lines.append(
-            f"| {r.H} | {r.alpha:g} | {r.layer1_before} → {r.layer1_after} "
-            f"| {r.layer2_before} → {r.layer2_after} | {r.layer3_before} → {r.layer3_after} "
-            f"| {r.layer2_factor:.1f}× | {r.discrepancy:.4f} "
-            f"| {r.acc_test_before:.3f} → {r.acc_test_after:.3f} "
-            f"| {'yes' if r.converged else 'no'}, {'yes' if r.bound_held else 'NO'} | {paper} |")
-    return "\n".join(lines) + "\n"
+        rows.append([r.H, f"{r.alpha:g}", f"{r.layer1_before} → {r.layer1_after}",
+                     f"{r.layer2_before} → {r.layer2_after}", f"{r.layer3_before} → {r.layer3_after}",
+                     f"{r.layer2_factor:.1f}×", f"{r.discrepancy:.4f}",
+                     f"{r.acc_test_before:.3f} → {r.acc_test_after:.3f}",
+                     f"{'yes' if r.converged else 'no'}, {'yes' if r.bound_held else 'NO'}", paper])
+    return markdown_table(header, rows)
 
 
 main = hydra_entry(__file__, "spirals", run)

@@ -193,5 +193,12 @@ def kept_at_discrepancy(runs: pd.DataFrame, levels) -> pd.DataFrame:
     return out.reset_index()
 
 
-__all__ = ["success_rates", "relative_P", "summarize", "agreement", "deep_recovery",
+def markdown_table(header, rows) -> str:
+    """A Markdown (GitHub) table from a header and rows of already formatted cells."""
+    lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["markdown_table", "success_rates", "relative_P", "summarize", "agreement", "deep_recovery",
            "kept_at_discrepancy"]
