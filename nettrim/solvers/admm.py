@@ -28,7 +28,8 @@ primal = max(infeasibility of W2, ‖W3ᵀX − W1‖/‖W1‖, ‖W3 − W2‖/
 with the wait between changes doubling so that ρ settles and the fixed-ρ convergence theory
 applies.  On eight test layers (planted dense/sparse, trained, moons, a linear last layer,
 ε = 0) this came within 1.5× of the hindsight-best fixed ρ (better on three), where residual
-balancing settled at ρ ≈ 5 and needed 5–15× more iterations.
+balancing settled at ρ ≈ 5 and needed 5–15× more iterations (measured with the earlier
+common-scale dual bound; the per-neuron one only shortens the runs, see README's benchmark).
 """
 
 from __future__ import annotations
