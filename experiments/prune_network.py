@@ -18,9 +18,9 @@ from omegaconf import DictConfig
 
 from nettrim import compression, plots
 from nettrim.cli import hydra_entry
-from nettrim.summary import markdown_table
 from nettrim.network import Network
 from nettrim.parallel import backend
+from nettrim.summary import markdown_table
 from nettrim.sweep import finish_run, start_run
 
 
@@ -73,14 +73,13 @@ def _markdown(results: pd.DataFrame, net: Network) -> str:
     header = (["scheme", "gain", "nonzeros per layer", "compression (hidden)", "ε_rd",
                "test acc. Net-Trim", "magnitude"] + (["Net-Trim ft", "magnitude ft"] if tuned else [])
               + ["time per layer (s)"])
-    wide = results.pivot_table(index=["scheme", "gain"], columns="method",
-                               values=["acc_test"] + (["acc_test_ft"] if tuned else []))
+    accs = ["acc_test"] + (["acc_test_ft"] if tuned else [])
+    wide = results.pivot_table(index=["scheme", "gain"], columns="method", values=accs)
     rows = []
     for (scheme, gain), r in results[results["method"] == "nettrim"].set_index(
             ["scheme", "gain"]).iterrows():
         w = wide.loc[(scheme, gain)]
         times = " / ".join(f"{r[c.replace('_nnz', '_time')]:.1f}" for c in layers)
-        accs = ["acc_test"] + (["acc_test_ft"] if tuned else [])
         rows.append([scheme, f"{gain:g}", " / ".join(str(int(r[c])) for c in layers),
                      f"{r['compression']:.1f}× ({r['hidden_compression']:.1f}×)",
                      f"{r['discrepancy']:.3f}",
