@@ -11,6 +11,8 @@ config.yaml and deep_recovery.{png,pdf}. See conf/deep_recovery.yaml.
 
 from __future__ import annotations
 
+import logging
+
 from omegaconf import DictConfig
 
 from nettrim import plots
@@ -18,6 +20,8 @@ from nettrim.cli import hydra_entry
 from nettrim.summary import deep_recovery
 from nettrim.sweep import deep_sweep_from_config, finish_run, start_run
 
+
+log = logging.getLogger(__name__)
 
 def run(cfg: DictConfig, out_dir) -> tuple:
     out_dir, config = start_run(cfg, out_dir)
@@ -29,8 +33,8 @@ def run(cfg: DictConfig, out_dir) -> tuple:
         sizes = "-".join(str(n) for n in cfg.network.sizes)
         title = f"{trials['sampling'].iat[0]} inputs, {sizes}, s = {cfg.network.s}"
         plots.save(plots.deep_recovery(rates, layers, title), out_dir / "deep_recovery")
-    print(layers.to_string(index=False, float_format="{:.3g}".format))
-    print(f"\nbound held in every trial: {bool(trials['bound_held'].all())}")
+    log.info(layers.to_string(index=False, float_format="{:.3g}".format))
+    log.info(f"\nbound held in every trial: {bool(trials['bound_held'].all())}")
     finish_run(cfg, out_dir)
     return trials, rates, layers
 

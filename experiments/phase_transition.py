@@ -10,6 +10,8 @@ phase_diagram.{png,pdf} and collapse.{png,pdf}. See conf/phase_transition.yaml.
 
 from __future__ import annotations
 
+import logging
+
 from omegaconf import DictConfig
 
 from nettrim import plots
@@ -17,6 +19,8 @@ from nettrim.cli import hydra_entry
 from nettrim.summary import summarize
 from nettrim.sweep import finish_run, start_run, sweep_from_config
 
+
+log = logging.getLogger(__name__)
 
 def run(cfg: DictConfig, out_dir) -> tuple:
     out_dir, config = start_run(cfg, out_dir)
@@ -29,7 +33,7 @@ def run(cfg: DictConfig, out_dir) -> tuple:
         plots.save(plots.collapse(summary, title), out_dir / "collapse")
     cols = ["sampling", "N", "s", "p50", "p50_lo", "p50_hi", "p50_pred", "ratio",
             "p50_over_slog", "thm3", "undecided"]
-    print(summary[cols].to_string(index=False, float_format="{:.3g}".format))
+    log.info("summary (P50 measured against δ/q̂):\n" + summary[cols].to_string(index=False, float_format="{:.3g}".format))
     finish_run(cfg, out_dir)
     return trials, summary
 

@@ -13,6 +13,8 @@ resumes. See conf/prune_network.yaml.
 
 from __future__ import annotations
 
+import logging
+
 import pandas as pd
 from omegaconf import DictConfig
 
@@ -23,6 +25,8 @@ from nettrim.parallel import backend
 from nettrim.summary import markdown_table
 from nettrim.sweep import finish_run, start_run
 
+
+log = logging.getLogger(__name__)
 
 def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
     out_dir, config = start_run(cfg, out_dir)
@@ -52,7 +56,7 @@ def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
         plots.save(plots.weight_histograms(
             net, pruned, f"{title}: {scheme} Net-Trim, gain {gain:g}"),
             out_dir / "weight_histograms")
-    print((out_dir / "summary.md").read_text())
+    log.info((out_dir / "summary.md").read_text())
     finish_run(cfg, out_dir)
     return results
 

@@ -9,6 +9,8 @@ times), throughput.csv (solves per second per solver and N) and agreement.{png,p
 
 from __future__ import annotations
 
+import logging
+
 from omegaconf import DictConfig
 
 from nettrim import plots
@@ -16,6 +18,8 @@ from nettrim.cli import hydra_entry
 from nettrim.summary import agreement, throughput
 from nettrim.sweep import finish_run, start_run, sweep_from_config
 
+
+log = logging.getLogger(__name__)
 
 def run(cfg: DictConfig, out_dir):
     out_dir, config = start_run(cfg, out_dir)
@@ -31,8 +35,8 @@ def run(cfg: DictConfig, out_dir):
             pairs.append(("admm", "cvxpy"))
         plots.save(plots.agreement(trials, pairs, f"{trials['sampling'].iat[0]} inputs"),
                    out_dir / "agreement")
-    print(table.to_string(index=False, float_format="{:.3g}".format))
-    print("\n" + speed.to_string(index=False, float_format="{:.3g}".format))
+    log.info(table.to_string(index=False, float_format="{:.3g}".format))
+    log.info("\n" + speed.to_string(index=False, float_format="{:.3g}".format))
     finish_run(cfg, out_dir)
     return trials, table
 

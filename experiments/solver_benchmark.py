@@ -10,6 +10,8 @@ ratios), scaling.csv (our per-iteration time against the two-product floor) and 
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
@@ -21,6 +23,8 @@ from nettrim.cli import hydra_entry
 from nettrim.summary import markdown_table
 from nettrim.sweep import finish_run, start_run
 
+
+log = logging.getLogger(__name__)
 
 def run(cfg: DictConfig, out_dir) -> tuple:
     out_dir, config = start_run(cfg, out_dir)
@@ -56,10 +60,10 @@ def run(cfg: DictConfig, out_dir) -> tuple:
     summary.to_csv(out_dir / "summary.csv", index=False)
     scaling.to_csv(out_dir / "scaling.csv", index=False)
     (out_dir / "summary.md").write_text(_markdown(summary))
-    print(_markdown(summary))
-    print(scaling.to_string(index=False, float_format="{:.3g}".format))
+    log.info(_markdown(summary))
+    log.info(scaling.to_string(index=False, float_format="{:.3g}".format))
     if scaling["NMP"].nunique() > 1:
-        print(f"\nfitted exponent, time ∝ (N·M·P)^a: per iteration a = "
+        log.info(f"\nfitted exponent, time ∝ (N·M·P)^a: per iteration a = "
               f"{benchmark.fit_exponent(scaling['NMP'], scaling['per_iteration']):.2f}, "
               f"total a = {benchmark.fit_exponent(scaling['NMP'], scaling['time']):.2f}")
     finish_run(cfg, out_dir)

@@ -13,6 +13,8 @@ are kept under table/parts and sweep/parts: a restart resumes. See conf/spirals.
 
 from __future__ import annotations
 
+import logging
+
 import pandas as pd
 from omegaconf import DictConfig
 
@@ -22,6 +24,8 @@ from nettrim.parallel import backend
 from nettrim.summary import kept_at_discrepancy, markdown_table
 from nettrim.sweep import finish_run, start_run
 
+
+log = logging.getLogger(__name__)
 
 def run(cfg: DictConfig, out_dir) -> tuple:
     out_dir, config = start_run(cfg, out_dir)
@@ -55,9 +59,9 @@ def run(cfg: DictConfig, out_dir) -> tuple:
             title=f"2·{b['H']}·{b['H']}·2, ε_rd ≤ {config['target']:g}"),
             out_dir / "decision_regions")
 
-    print((out_dir / "table.md").read_text())
-    print(compare.to_string(index=False, float_format="{:.3g}".format))
-    print(f"\nbound held in every table layer: {bool(layers['bound_held'].all())}; "
+    log.info((out_dir / "table.md").read_text())
+    log.info(compare.to_string(index=False, float_format="{:.3g}".format))
+    log.info(f"\nbound held in every table layer: {bool(layers['bound_held'].all())}; "
           f"in every sweep pruning: {bool(sweep['bound_held'].all())}")
     finish_run(cfg, out_dir)
     return table, sweep, compare

@@ -7,6 +7,10 @@ import numbers
 import numpy as np
 
 
+#: Largest entry magnitude accepted in a data matrix (its square must stay far from overflow).
+MAX_MAGNITUDE = 1e100
+
+
 def check_matrix(a, name: str, *, allow_empty: bool = False) -> np.ndarray:
     """Return ``a`` as a 2-D float64 array, or raise naming ``name``.
 
@@ -17,6 +21,8 @@ def check_matrix(a, name: str, *, allow_empty: bool = False) -> np.ndarray:
     ValueError
         If ``a`` is not 2-D, is empty, or holds NaN/Inf.
     """
+    if hasattr(a, "toarray") and hasattr(a, "nnz"):  # a scipy sparse matrix: solvers are dense
+        a = a.toarray()
     try:
         arr = np.asarray(a)
     except Exception as exc:  # ragged lists and the like
@@ -33,12 +39,22 @@ def check_matrix(a, name: str, *, allow_empty: bool = False) -> np.ndarray:
     if not np.isfinite(arr).all():
         bad = int((~np.isfinite(arr)).sum())
         raise ValueError(f"{name} must be finite; it holds {bad} NaN/Inf entries")
+    biggest = float(np.abs(arr).max()) if arr.size else 0.0
+    if biggest > MAX_MAGNITUDE:
+        # squared residuals and Gram matrices would overflow double precision
+        raise ValueError(f"{name} has entries of magnitude {biggest:.3g}, above "
+                         f"{MAX_MAGNITUDE:.0e}: squares overflow in double precision; divide "
+                         f"X, Y and epsilon by a common factor (the program's solution is the "
+                         f"same)")
     return arr
 
 
 def check_scalar(x, name: str, *, low: float | None = None, low_inclusive: bool = True,
                  high: float | None = None, high_inclusive: bool = True) -> float:
-    """Return ``x`` as a float in the given range, or raise naming ``name``."""
+    """Return ``x`` as a float in the given range, or raise naming ``name`` (a 0-d array is a
+    scalar)."""
+    if isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "iuf":
+        x = x.item()
     if isinstance(x, bool) or not isinstance(x, (numbers.Real, np.floating, np.integer)):
         raise TypeError(f"{name} must be a real number; got {type(x).__name__}")
     x = float(x)
@@ -55,9 +71,19 @@ def check_scalar(x, name: str, *, low: float | None = None, low_inclusive: bool 
 
 def check_int(x, name: str, *, low: int | None = None) -> int:
     """Return ``x`` as an int (>= ``low``), or raise naming ``name``."""
+    if isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "iu":
+        x = x.item()
     if isinstance(x, bool) or not isinstance(x, (numbers.Integral, np.integer)):
         raise TypeError(f"{name} must be an integer; got {type(x).__name__}")
     x = int(x)
     if low is not None and x < low:
         raise ValueError(f"{name} must be >= {low}; got {x}")
     return x
+
+
+def check_bool(x, name: str) -> bool:
+    """Return ``x`` as a bool, or raise naming ``name``: only True/False (and numpy bools) are
+    accepted, so that a string such as "no" is not silently taken as true."""
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    raise TypeError(f"{name} must be true or false; got {x!r} ({type(x).__name__})")

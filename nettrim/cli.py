@@ -17,8 +17,9 @@ from typing import Callable
 from hydra.errors import CompactHydraException
 from hydra.experimental.callback import Callback
 
-#: What a user can cause; anything else is a bug in nettrim and keeps its traceback.
-USER_ERRORS = (ValueError, OSError, ImportError)
+#: What a user can cause (a wrong value or type, an unusable file or folder, a missing optional
+#: package); anything else is a bug in nettrim and keeps its traceback.
+USER_ERRORS = (ValueError, TypeError, OSError, ImportError)
 
 
 class UserError(CompactHydraException):
@@ -45,7 +46,15 @@ class CheckResultsDir(Callback):
     callback's exceptions into warnings, so this one exits (status 1) with the message."""
 
     def on_run_start(self, config, **kwargs) -> None:
+        # before Hydra writes anything into the folder (.hydra/, the log): a folder holding a
+        # finished run of another configuration is refused untouched
         self._check(config.hydra.run.dir)
+        from .sweep import check_same_run
+
+        try:
+            check_same_run(config.hydra.run.dir, config)
+        except ValueError as exc:
+            raise SystemExit(f"error: {exc}") from None
 
     def on_multirun_start(self, config, **kwargs) -> None:
         self._check(config.hydra.sweep.dir)

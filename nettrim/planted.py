@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_int, check_matrix
+from ._validation import check_bool, check_int, check_matrix
 
 #: Laws for the nonzero values of W*.
 VALUE_LAWS = ("gaussian", "rademacher", "uniform")
+
+
+def check_values_law(values) -> str:
+    """``values`` if it names a law of :data:`VALUE_LAWS`, else a ValueError naming it."""
+    if not isinstance(values, str) or values not in VALUE_LAWS:
+        raise ValueError(f"values must be one of {VALUE_LAWS}; got {values!r}")
+    return values
 
 
 def _values(rng: np.random.Generator, law: str, size: int) -> np.ndarray:
@@ -43,6 +50,8 @@ def planted_weights(rng: np.random.Generator, N: int, s: int, M: int = 1, *,
     N = check_int(N, "N", low=1)
     s = check_int(s, "s", low=0)
     M = check_int(M, "M", low=1)
+    bias = check_bool(bias, "bias")
+    check_values_law(values)
     if s > N:
         raise ValueError(f"s must be <= N (a column has only N entries); got s = {s}, N = {N}")
     W = np.zeros((N + bias, M))

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ._validation import check_matrix, check_scalar
+from ._validation import check_bool, check_matrix, check_scalar
 
 #: Below ε = _BALL_FLOOR·‖Y‖_F, ball feasibility is judged on that absolute scale instead of ε.
 _BALL_FLOOR = 1e-2
@@ -104,6 +104,12 @@ class LayerProblem:
     """
 
     def __init__(self, X, Y, epsilon, *, V=None, bias=False, per_neuron=False, linear=False):
+        bias = check_bool(bias, "bias")
+        per_neuron = check_bool(per_neuron, "per_neuron")
+        linear = check_bool(linear, "linear")
+        #: float32 (or narrower) input: ε = 0 equalities may be inconsistent after rounding
+        self.low_precision = any(getattr(a, "dtype", np.dtype(float)).kind == "f" and
+                                 getattr(a, "dtype").itemsize < 8 for a in (X, Y))
         X = check_matrix(X, "X")
         Y = check_matrix(Y, "Y")
         if Y.shape[1] != X.shape[1]:

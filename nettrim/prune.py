@@ -9,7 +9,7 @@ from threadpoolctl import threadpool_limits
 
 from .problem import LayerProblem, Report
 from .solvers import get_solver
-from .solvers.base import check_options
+from .solvers.base import validate
 
 
 @dataclass
@@ -51,9 +51,13 @@ def solve(problem: LayerProblem, solver: str = "admm", *, blas_threads: int | No
     if not isinstance(problem, LayerProblem):
         raise TypeError(f"problem must be a LayerProblem; got {type(problem).__name__}")
     fn = get_solver(solver)
-    check_options(solver, options)
+    validate(solver, options)
     with threadpool_limits(limits=blas_threads, user_api="blas"):
         result = fn(problem, **options)
+    if result.status == "infeasible" and problem.epsilon == 0 and problem.low_precision:
+        hint = ("the data were float32 (or narrower): their rounding can make the ε = 0 "
+                "equalities inconsistent; pass float64 X and Y, or use epsilon > 0")
+        result.info["message"] = "; ".join(m for m in (result.info.get("message"), hint) if m)
     return PruneResult(W=result.W, status=result.status, info=result.info,
                        report=problem.report(result.W), problem=problem)
 

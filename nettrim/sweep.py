@@ -10,25 +10,29 @@ flight and a restart with the same spec skips what is done.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
+import logging
 import os
+import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
-from tqdm.auto import tqdm
 
-from ._validation import check_int
+from ._validation import check_bool, check_int, check_scalar
 from .parallel import backend
+from .parts import (PartDamaged, Progress, _duration, chunk_key, read_part, scan_parts,
+                    spec_hash, write_part)
 from .theory import predicted_p50, s_log_n_over_s
 from .trial import run_trial
 
 P_MODES = ("explicit", "slog", "p50")
 KEYS = ["N", "s", "P", "trial"]
+log = logging.getLogger("nettrim.sweep")
 
 
 def _as_int_list(values, name):
@@ -100,10 +104,6 @@ def describe_callable(fn) -> str:
     return f"{name}({', '.join(inner)})"
 
 
-def _spec_hash(spec: dict) -> str:
-    return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
 def _run_chunk(tasks, trial_fn, trial_kwargs):
     rows = []
     # one BLAS thread per worker: the workers are the parallelism
@@ -135,13 +135,96 @@ def _write_atomic(df: pd.DataFrame, path: Path):
     os.replace(tmp, path)
 
 
+class TaskChunks(Sequence):
+    """The tasks (N, s, P, trial) of a grid × trials, cut into chunks on demand, so that a
+    sweep of any size costs memory for its cells only."""
+
+    def __init__(self, cells: Sequence[tuple[int, int, int]], trials: int, chunk_size: int):
+        self.cells, self.trials, self.chunk_size = [tuple(c) for c in cells], trials, chunk_size
+        self.n_items = len(self.cells) * trials
+
+    def __len__(self) -> int:
+        return -(-self.n_items // self.chunk_size)
+
+    def __getitem__(self, i: int) -> list[tuple[int, int, int, int]]:
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        stop = min((i + 1) * self.chunk_size, self.n_items)
+        return [(*self.cells[j // self.trials], j % self.trials)
+                for j in range(i * self.chunk_size, stop)]
+
+
+#: A sweep above this many solves (trials × solvers) is refused unless ``allow_large``.
+MAX_SOLVES = 1_000_000
+#: ...and one whose pilot-based time estimate exceeds this many core-hours.
+MAX_CORE_HOURS = 48.0
+#: Bytes per N·P entry a trial may hold at once (X, the solver's copies of it, its residuals).
+_BYTES_PER_ENTRY = 8 * 8
+
+
+def _memory_bytes() -> float:
+    try:
+        return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return float("inf")
+
+
+def _check_size(cells: pd.DataFrame, n_solves: int, n_jobs: int, allow_large: bool) -> None:
+    """Refuse, before anything runs, a sweep that would not fit in memory, or (unless
+    ``allow_large``) one with more than :data:`MAX_SOLVES` solves."""
+    if n_solves > MAX_SOLVES and not allow_large:
+        raise ValueError(f"this sweep has {n_solves:.3g} solves (trials × cells × solvers), "
+                         f"above the limit of {MAX_SOLVES:.0e}; reduce trials or the grid, or "
+                         f"pass allow_large=true to run it anyway")
+    need = float((cells["N"] * cells["P"]).max()) * _BYTES_PER_ENTRY
+    workers = max(int(n_jobs), 1) if n_jobs and n_jobs > 0 else os.cpu_count() or 1
+    have = _memory_bytes()
+    if need * workers > have:
+        big = cells.loc[(cells["N"] * cells["P"]).idxmax()]
+        raise ValueError(f"the largest cell (N = {big.N}, P = {big.P}) needs about "
+                         f"{need / 2**30:.1f} GiB per trial, {workers} at a time, and this "
+                         f"machine has {have / 2**30:.1f} GiB; shrink grid.N / grid.P or n_jobs")
+
+
+def _pilot(cells: pd.DataFrame, work: Callable, n_solves: int, n_jobs: int,
+           allow_large: bool) -> None:
+    """Run one trial of the largest cell before anything is written: a configuration that
+    makes trials fail stops here (not after a sweep of error rows), and its time gives the
+    estimate printed at the start."""
+    big = cells.loc[(cells["N"] * cells["P"]).idxmax()]
+    task = (int(big.N), int(big.s), int(big.P), 0)
+    t0 = time.perf_counter()
+    rows = work([task])
+    elapsed = time.perf_counter() - t0
+    errors = [r for r in rows if r.get("status") == "error"]
+    if errors:
+        raise ValueError(f"the pilot trial (N = {task[0]}, s = {task[1]}, P = {task[2]}) "
+                         f"failed before the sweep started, nothing was written: "
+                         f"{errors[0].get('message') or 'status=error'}")
+    core_hours = elapsed * n_solves / max(len(rows), 1) / 3600
+    workers = max(int(n_jobs), 1) if n_jobs and n_jobs > 0 else os.cpu_count() or 1
+    log.info("estimate: %.2g s for one trial of the largest cell (N = %d, P = %d), so at most "
+             "~%s on %d workers", elapsed, task[0], task[2],
+             _duration(core_hours * 3600 / workers), workers)
+    if core_hours > MAX_CORE_HOURS and not allow_large:
+        raise ValueError(f"this sweep is estimated at up to {core_hours:.0f} core-hours (limit "
+                         f"{MAX_CORE_HOURS:g}); reduce trials or the grid, or pass "
+                         f"allow_large=true to run it anyway")
+
+
 def run_sweep(cells: pd.DataFrame, *, trials: int, base_seed: int, sampler: Callable,
               solvers: Sequence[tuple[str, dict]] = (("lp", {}),), n_jobs: int = 1,
               out_dir: str | os.PathLike | None = None, chunk_size: int = 25,
               columns: dict | None = None, progress: bool = True, backend: str | None = None,
+              allow_large: bool = False, pilot: bool = True,
               trial_fn: Callable = run_trial, **trial_kwargs) -> pd.DataFrame:
     """Run ``trials`` trials in every cell and return the tidy table (one row per trial and
     solver), sorted by N, s, P, trial.
+
+    Before anything is written, the size is checked (memory per trial; more than
+    :data:`MAX_SOLVES` solves or :data:`MAX_CORE_HOURS` core-hours needs ``allow_large``) and
+    a pilot trial of the largest cell is run: if it fails, the sweep is refused; its time gives
+    the estimate logged at the start (logger ``nettrim.sweep``).
 
     Parameters
     ----------
@@ -150,7 +233,7 @@ def run_sweep(cells: pd.DataFrame, *, trials: int, base_seed: int, sampler: Call
     trials : int
         Trials per cell.
     base_seed : int
-        Base of every trial's SeedSequence.
+        Base (>= 0) of every trial's SeedSequence.
     sampler : callable
         ``sampler(rng, N, P) -> X``; must be picklable for ``n_jobs > 1`` (module-level
         functions and ``functools.partial`` of them are).
@@ -158,14 +241,21 @@ def run_sweep(cells: pd.DataFrame, *, trials: int, base_seed: int, sampler: Call
     n_jobs : int, default 1
         joblib workers (-1: all cores).
     out_dir : path, optional
-        Where finished chunks go (``parts/``) and the final ``trials.csv``. A restart with the
-        same spec resumes; a different spec in the same directory is refused.
+        Where finished chunks go (``parts/``, see :mod:`nettrim.parts`) and the final
+        ``trials.csv``. A restart with the same spec resumes; a folder holding parts of a
+        different spec is refused.
     chunk_size : int
         Trials per task (and per file written).
     columns : dict, optional
         Constant columns added to every row (the config values that are not grid axes).
+    progress : bool
+        A bar on a terminal, periodic lines in a log.
     backend : str, optional
         joblib backend (default: loky).
+    allow_large : bool, default False
+        Run a sweep above the size limits.
+    pilot : bool, default True
+        Run the pilot trial (estimate and early failure).
     trial_fn : callable, default :func:`nettrim.trial.run_trial`
         ``trial_fn(N=, s=, P=, trial=, base_seed=, sampler=, solvers=, **trial_kwargs)``
         returning a list of row dicts; module-level, so that workers can import it.
@@ -174,47 +264,75 @@ def run_sweep(cells: pd.DataFrame, *, trials: int, base_seed: int, sampler: Call
     """
     trials = check_int(trials, "trials", low=1)
     chunk_size = check_int(chunk_size, "chunk_size", low=1)
+    base_seed = check_int(base_seed, "seed", low=0)
+    allow_large = check_bool(allow_large, "allow_large")
+    if not isinstance(cells, pd.DataFrame):
+        raise TypeError(f"cells must be a DataFrame (from expand_grid); got {type(cells).__name__}")
     missing = {"N", "s", "P"} - set(cells.columns)
     if missing or cells.empty:
         raise ValueError(f"cells must be a non-empty table with columns N, s, P; missing "
                          f"{sorted(missing)}" if missing else "cells is empty: nothing to run")
-    tasks = [(int(r.N), int(r.s), int(r.P), t) for r in cells.itertuples() for t in range(trials)]
-    chunks = [tasks[i:i + chunk_size] for i in range(0, len(tasks), chunk_size)]
-    trial_kwargs = dict(trial_kwargs, base_seed=int(base_seed), sampler=sampler,
-                        solvers=[(str(n), dict(o)) for n, o in solvers])
+    if not callable(sampler):
+        raise TypeError(f"sampler must be a callable sampler(rng, N, P); got "
+                        f"{type(sampler).__name__}")
+    cell_list = [(int(r.N), int(r.s), int(r.P)) for r in cells.itertuples()]
+    chunks = TaskChunks(cell_list, trials, chunk_size)
+    solvers = [(str(n), dict(o)) for n, o in solvers]
+    trial_kwargs = dict(trial_kwargs, base_seed=base_seed, sampler=sampler, solvers=solvers)
+    n_solves = chunks.n_items * len(solvers)
+    log.info("sweep: %d cells × %d trials = %d trials, %d solver(s), %d chunks of %d",
+             len(cell_list), trials, chunks.n_items, len(solvers), len(chunks), chunk_size)
+    _check_size(cells, n_solves, n_jobs, allow_large)
+    work = functools.partial(_run_chunk, trial_fn=trial_fn, trial_kwargs=trial_kwargs)
+    if pilot:
+        _pilot(cells, work, n_solves, n_jobs, allow_large)
 
     spec = None
     if out_dir is not None:
         out_dir = Path(out_dir)
-        spec = {"tasks": tasks, "chunk_size": chunk_size, "columns": columns,
-                "trial_fn": describe_callable(trial_fn),
+        spec = {"cells": cell_list, "trials": trials, "chunk_size": chunk_size,
+                "columns": columns, "trial_fn": describe_callable(trial_fn),
                 **{k: v for k, v in trial_kwargs.items() if k != "sampler"},
                 "sampler": describe_callable(sampler)}
-    work = functools.partial(_run_chunk, trial_fn=trial_fn, trial_kwargs=trial_kwargs)
+    check = functools.partial(_check_keys, solvers=[n for n, _ in solvers])
     results = run_resumable(chunks, work, out_dir=out_dir, spec=spec, n_jobs=n_jobs,
-                            backend=backend, progress=progress, unit="trial")
+                            backend=backend, progress=progress, unit="trial", check=check)
     table = pd.concat(results, ignore_index=True)
     if columns:
         for k, v in columns.items():
             table[k] = v if np.isscalar(v) or v is None else str(v)
-    table["base_seed"] = int(base_seed)
+    table["base_seed"] = base_seed
     table = table.sort_values(KEYS, kind="stable").reset_index(drop=True)
     if out_dir is not None:
         _write_atomic(table, out_dir / "trials.csv")
     return table
 
 
+def _check_keys(chunk, df: pd.DataFrame, solvers) -> None:
+    """A chunk's rows cover exactly its tasks, for every solver (defence in depth beside the
+    part's checksum)."""
+    want = sorted(chunk)
+    for name in solvers:
+        mine = df[df["solver"] == name] if "solver" in df else df
+        got = sorted(map(tuple, mine[KEYS].drop_duplicates().to_numpy().tolist()))
+        if got != want:
+            raise PartDamaged(f"its rows for solver {name!r} do not cover its tasks exactly")
+
+
 def run_resumable(chunks: Sequence, work: Callable, *, out_dir=None, spec: dict | None = None,
                   n_jobs: int = 1, backend: str | None = None, progress: bool = True,
-                  unit: str = "task") -> list[pd.DataFrame]:
+                  unit: str = "task", check: Callable | None = None) -> list[pd.DataFrame]:
     """Run ``work(chunk)`` (a list of row dicts) for every chunk, in parallel, keeping
     finished work on disk.
 
     With ``out_dir``, each finished chunk's rows go to ``out_dir/parts/chunk_<i>.csv``
-    atomically (write, then rename) as soon as that chunk ends, so a killed run loses only the
-    chunks in flight; a restart with the same ``spec`` (a JSON-able description of everything
-    that determines the rows) reads them back instead of recomputing, and a different spec in
-    the same directory is refused rather than mixed in.
+    atomically as soon as that chunk ends, with a header naming the run's spec, the chunk and
+    a checksum of the rows (:mod:`nettrim.parts`), so a killed run loses only the chunks in
+    flight. A restart with the same ``spec`` (a JSON-able description of everything that
+    determines the rows) reads back every part that checks out and recomputes the others,
+    naming them in a warning; a part written under another spec makes it refuse (ValueError
+    naming the file) rather than mix two runs. A resumed run returns exactly what an
+    uninterrupted one would.
 
     Parameters
     ----------
@@ -227,44 +345,56 @@ def run_resumable(chunks: Sequence, work: Callable, *, out_dir=None, spec: dict 
         Required with ``out_dir``.
     n_jobs, backend : joblib workers (-1: all cores) and backend (default: loky).
     progress : bool
-        tqdm bar.
+        A bar on a terminal, periodic plain lines in a log.
+    check : callable, optional
+        ``check(chunk, df)`` raising :class:`nettrim.parts.PartDamaged` when the rows read
+        back from a part do not belong to ``chunk``.
 
     Returns
     -------
     list of DataFrame
         One per chunk, in chunk order, with the same dtypes whether computed or read back.
     """
-    parts, done = None, {}
+    parts, done, h = None, {}, None
+    n_chunks = len(chunks)
     if out_dir is not None:
         if spec is None:
             raise ValueError("spec is required with out_dir (it guards resumed runs)")
         out_dir = Path(out_dir)
         parts = out_dir / "parts"
+        h = spec_hash(spec)
+        if parts.is_dir():
+            for i, f in scan_parts(parts, n_chunks, h).items():
+                try:
+                    df = read_part(f, spec=h, index=i, key=chunk_key(chunks[i]))
+                    if check is not None:
+                        check(chunks[i], df)
+                except PartDamaged as exc:
+                    log.warning("recomputing %s: %s", f, exc)
+                    f.unlink(missing_ok=True)
+                    continue
+                done[i] = _normalise(df)
         parts.mkdir(parents=True, exist_ok=True)
-        h = _spec_hash(spec)
-        stamp = out_dir / "sweep_spec.json"
-        if stamp.exists() and json.loads(stamp.read_text())["hash"] != h:
-            raise ValueError(f"{out_dir} holds a run with a different configuration; choose "
-                             f"another output directory or delete it to start over")
-        stamp.write_text(json.dumps({"hash": h, "n_chunks": len(chunks)}))
-        for f in parts.glob("chunk_*.csv"):
-            i = int(f.stem.split("_")[1])
-            if i < len(chunks):
-                done[i] = f
 
-    todo = [i for i in range(len(chunks)) if i not in done]
-    bar = tqdm(total=sum(len(c) for c in chunks), disable=not progress, unit=unit,
-               initial=sum(len(chunks[i]) for i in done))
-    results = {i: _normalise(pd.read_csv(f, keep_default_na=True)) for i, f in done.items()}
+    n_items = getattr(chunks, "n_items", None)
+    if n_items is None:
+        n_items = sum(len(c) for c in chunks)
+    if done:
+        log.info("resuming: %d of %d chunks already done", len(done), n_chunks)
+    bar = Progress(n_items, initial=sum(len(chunks[i]) for i in done), unit=unit,
+                   enabled=progress)
+    results = dict(done)
+    todo = (i for i in range(n_chunks) if i not in done)
     runner = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator_unordered")
     for i, rows in runner(delayed(_with_id)(i, work, chunks[i]) for i in todo):
         df = _normalise(pd.DataFrame(rows))
         if parts is not None:
-            _write_atomic(df, parts / f"chunk_{i:06d}.csv")
+            write_part(df, parts / f"chunk_{i:06d}.csv", spec=h, index=i,
+                       key=chunk_key(chunks[i]))
         results[i] = df
         bar.update(len(chunks[i]))
     bar.close()
-    return [results[i] for i in range(len(chunks))]
+    return [results[i] for i in range(n_chunks)]
 
 
 def _with_id(i, work, chunk):
@@ -301,8 +431,60 @@ def solvers_from_config(cfg: dict) -> list[tuple[str, dict]]:
     return solvers
 
 
+#: Config keys that change how a run goes, not what it computes: a finished run may be
+#: re-run in its folder with other values of these.
+RUNTIME_KEYS = ("n_jobs", "progress", "parallel", "chunk_size", "figures", "allow_large")
+
+
+def _differences(old, new, prefix="") -> list[str]:
+    """Dotted keys whose values differ between two plain config containers."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = []
+        for k in sorted(set(old) | set(new), key=str):
+            if not prefix and k in RUNTIME_KEYS:
+                continue
+            key = f"{prefix}{k}"
+            if k not in old:
+                out.append(f"{key}: (absent) → {new[k]!r}")
+            elif k not in new:
+                out.append(f"{key}: {old[k]!r} → (absent)")
+            else:
+                out += _differences(old[k], new[k], key + ".")
+        return out
+    return [] if old == new else [f"{prefix.rstrip('.')}: {old!r} → {new!r}"]
+
+
+def check_same_run(out_dir, cfg) -> None:
+    """Refuse to run ``cfg`` in ``out_dir`` if that folder holds a finished run (its tracked
+    config.yaml) of a different configuration; values of :data:`RUNTIME_KEYS` may differ.
+
+    This is what keeps a committed reference run intact on a fresh clone: config.yaml is
+    written with the results and tracked with them, so the check needs nothing git ignores.
+    """
+    from omegaconf import OmegaConf
+
+    saved = Path(out_dir) / "config.yaml"
+    if not saved.is_file():
+        return
+    try:
+        old = OmegaConf.to_container(OmegaConf.load(saved), resolve=False)
+    except Exception as exc:  # a damaged config.yaml: the folder's identity is unknown
+        raise ValueError(f"{saved} cannot be read ({type(exc).__name__}: {exc}), so the run in "
+                         f"{out_dir} cannot be identified; delete that folder or choose another "
+                         f"one") from None
+    new = OmegaConf.to_container(cfg, resolve=False) if not isinstance(cfg, dict) else dict(cfg)
+    new.pop("hydra", None)
+    diff = _differences(old, new)
+    if diff:
+        more = f" and {len(diff) - 4} more" if len(diff) > 4 else ""
+        raise ValueError(f"{out_dir} holds a finished run with a different configuration "
+                         f"({'; '.join(diff[:4])}{more}); choose another output directory "
+                         f"(tag=... or hydra.run.dir=...) or delete that one to start over")
+
+
 def start_run(cfg, out_dir) -> tuple[Path, dict]:
-    """Create ``out_dir`` and return it with the resolved config as a plain dict.
+    """Check ``out_dir`` may take this run (:func:`check_same_run`), create it and return it
+    with the resolved config as a plain dict.
 
     The config itself is written by :func:`finish_run`, once the results are: a run that
     fails on bad input must not leave a config.yaml that disagrees with the results beside it.
@@ -310,52 +492,97 @@ def start_run(cfg, out_dir) -> tuple[Path, dict]:
     from omegaconf import OmegaConf
 
     out_dir = Path(out_dir)
+    check_same_run(out_dir, cfg)
     out_dir.mkdir(parents=True, exist_ok=True)
     return out_dir, OmegaConf.to_container(cfg, resolve=True)
 
 
 def finish_run(cfg, out_dir) -> None:
-    """Save the config that produced the results in ``out_dir`` there as config.yaml."""
+    """Save the config that produced the results in ``out_dir`` there as config.yaml (the
+    run's identity, see :func:`check_same_run`)."""
     from omegaconf import OmegaConf
 
     OmegaConf.save(cfg, Path(out_dir) / "config.yaml")
-    print(f"\nwritten to {out_dir}")
+    log.info("written to %s", out_dir)
+
+
+def _check_common(cfg: dict, required) -> tuple[str, Callable, list]:
+    """Validate what every sweep config shares, before anything runs or is written: the keys
+    it needs, the sampler, the solvers (names, options and their values, asked of the solver
+    registry), trials, seed, n_jobs, chunk_size, progress, allow_large. Every error names its
+    config key."""
+    from .sampling import sampler_from_config
+    from .solvers import validate
+
+    for key in required:
+        if key not in cfg:
+            raise ValueError(f"the config has no {key!r} entry")
+    label, sampler = sampler_from_config(cfg["sampling"])
+    solvers = solvers_from_config(cfg)
+    for i, (name, options) in enumerate(solvers):
+        where = "solver" if "solver" in cfg else f"solvers[{i}]"
+        try:
+            validate(name, options)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"{where}.options: {exc}" if not str(exc).startswith("unknown solver")
+                            else f"{where}.name: {exc}") from None
+    check_int(cfg["trials"], "trials", low=1)
+    check_int(cfg["seed"], "seed", low=0)
+    n_jobs = check_int(cfg.get("n_jobs", 1), "n_jobs")
+    if n_jobs == 0:
+        raise ValueError("n_jobs must be a positive number of workers or -1 (all cores); got 0")
+    check_int(cfg.get("chunk_size", 25), "chunk_size", low=1)
+    check_bool(cfg.get("progress", True), "progress")
+    check_bool(cfg.get("allow_large", False), "allow_large")
+    check_scalar(cfg.get("success_tol", 1e-3), "success_tol", low=0.0, low_inclusive=False,
+                 high=1.0, high_inclusive=False)
+    return label, sampler, solvers
 
 
 def sweep_from_config(cfg: dict, out_dir=None, solvers=None) -> pd.DataFrame:
     """Run the sweep a config describes (the keys of ``conf/phase_transition.yaml``:
-    sampling, solver, grid, trials, seed, n_jobs, chunk_size, progress, planted, success_tol).
+    sampling, solver, grid, trials, seed, n_jobs, chunk_size, progress, planted, success_tol,
+    allow_large).
 
-    ``solvers`` (a list of (name, options)) overrides :func:`solvers_from_config`. Every value
-    except the grid axes becomes a column of the table.
+    Every value is validated before the first trial and before anything is written; an error
+    names its key. ``solvers`` (a list of (name, options)) overrides
+    :func:`solvers_from_config`. Every value except the grid axes becomes a column of the table.
     """
-    from .sampling import sampler_from_config
+    from .planted import check_values_law
 
-    for key in ("sampling", "grid", "trials", "seed"):
-        if key not in cfg:
-            raise ValueError(f"the config has no {key!r} entry")
-    label, sampler = sampler_from_config(cfg["sampling"])
-    if solvers is None:
-        solvers = solvers_from_config(cfg)
+    label, sampler, configured = _check_common(cfg, ("sampling", "grid", "trials", "seed"))
+    solvers = configured if solvers is None else solvers
     grid = dict(cfg["grid"])
+    unknown = set(grid) - {"N", "s", "P", "P_mode", "q", "s_mode"}
+    if unknown:
+        raise ValueError(f"grid has unknown key(s) {sorted(unknown)}; it takes N, s, P, P_mode, "
+                         f"q, s_mode")
     cells = expand_grid(grid.get("N"), grid.get("s"), grid.get("P"),
                         P_mode=grid.get("P_mode", "explicit"), q=grid.get("q", 0.5),
                         s_mode=grid.get("s_mode", "count"))
     planted = dict(cfg.get("planted") or {})
+    unknown = set(planted) - {"values", "bias"}
+    if unknown:
+        raise ValueError(f"planted has unknown key(s) {sorted(unknown)}; it takes values, bias")
+    try:
+        values = check_values_law(planted.get("values", "gaussian"))
+    except ValueError as exc:
+        raise ValueError(f"planted.{exc}") from None
+    bias = check_bool(planted.get("bias", False), "planted.bias")
     columns = _constant_columns(cfg, label, solvers, exclude=("grid",))
     with backend(cfg.get("parallel"), cfg.get("n_jobs", 1)) as n_jobs:
         return run_sweep(cells, trials=cfg["trials"], base_seed=cfg["seed"], sampler=sampler,
                          solvers=solvers, n_jobs=n_jobs, out_dir=out_dir,
                          chunk_size=cfg.get("chunk_size", 25), columns=columns,
-                         progress=cfg.get("progress", True), values=planted.get("values", "gaussian"),
-                         bias=bool(planted.get("bias", False)),
+                         progress=cfg.get("progress", True),
+                         allow_large=cfg.get("allow_large", False), values=values, bias=bias,
                          success_tol=cfg.get("success_tol", 1e-3))
 
 
 def _constant_columns(cfg, label, solvers, exclude=()) -> dict:
     """The config values that are not grid axes, as constant table columns."""
     skip = {"solver", "solvers", "sampling", "n_jobs", "parallel", "progress", "chunk_size",
-            "figures", "seed", *exclude}
+            "figures", "seed", "allow_large", *exclude}
     columns = {"sampling": label,
                **flatten({k: v for k, v in cfg["sampling"].items() if k != "name"}, "sampling."),
                **flatten({k: v for k, v in cfg.items() if k not in skip})}
@@ -370,15 +597,19 @@ def deep_sweep_from_config(cfg: dict, out_dir=None) -> pd.DataFrame:
 
     One row per (P, trial, solver, scheme, layer); see :func:`nettrim.trial.run_deep_trial`.
     """
-    from .sampling import sampler_from_config
-    from .trial import run_deep_trial
+    from .planted import check_values_law
+    from .trial import SCHEMES, run_deep_trial
 
-    for key in ("sampling", "network", "P", "trials", "seed"):
-        if key not in cfg:
-            raise ValueError(f"the config has no {key!r} entry")
-    label, sampler = sampler_from_config(cfg["sampling"])
-    solvers = solvers_from_config(cfg)
+    label, sampler, solvers = _check_common(cfg, ("sampling", "network", "P", "trials", "seed"))
     network = dict(cfg["network"])
+    try:
+        check_values_law(network.get("values", "gaussian"))
+    except ValueError as exc:
+        raise ValueError(f"network.{exc}") from None
+    schemes = list(cfg.get("schemes", list(SCHEMES)))
+    if not schemes or set(schemes) - set(SCHEMES):
+        raise ValueError(f"schemes must list some of {list(SCHEMES)}; got {schemes}")
+    check_scalar(cfg.get("gamma", 1.1), "gamma", low=1.0)
     sizes = _as_int_list(network.get("sizes"), "network.sizes")
     if len(sizes) < 2:
         raise ValueError(f"network.sizes must list n0 and at least one layer; got {sizes}")
@@ -392,11 +623,12 @@ def deep_sweep_from_config(cfg: dict, out_dir=None) -> pd.DataFrame:
         return run_sweep(cells, trials=cfg["trials"], base_seed=cfg["seed"], sampler=sampler,
                          solvers=solvers, n_jobs=n_jobs, out_dir=out_dir,
                          chunk_size=cfg.get("chunk_size", 10), columns=columns,
-                         progress=cfg.get("progress", True), trial_fn=run_deep_trial, sizes=sizes,
-                         schemes=list(cfg.get("schemes", ["parallel", "cascade"])),
+                         progress=cfg.get("progress", True),
+                         allow_large=cfg.get("allow_large", False), trial_fn=run_deep_trial,
+                         sizes=sizes, schemes=schemes,
                          values=network.get("values", "gaussian"), gamma=cfg.get("gamma", 1.1),
                          success_tol=cfg.get("success_tol", 1e-3))
 
 
 __all__ = ["P_MODES", "expand_grid", "run_sweep", "run_resumable", "flatten",
-           "solvers_from_config", "start_run", "finish_run", "sweep_from_config", "deep_sweep_from_config"]
+           "solvers_from_config", "check_same_run", "start_run", "finish_run", "sweep_from_config", "deep_sweep_from_config"]

@@ -12,6 +12,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .planted import planted_network, planted_weights, relu_response
+from ._validation import check_int, check_scalar
 from .problem import LayerProblem
 from .prune import solve
 
@@ -25,6 +26,7 @@ SUPPORT_TOL = 1e-3
 def trial_seed(base_seed: int, N: int, s: int, P: int, trial: int) -> np.random.SeedSequence:
     """The trial's SeedSequence, keyed on the cell's values (not its position in a grid), so
     adding cells or reordering a grid leaves every other trial's draw unchanged."""
+    check_int(base_seed, "seed", low=0)
     return np.random.SeedSequence([int(base_seed), int(N), int(s), int(P), int(trial)])
 
 
@@ -73,6 +75,10 @@ def run_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sampler: Ca
         an unconverged solve decides nothing), ``iterations``, ``time``, and, with several
         solvers, ``diff_vs_<name>`` = ‖ŵ − ŵ_name‖/‖w*‖ for every solver name.
     """
+    check_scalar(success_tol, "success_tol", low=0.0, low_inclusive=False, high=1.0,
+                 high_inclusive=False)
+    check_scalar(support_tol, "support_tol", low=0.0, low_inclusive=False, high=1.0,
+                 high_inclusive=False)
     rng = np.random.default_rng(trial_seed(base_seed, N, s, P, trial))
     w_star = planted_weights(rng, N, s, 1, values=values, bias=bias)
     X = _draw_inputs(sampler, rng, N, P)
@@ -173,6 +179,9 @@ def run_deep_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sample
     unknown = set(schemes) - set(SCHEMES)
     if unknown:
         raise ValueError(f"schemes must be among {SCHEMES}; got {sorted(unknown)}")
+    check_scalar(success_tol, "success_tol", low=0.0, low_inclusive=False, high=1.0,
+                 high_inclusive=False)
+    check_scalar(gamma, "gamma", low=1.0)
     rng = np.random.default_rng(trial_seed(base_seed, N, s, P, trial))
     net = planted_network(rng, sizes, s, values=values)
     X = _draw_inputs(sampler, rng, N, P)

@@ -52,22 +52,22 @@ def test_table_identical_for_n_jobs_1_and_2():
     assert rate.iloc[-1] > rate.iloc[0]
 
 
-def test_resume_skips_done_chunks_and_matches(tmp_path):
+def test_resume_skips_done_chunks_and_matches(tmp_path, caplog):
     full = run_sweep(SMALL, trials=5, base_seed=1, sampler=gaussian, chunk_size=4,
                      out_dir=tmp_path, progress=False)
     parts = sorted((tmp_path / "parts").glob("chunk_*.csv"))
     assert len(parts) == 8  # 30 trials in chunks of 4
     for f in parts[::2]:
         f.unlink()            # as if killed before these were written
-    marker = pd.read_csv(parts[1])
-    marker["message"] = "kept"   # a kept chunk must be reused, not recomputed
-    marker.to_csv(parts[1], index=False)
-    resumed = run_sweep(SMALL, trials=5, base_seed=1, sampler=gaussian, chunk_size=4,
-                        out_dir=tmp_path, progress=False)
-    assert (resumed["message"] == "kept").sum() == 4
-    resumed["message"] = full["message"]
+    kept = {f: f.stat().st_mtime_ns for f in parts[1::2]}
+    with caplog.at_level("INFO", logger="nettrim.sweep"):
+        resumed = run_sweep(SMALL, trials=5, base_seed=1, sampler=gaussian, chunk_size=4,
+                            out_dir=tmp_path, progress=False)
+    assert "resuming: 4 of 8 chunks already done" in caplog.text
+    assert all(f.stat().st_mtime_ns == t for f, t in kept.items())  # reused, not rewritten
     _same(full, resumed)
-    with pytest.raises(ValueError, match="different configuration"):
+    with pytest.raises(ValueError, match=r"chunk_\d{6}.csv was written by a run with a "
+                                         "different configuration"):
         run_sweep(SMALL, trials=5, base_seed=2, sampler=gaussian, chunk_size=4,
                   out_dir=tmp_path, progress=False)
 

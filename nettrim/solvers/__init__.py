@@ -1,6 +1,6 @@
 """Solvers for the Net-Trim layer program, one module each, behind one interface."""
 
-from .base import STATUSES, SolverResult, available_solvers, get_solver, register
+from .base import STATUSES, SolverResult, available_solvers, get_solver, register, validate
 from . import admm, auto, cvx, lp  # noqa: F401  (importing registers them)
 
-__all__ = ["STATUSES", "SolverResult", "available_solvers", "get_solver", "register"]
+__all__ = ["STATUSES", "SolverResult", "available_solvers", "get_solver", "register", "validate"]

@@ -39,7 +39,7 @@ import time
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
-from .._validation import check_int, check_matrix, check_scalar
+from .._validation import check_bool, check_int, check_matrix, check_scalar
 from ..problem import LayerProblem
 from .base import SolverResult, register
 
@@ -74,7 +74,24 @@ def _soft_threshold(V: np.ndarray, t: float) -> np.ndarray:
     return np.sign(V) * np.maximum(np.abs(V) - t, 0.0)
 
 
-@register("admm")
+def _check_options(*, rho=10.0, alpha=1.6, gap_tol=1e-3, feas_tol=1e-4, max_iter=20000,
+                   adaptive_rho=True, check_every=10, W0=None) -> dict:
+    """The ADMM options, validated (each error names its option); W0 is checked at solve
+    time against the problem's shape."""
+    return {
+        "rho": check_scalar(rho, "rho", low=0.0, low_inclusive=False),
+        "alpha": check_scalar(alpha, "alpha", low=0.0, low_inclusive=False, high=2.0,
+                              high_inclusive=False),
+        # strictly positive: the ρ update divides by both tolerances
+        "gap_tol": check_scalar(gap_tol, "gap_tol", low=0.0, low_inclusive=False),
+        "feas_tol": check_scalar(feas_tol, "feas_tol", low=0.0, low_inclusive=False),
+        "max_iter": check_int(max_iter, "max_iter", low=1),
+        "adaptive_rho": check_bool(adaptive_rho, "adaptive_rho"),
+        "check_every": check_int(check_every, "check_every", low=1),
+    }
+
+
+@register("admm", check=_check_options)
 def solve_admm(problem: LayerProblem, *, rho: float = 10.0, alpha: float = 1.6,
                gap_tol: float = 1e-3, feas_tol: float = 1e-4, max_iter: int = 20000,
                adaptive_rho: bool = True, check_every: int = 10, W0=None) -> SolverResult:
@@ -108,18 +125,18 @@ def solve_admm(problem: LayerProblem, *, rho: float = 10.0, alpha: float = 1.6,
         ``iterations``, ``time``, ``gap``, ``infeasibility``, ``dual_bound``,
         ``primal_residual``, ``dual_residual`` and the final ``rho``.
     """
-    rho = check_scalar(rho, "rho", low=0.0, low_inclusive=False)
-    alpha = check_scalar(alpha, "alpha", low=0.0, low_inclusive=False, high=2.0,
-                         high_inclusive=False)
-    gap_tol = check_scalar(gap_tol, "gap_tol", low=0.0)
-    feas_tol = check_scalar(feas_tol, "feas_tol", low=0.0)
-    max_iter = check_int(max_iter, "max_iter", low=1)
-    check_every = check_int(check_every, "check_every", low=1)
+    rho, alpha, gap_tol, feas_tol, max_iter, adaptive_rho, check_every = _check_options(
+        rho=rho, alpha=alpha, gap_tol=gap_tol, feas_tol=feas_tol, max_iter=max_iter,
+        adaptive_rho=adaptive_rho, check_every=check_every).values()
+    X_scale = np.linalg.norm(problem.X)
+    if X_scale == 0:
+        raise ValueError("X is zero: every sample is the zero vector, so UᵀX = 0 for every U "
+                         "and the program has no information to prune with")
 
     t0 = time.perf_counter()
     # Equilibrate: divide X, Y, V, ε by the rms singular value of X (same solutions U), so that
     # the W3ᵀX and W3 blocks have comparable scales and one ρ suits both.
-    problem = problem.rescaled(np.linalg.norm(problem.X) / np.sqrt(problem.N))
+    problem = problem.rescaled(X_scale / np.sqrt(problem.N))
     X = problem.X
     N, M, P = problem.N, problem.M, problem.P
     gram_solve = _GramSolve(X)

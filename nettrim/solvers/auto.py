@@ -7,12 +7,19 @@ layers whose input was recovered exactly get ε = 0, the others a small ε > 0.
 from __future__ import annotations
 
 from ..problem import LayerProblem
+from .admm import _check_options as _check_admm
 from .admm import solve_admm
 from .base import SolverResult, register
+from .lp import _check_options as _check_lp
 from .lp import solve_lp
 
 
-@register("auto")
+def _check_options(*, lp_options=None, **admm_options) -> None:
+    _check_lp(options=lp_options)
+    _check_admm(**admm_options)
+
+
+@register("auto", check=_check_options)
 def solve_auto(problem: LayerProblem, *, lp_options: dict | None = None,
                **admm_options) -> SolverResult:
     """Solve by :func:`~nettrim.solvers.lp.solve_lp` when ``problem.epsilon == 0`` (with

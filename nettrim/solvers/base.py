@@ -16,6 +16,7 @@ import numpy as np
 STATUSES = ("converged", "max_iter", "inaccurate", "infeasible", "error")
 
 _REGISTRY: dict[str, Callable] = {}
+_CHECKS: dict[str, Callable] = {}
 
 
 @dataclass
@@ -41,13 +42,20 @@ class SolverResult:
         return self.status == "converged"
 
 
-def register(name: str):
-    """Class/function decorator adding a solver to the registry under ``name``."""
+def register(name: str, *, check: Callable | None = None):
+    """Function decorator adding a solver to the registry under ``name``.
+
+    ``check(**options)``, if given, validates the solver's option values (raising
+    ValueError/TypeError naming the option) without solving anything, so that a sweep can
+    refuse a bad configuration before its first trial; the solver should call it too.
+    """
 
     def deco(fn):
         if name in _REGISTRY:
             raise ValueError(f"a solver named {name!r} is already registered")
         _REGISTRY[name] = fn
+        if check is not None:
+            _CHECKS[name] = check
         return fn
 
     return deco
@@ -78,6 +86,17 @@ def check_options(name: str, options: dict) -> None:
     if unknown:
         raise ValueError(f"unknown option(s) {unknown} for solver {name!r}; it takes "
                          f"{valid}")
+
+
+def validate(name: str, options: dict) -> None:
+    """Check a solver name, its option names and (where the solver registered a check) their
+    values, without solving anything."""
+    if not isinstance(options, dict):
+        raise TypeError(f"options must be a mapping of option names to values; got "
+                        f"{type(options).__name__}")
+    check_options(name, options)
+    if name in _CHECKS:
+        _CHECKS[name](**options)
 
 
 def available_solvers() -> list[str]:

@@ -41,7 +41,20 @@ def build(problem: LayerProblem) -> tuple[cp.Problem, cp.Variable]:
     return cp.Problem(cp.Minimize(cp.sum(cp.abs(U))), constraints), U
 
 
-@register("cvxpy")
+def _check_options(*, cvx_solver="CLARABEL", verbose=False, **solver_options) -> None:
+    """Validate the options cvxpy itself would only reject mid-solve (the backend's own
+    options are passed through unchecked: cvxpy does not list them)."""
+    from .._validation import check_bool
+
+    if not isinstance(cvx_solver, str):
+        raise TypeError(f"cvx_solver must be a solver name (str); got {type(cvx_solver).__name__}")
+    if cvx_solver not in cp.installed_solvers():
+        raise ValueError(f"cvx_solver {cvx_solver!r} is not installed; installed: "
+                         f"{', '.join(cp.installed_solvers())}")
+    check_bool(verbose, "verbose")
+
+
+@register("cvxpy", check=_check_options)
 def solve_cvxpy(problem: LayerProblem, *, cvx_solver: str = "CLARABEL", verbose: bool = False,
                 **solver_options) -> SolverResult:
     """Solve a :class:`~nettrim.problem.LayerProblem` with cvxpy.
@@ -62,9 +75,7 @@ def solve_cvxpy(problem: LayerProblem, *, cvx_solver: str = "CLARABEL", verbose:
         ``info`` holds ``time`` (wall, including compilation), ``solve_time`` (backend),
         ``iterations`` when the backend reports them, and cvxpy's ``cvx_status``.
     """
-    if cvx_solver not in cp.installed_solvers():
-        raise ValueError(f"cvx_solver {cvx_solver!r} is not installed; installed: "
-                         f"{', '.join(cp.installed_solvers())}")
+    _check_options(cvx_solver=cvx_solver, verbose=verbose)
     t0 = time.perf_counter()
     prog, U = build(problem)
     try:

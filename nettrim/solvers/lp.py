@@ -32,7 +32,27 @@ def _solve_neuron(Xon, yon, Xoff, voff, options):
     return w, _STATUS.get(res.status, "error"), res
 
 
-@register("lp")
+#: The options scipy's HiGHS interface takes (scipy.optimize.linprog(method="highs")).
+HIGHS_OPTIONS = ("maxiter", "disp", "presolve", "time_limit", "dual_feasibility_tolerance",
+                 "primal_feasibility_tolerance", "ipm_optimality_tolerance",
+                 "simplex_dual_edge_weight_strategy", "mip_rel_gap")
+
+
+def _check_options(*, options=None) -> dict:
+    """Validate ``options`` (a mapping of HiGHS option names) without solving anything:
+    linprog only warns about unknown names, so a typo would silently change nothing."""
+    if options is None:
+        return {}
+    if not isinstance(options, dict):
+        raise TypeError(f"options must be a mapping of HiGHS options; got {type(options).__name__}")
+    unknown = sorted(set(options) - set(HIGHS_OPTIONS))
+    if unknown:
+        raise ValueError(f"unknown HiGHS option(s) {unknown} in options; linprog takes "
+                         f"{list(HIGHS_OPTIONS)}")
+    return dict(options)
+
+
+@register("lp", check=_check_options)
 def solve_lp(problem: LayerProblem, *, options: dict | None = None) -> SolverResult:
     """Solve the ε = 0 program exactly, one HiGHS linear program per neuron.
 
@@ -54,13 +74,14 @@ def solve_lp(problem: LayerProblem, *, options: dict | None = None) -> SolverRes
             f"the 'lp' solver handles only the noiseless program (epsilon = 0); got epsilon = "
             f"{problem.epsilon:.4g}. Use solver='admm' or 'cvxpy' for epsilon > 0."
         )
+    options = _check_options(options=options)
     t0 = time.perf_counter()
     X, Y, V, omega = problem.X, problem.Y, problem.V, problem.omega
     W = np.zeros((problem.N, problem.M))
     status, iterations, message = "converged", 0, None
     for m in range(problem.M):
         on = omega[m]
-        w, st, res = _solve_neuron(X[:, on], Y[m, on], X[:, ~on], V[m, ~on], options or {})
+        w, st, res = _solve_neuron(X[:, on], Y[m, on], X[:, ~on], V[m, ~on], options)
         W[:, m] = w
         iterations += int(getattr(res, "nit", 0) or 0)
         if _SEVERITY.index(st) > _SEVERITY.index(status):
