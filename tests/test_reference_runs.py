@@ -1,0 +1,72 @@
+"""The committed reference runs are protected and reproducible: each folder's tracked
+config.yaml is exactly what its documented command composes today (so re-running that command
+is accepted and recomputes the same table), and any other configuration is refused before
+anything in the folder is touched."""
+
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+
+from nettrim.sweep import check_same_run
+
+ROOT = Path(__file__).resolve().parents[1]
+PREDICTION = ["grid=prediction", "trials=40", "tag=prediction", "progress=false"]
+
+#: folder → (config, overrides of the command that wrote it: the Makefile's targets)
+REFERENCE = {
+    "phase_transition/gaussian_lp_default": ("phase_transition", []),
+    **{f"phase_transition/multirun_prediction/sampling={law}":
+       ("phase_transition", [f"sampling={law}", *PREDICTION])
+       for law in ("gaussian", "rademacher", "uniform", "student_t")},
+    "deep_recovery/gaussian_default": ("deep_recovery", ["progress=false"]),
+    "solver_agreement/gaussian_default": ("solver_agreement", ["n_jobs=1", "progress=false"]),
+    "solver_agreement/gaussian_throughput": (
+        "solver_agreement", ["n_jobs=1", "progress=false", "tag=throughput", "grid.N=[100,500]",
+                             "grid.s=[10]", "grid.P=[0.9,1.1]", "trials=4", "figures=false"]),
+    "prune_network/digits": ("prune_network", ["progress=false"]),
+    "spirals/default": ("spirals", ["progress=false"]),
+    "solver_benchmark/default": ("solver_benchmark", []),
+}
+
+
+def _compose(name, overrides):
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        return compose(config_name=name, overrides=overrides)
+
+
+@pytest.mark.parametrize("folder", sorted(REFERENCE))
+def test_reference_run_accepts_its_own_command_and_refuses_others(folder):
+    name, overrides = REFERENCE[folder]
+    out = ROOT / "results" / folder
+    assert (out / "config.yaml").is_file(), f"{out} has no config.yaml"
+    cfg = _compose(name, overrides)
+    check_same_run(out, cfg)                                           # same: accepted
+    if "n_jobs" in cfg:
+        check_same_run(out, _compose(name, overrides + ["n_jobs=1"]))  # runtime key: accepted
+    changed = "gamma=1.5" if name == "prune_network" else "seed=7"
+    with pytest.raises(ValueError, match=f"{out} holds a finished run with a different "
+                                         f"configuration \\({changed.split('=')[0]}: "):
+        check_same_run(out, _compose(name, overrides + [changed]))
+
+
+def _digest(folder: Path) -> dict:
+    return {str(f.relative_to(folder)): hashlib.sha256(f.read_bytes()).hexdigest()
+            for f in sorted(folder.rglob("*")) if f.is_file()}
+
+
+def test_demo_with_other_trials_leaves_the_reference_run_untouched(tmp_path):
+    """`make demo ARGS="trials=2"` on a fresh clone: refused in one line, nothing written."""
+    ref = tmp_path / "gaussian_lp_default"
+    shutil.copytree(ROOT / "results" / "phase_transition" / "gaussian_lp_default", ref)
+    before = _digest(ref)
+    res = subprocess.run([sys.executable, str(ROOT / "experiments" / "phase_transition.py"),
+                          "trials=2", f"hydra.run.dir={ref}"], capture_output=True, text=True,
+                         timeout=120, cwd=ROOT)
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    assert "holds a finished run with a different configuration (trials: 20 → 2)" in res.stderr
+    assert _digest(ref) == before
