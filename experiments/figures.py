@@ -18,15 +18,35 @@ import pandas as pd
 from nettrim import plots
 
 
-def load_summaries(paths) -> dict[str, pd.DataFrame]:
-    """label → summary for every summary.csv under the given paths; the label is the run's
-    sampling name, with its solver when the runs use several solvers."""
-    files = []
+def load_summaries(paths) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """label → summary for every summary.csv under the given paths (the label is the run's
+    sampling name, with its solver when the runs use several solvers), and the run
+    directories found without one (unfinished runs: skipped, and said so)."""
+    files, skipped = [], []
     for p in map(Path, paths):
-        files += [p] if p.is_file() else sorted(p.rglob("summary.csv"))
+        if not p.exists():
+            raise SystemExit(f"error: {p} does not exist")
+        if p.is_file():
+            files.append(p)
+            continue
+        files += sorted(p.rglob("summary.csv"))
+        runs = {f.parent for pattern in ("trials.csv", "config.yaml", "parts")
+                for f in p.rglob(pattern)}
+        skipped += [str(r) for r in sorted(runs) if not (r / "summary.csv").is_file()]
     if not files:
-        raise SystemExit(f"no summary.csv found under {', '.join(map(str, paths))}")
-    tables = [pd.read_csv(f) for f in files]
+        raise SystemExit(f"error: no summary.csv found under {', '.join(map(str, paths))}")
+    tables = []
+    for f in files:
+        try:
+            t = pd.read_csv(f)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            raise SystemExit(f"error: {f} is not a readable summary table ({exc})") from None
+        missing = {"sampling", "solver", "N", "s", "p50", "p50_lo", "p50_hi", "fit",
+                   "ratio"} - set(t.columns)
+        if missing:
+            raise SystemExit(f"error: {f} lacks the summary columns {sorted(missing)}; "
+                             f"re-create it with experiments/phase_transition.py")
+        tables.append(t)
     several_solvers = len({s for t in tables for s in t["solver"].unique()}) > 1
     out = {}
     for f, t in zip(files, tables):
@@ -34,7 +54,7 @@ def load_summaries(paths) -> dict[str, pd.DataFrame]:
         if several_solvers:
             label += f" ({'+'.join(sorted(t['solver'].unique()))})"
         out[label if label not in out else f"{label} [{f.parent.name}]"] = t
-    return out
+    return out, skipped
 
 
 def main(argv=None):
@@ -44,8 +64,10 @@ def main(argv=None):
     ap.add_argument("--title", default="measured P50 against the prediction δ(s,N)/q̂")
     ap.add_argument("--table", action="store_true", help="also write the stacked summaries")
     args = ap.parse_args(argv)
-    summaries = load_summaries(args.runs)
-    written = plots.save(plots.overlay(summaries, args.title), args.out)
+    summaries, skipped = load_summaries(args.runs)
+    for run in skipped:
+        print(f"warning: skipped {run}: it has no summary.csv (an unfinished run?)")
+    written = plots.save(plots.overlay(summaries, args.title, skipped), args.out)
     if args.table:
         stacked = pd.concat(summaries.values(), ignore_index=True)
         stacked.to_csv(Path(args.out).with_suffix(".csv"), index=False)

@@ -7,6 +7,8 @@ or colour. Every function returns the figure; :func:`save` writes PNG and PDF.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pathlib import Path
 
 import matplotlib
@@ -54,6 +56,43 @@ def _undecided_note(trials):
     return f"; {n} undecided (unconverged) trials left out" if n else ""
 
 
+def _p50_points(ax, x, p50, lo, hi, fit, *, label=None, color=None, marker="o", **kw):
+    """Measured P50 points: a proper logistic fit filled with its 95% CI; a cell whose fit
+    cannot be trusted (separated, too few trials) hollow with its profile-likelihood interval
+    dashed, an arrow where that interval is open. Returns the colour used."""
+    x, p50, lo, hi = (np.asarray(v, float) for v in (x, p50, lo, hi))
+    good = np.asarray(fit) == "logistic"
+    ok = np.isfinite(p50)
+    err = lambda m: [np.where(np.isfinite(lo[m]), p50[m] - lo[m], 0.0),  # noqa: E731
+                     np.where(np.isfinite(hi[m]), hi[m] - p50[m], 0.0)]
+    m = ok & good
+    line = ax.errorbar(x[m], p50[m], yerr=err(m), fmt=marker, color=color, capsize=2,
+                       label=label, **kw)
+    color = line[0].get_color()
+    m = ok & ~good
+    if m.any():
+        bad = ax.errorbar(x[m], p50[m], yerr=err(m), fmt=marker, color=color, mfc="white",
+                          capsize=2, **kw)
+        for bar in bad[2]:
+            bar.set_linestyle("--")
+        for side, flag in ((~np.isfinite(hi) & m, "lolims"), (~np.isfinite(lo) & m, "uplims")):
+            if side.any():
+                ax.errorbar(x[side], p50[side], yerr=0.3 * p50[side], fmt="none", color=color,
+                            **{flag: True})
+    return color
+
+
+def _unreliable_note(summary: pd.DataFrame) -> str:
+    if "fit" not in summary:
+        return ""
+    bad = summary[summary["p50"].notna() & (summary["fit"] != "logistic")]
+    if bad.empty:
+        return ""
+    kinds = ", ".join(f"{n} {k}" for k, n in bad["fit"].value_counts().items())
+    return (f"; hollow points: no reliable logistic fit ({kinds}), dashed = profile-likelihood "
+            f"95% interval, arrow = open-ended")
+
+
 def phase_diagram(trials: pd.DataFrame, summary: pd.DataFrame, title: str = ""):
     """Success probability over (s, P) for each N, with the measured 50% points (and CI), the
     prediction δ(s,N)/q̂ and the fitted C·s·log(N/s)."""
@@ -79,18 +118,15 @@ def phase_diagram(trials: pd.DataFrame, summary: pd.DataFrame, title: str = ""):
         if np.isfinite(C):
             ax.plot(s_fine, C * s_log_n_over_s(s_fine, N), "--", color="white", lw=1.5,
                     label=rf"fit ${C:.2f}\,s\log(N/s)$")
-        ok = sm["p50"].notna()
-        ax.errorbar(sm["s"][ok], sm["p50"][ok],
-                    yerr=[sm["p50"][ok] - sm["p50_lo"][ok], sm["p50_hi"][ok] - sm["p50"][ok]],
-                    fmt="o", color="black", mfc="white", ms=5, capsize=2,
-                    label="measured 50% point (95% CI)")
+        _p50_points(ax, sm["s"], sm["p50"], sm["p50_lo"], sm["p50_hi"], sm["fit"],
+                    color="black", ms=5, label="measured 50% point (95% CI)")
         ax.set_xlabel("sparsity s (nonzeros of $w^*$)")
         ax.set_ylabel("samples P")
         ax.set_title(f"N = {N}" + (f" — {title}" if title else ""))
         ax.legend(loc="upper left", fontsize=7, framealpha=0.8)
     fig.colorbar(mesh, ax=axes[0].tolist(), label="success probability")
-    fig.text(0.01, -0.02, "exact recovery: ‖ŵ − w*‖ ≤ 1e-3‖w*‖" + _undecided_note(trials),
-             fontsize=7)
+    fig.text(0.01, -0.02, "exact recovery: ‖ŵ − w*‖ ≤ 1e-3‖w*‖" + _undecided_note(trials)
+             + _unreliable_note(summary), fontsize=7)
     return fig
 
 
@@ -100,10 +136,9 @@ def collapse(summary: pd.DataFrame, title: str = ""):
     sm = summary[summary["p50"].notna()]
     C = fit_constant(sm["s"], sm["N"], sm["p50"])
     for N, g in sm.groupby("N"):
-        err = [g["p50"] - g["p50_lo"], g["p50_hi"] - g["p50"]]
-        a1.errorbar(g["s_log"], g["p50"], yerr=err, fmt="o", ms=4, capsize=2, label=f"N = {N}")
-        a2.errorbar(g["p50_pred"], g["p50"], yerr=err, fmt="o", ms=4, capsize=2,
-                    label=f"N = {N}")
+        args = (g["p50"], g["p50_lo"], g["p50_hi"], g["fit"])
+        c = _p50_points(a1, g["s_log"], *args, ms=4, label=f"N = {N}")
+        _p50_points(a2, g["p50_pred"], *args, ms=4, color=c, label=f"N = {N}")
     if len(sm):
         x = np.linspace(0, sm["s_log"].max() * 1.05, 50)
         a1.plot(x, C * x, "k--", label=rf"fit $P_{{50}} = {C:.2f}\,s\log(N/s)$")
@@ -118,22 +153,26 @@ def collapse(summary: pd.DataFrame, title: str = ""):
         ax.legend(fontsize=8)
     if title:
         fig.suptitle(title)
+    note = _unreliable_note(summary).lstrip("; ")
+    if note:
+        fig.text(0.01, -0.02, note, fontsize=7)
     return fig
 
 
-def overlay(summaries: dict[str, pd.DataFrame], title: str = ""):
+def overlay(summaries: dict[str, pd.DataFrame], title: str = "",
+            skipped: Sequence[str] = ()):
     """Several runs (e.g. the sampling hypotheses of a multirun): measured P50 over the
-    prediction δ/q̂ against s, one series per run and N, with 95% CIs and a ±10% band."""
+    prediction δ/q̂ against s, one series per run and N, with 95% CIs and a ±10% band. Cells
+    without a reliable fit are hollow; ``skipped`` (runs left out) is listed under the axes."""
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
     markers = "osD^vP*X"
     for j, (label, sm) in enumerate(summaries.items()):
         for N, g in sm[sm["p50"].notna()].groupby("N"):
-            lab = f"{label}, N = {N}"
-            kw = dict(marker=markers[j % len(markers)], ms=4, capsize=2, label=lab)
-            a1.errorbar(g["s"] / N, g["ratio"],
-                        yerr=[g["ratio"] - g["ratio_lo"], g["ratio_hi"] - g["ratio"]], **kw)
-            a2.errorbar(g["s"] / N, g["p50"] / N,
-                        yerr=[(g["p50"] - g["p50_lo"]) / N, (g["p50_hi"] - g["p50"]) / N], **kw)
+            mk = markers[j % len(markers)]
+            c = _p50_points(a1, g["s"] / N, g["ratio"], g["ratio_lo"], g["ratio_hi"], g["fit"],
+                            marker=mk, ms=4, label=f"{label}, N = {N}")
+            _p50_points(a2, g["s"] / N, g["p50"] / N, g["p50_lo"] / N, g["p50_hi"] / N,
+                        g["fit"], marker=mk, ms=4, color=c, label=f"{label}, N = {N}")
     first = next(iter(summaries.values()))
     for i, (N, g) in enumerate(first.groupby("N")):
         a2.plot(g["s"] / N, g["p50_pred"] / N, "k--", lw=1, zorder=5,
@@ -148,6 +187,11 @@ def overlay(summaries: dict[str, pd.DataFrame], title: str = ""):
     a1.legend(fontsize=7)
     if title:
         fig.suptitle(title)
+    notes = [n for n in [_unreliable_note(pd.concat(list(summaries.values()))).lstrip("; "),
+                         f"skipped (no summary.csv): {', '.join(skipped)}" if skipped else ""]
+             if n]
+    if notes:
+        fig.text(0.01, -0.02 - 0.03 * (len(notes) - 1), "\n".join(notes), fontsize=7)
     return fig
 
 

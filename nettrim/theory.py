@@ -83,14 +83,21 @@ class P50Fit:
     Attributes
     ----------
     p50, lo, hi : float
-        Estimate and confidence interval (NaN when no estimate exists).
+        Estimate and confidence interval; NaN where none exists (``lo``/``hi`` NaN alone: the
+        interval is open on that side within the data's range of P, widened 10× each way).
     method : str
-        ``"logistic"`` (maximum likelihood, CI by the delta method), ``"separated"`` (the
-        successes and failures are separated in P: p50 is the geometric mean of the largest
-        all-failure and the smallest all-success P, which bound the interval), or
-        ``"out_of_range"`` (all successes or all failures: nothing to locate).
+        ``"logistic"``: the maximum-likelihood fit exists and rests on enough trials; the CI is
+        the delta-method interval on log P50.
+        ``"separated"``: successes and failures are (quasi-)separated in P (every failure at
+        a P ≤ every success), so no finite maximum-likelihood fit exists and its "CI" would be
+        fake precision; p50 is the geometric mean of the largest failure P and the smallest
+        success P, and the CI is the profile-likelihood interval (which contains that bracket).
+        ``"insufficient"``: the fit exists but rests on fewer than ``min_trials`` trials or
+        fewer than 3 of the rarer outcome; p50 is the fit's, the CI the profile-likelihood one.
+        ``"out_of_range"``: all successes or all failures (nothing to locate), or success
+        falling with P.
     slope : float
-        Logistic slope in log P (NaN unless ``method == "logistic"``).
+        Logistic slope in log P (NaN unless a finite fit exists).
     n : int
         Number of trials used.
     """
@@ -102,6 +109,11 @@ class P50Fit:
     slope: float
     n: int
 
+    @property
+    def reliable(self) -> bool:
+        """Whether the estimate is a proper logistic fit (the others are drawn apart)."""
+        return self.method == "logistic"
+
 
 def _logistic_mle(x, y):
     """Maximum-likelihood logistic regression of y ∈ {0,1} on x with intercept (Newton)."""
@@ -112,8 +124,50 @@ def _logistic_mle(x, y):
     return fit.params, fit.cov_params()
 
 
-def fit_p50(P, success, level: float = 0.95) -> P50Fit:
-    """Fit Pr(success) = logistic(a + b·log P) and return P50 = exp(−a/b) with a CI.
+def _profile_loglik(theta, x, y, n_iter: int = 80):
+    """Profile log-likelihood of log P50 = θ: max over the slope b ≥ 0 of
+    Σ log σ(±b(x − θ)), for every θ of a grid at once.
+
+    For fixed θ the log-likelihood is concave in b, hence unimodal in log b: golden-section
+    search on log b ∈ [−8, 10] (slopes per unit log P from 3e-4 to 2e4, the top one already
+    saturating any grid), plus b = 0 (success ½ everywhere)."""
+    sign = np.where(y > 0, 1.0, -1.0)
+    d = sign[None, :] * (x[None, :] - theta[:, None])            # (grid, n)
+
+    def ll(log_b):
+        return -np.logaddexp(0.0, -np.exp(log_b)[:, None] * d).sum(axis=1)
+
+    lo, hi = np.full(theta.size, -8.0), np.full(theta.size, 10.0)
+    g = (np.sqrt(5) - 1) / 2
+    for _ in range(n_iter):
+        m1, m2 = hi - g * (hi - lo), lo + g * (hi - lo)
+        left = ll(m1) > ll(m2)
+        hi = np.where(left, m2, hi)
+        lo = np.where(left, lo, m1)
+    return np.maximum(np.maximum(ll((lo + hi) / 2), ll(hi)), -x.size * np.log(2.0))
+
+
+def profile_interval(P, success, level: float = 0.95) -> tuple[float, float]:
+    """Profile-likelihood interval for P50 under Pr(success) = σ(b(log P − log P50)), b ≥ 0.
+
+    Unlike the delta method it stays honest where the maximum-likelihood fit does not exist
+    (separation) or is unstable (few trials): it is {P50 : 2(ℓ_max − ℓ(P50)) ≤ χ²₁(level)}.
+    Returns (lo, hi); a side is NaN when the interval is still open at the data's range of P
+    widened 10× (the data cannot bound it)."""
+    x = np.log(np.asarray(P, float).ravel())
+    y = np.asarray(success, bool).ravel().astype(float)
+    theta = np.linspace(x.min() - np.log(10), x.max() + np.log(10), 801)
+    prof = _profile_loglik(theta, x, y)
+    inside = 2 * (prof.max() - prof) <= stats.chi2.ppf(level, 1)
+    idx = np.flatnonzero(inside)
+    lo = np.nan if idx[0] == 0 else float(np.exp(theta[idx[0]]))
+    hi = np.nan if idx[-1] == theta.size - 1 else float(np.exp(theta[idx[-1]]))
+    return lo, hi
+
+
+def fit_p50(P, success, level: float = 0.95, *, min_trials: int = 10) -> P50Fit:
+    """Fit Pr(success) = logistic(a + b·log P) and return P50 = exp(−a/b) with a CI, saying
+    when that fit cannot be trusted (see :class:`P50Fit`'s ``method``).
 
     Parameters
     ----------
@@ -123,7 +177,10 @@ def fit_p50(P, success, level: float = 0.95) -> P50Fit:
         Whether each trial recovered the planted neuron (undecided trials must be removed
         first: they are neither).
     level : float, default 0.95
-        Confidence level; the interval is the delta-method interval on log P50.
+        Confidence level.
+    min_trials : int, default 10
+        Fewer decided trials than this (or fewer than 3 of the rarer outcome) make a fit
+        ``"insufficient"``.
     """
     P = np.asarray(P, float).ravel()
     y = np.asarray(success, bool).ravel().astype(float)
@@ -135,14 +192,20 @@ def fit_p50(P, success, level: float = 0.95) -> P50Fit:
     if y.all() or not y.any():
         return P50Fit(np.nan, np.nan, np.nan, "out_of_range", np.nan, n)
     largest_fail, smallest_success = P[y == 0].max(), P[y == 1].min()
-    if largest_fail < smallest_success:  # perfectly separated: no finite MLE
-        return P50Fit(float(np.sqrt(largest_fail * smallest_success)), float(largest_fail),
-                      float(smallest_success), "separated", np.nan, n)
+    if largest_fail <= smallest_success:
+        # (quasi-)separated: the likelihood grows without bound as the slope → ∞, so there is
+        # no finite fit and a delta-method interval would be fake precision
+        lo, hi = profile_interval(P, y, level)
+        return P50Fit(float(np.sqrt(largest_fail * smallest_success)), lo, hi, "separated",
+                      np.nan, n)
     (a, b), cov = _logistic_mle(np.log(P), y)
     cov = np.asarray(cov)
     if not b > 0:  # success falling with P: the curve has no transition to locate
         return P50Fit(np.nan, np.nan, np.nan, "out_of_range", float(b), n)
     log_p50 = -a / b
+    if n < min_trials or min(y.sum(), n - y.sum()) < 3:
+        lo, hi = profile_interval(P, y, level)
+        return P50Fit(float(np.exp(log_p50)), lo, hi, "insufficient", float(b), n)
     grad = np.array([-1 / b, a / b**2])
     se = float(np.sqrt(max(grad @ cov @ grad, 0.0)))
     z = stats.norm.ppf(0.5 + level / 2)
@@ -161,4 +224,4 @@ def fit_constant(s, N, p50) -> float:
 
 
 __all__ = ["s_log_n_over_s", "nips_theorem3", "statistical_dimension", "predicted_p50",
-           "P50Fit", "fit_p50", "fit_constant"]
+           "P50Fit", "fit_p50", "profile_interval", "fit_constant"]

@@ -70,8 +70,10 @@ def test_fit_p50_coverage_of_confidence_interval():
 
 def test_fit_p50_separated_and_out_of_range():
     fit = theory.fit_p50([10, 10, 20, 20, 40, 40], [0, 0, 0, 0, 1, 1])
-    assert fit.method == "separated" and fit.lo == 20 and fit.hi == 40
+    # no finite MLE: the interval is the profile-likelihood one, which holds the bracket
+    assert fit.method == "separated" and not fit.reliable
     assert fit.p50 == pytest.approx(np.sqrt(20 * 40))
+    assert fit.lo <= 20 and fit.hi >= 40
     assert theory.fit_p50([10, 20], [1, 1]).method == "out_of_range"
     assert np.isnan(theory.fit_p50([10, 20], [0, 0]).p50)
     with pytest.raises(ValueError, match="same length"):
@@ -81,3 +83,25 @@ def test_fit_p50_separated_and_out_of_range():
 def test_fit_constant():
     s, N = np.array([2, 5, 10]), 100
     assert theory.fit_constant(s, N, 2.5 * theory.s_log_n_over_s(s, N)) == pytest.approx(2.5)
+
+
+def test_quasi_separated_cell_is_not_a_tight_logistic_fit():
+    """0/2 then 1/2 successes: the delta method would give a tight CI around 20 (fake
+    precision); the data cannot bound P50 at all, and the fit says so."""
+    fit = theory.fit_p50([18, 18, 20, 20], [0, 0, 0, 1])
+    assert fit.method == "separated" and fit.p50 == 20
+    assert np.isnan(fit.lo) and np.isnan(fit.hi)        # open on both sides
+    # a thin but overlapping cell: a fit exists but rests on too few trials
+    thin = theory.fit_p50([10, 10, 20, 20, 30, 30], [0, 1, 0, 0, 1, 1])
+    assert thin.method == "insufficient" and np.isfinite(thin.p50)
+    assert np.isnan(thin.lo) or thin.hi / thin.lo > 2     # wide, honestly
+
+
+def test_profile_interval_matches_the_delta_method_on_a_healthy_curve():
+    rng = np.random.default_rng(0)
+    P = np.repeat([10, 14, 18, 22, 26, 30], 40)
+    y = rng.random(P.size) < 1 / (1 + np.exp(-8 * (np.log(P) - np.log(20))))
+    fit = theory.fit_p50(P, y)
+    lo, hi = theory.profile_interval(P, y)
+    assert fit.method == "logistic" and fit.lo < fit.p50 < fit.hi
+    assert lo == pytest.approx(fit.lo, rel=0.03) and hi == pytest.approx(fit.hi, rel=0.03)
