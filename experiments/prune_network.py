@@ -38,6 +38,7 @@ def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
         results = compression.run_study(
             compression.prune_task, tasks, out_dir=out_dir, n_jobs=n_jobs,
             progress=config["progress"], data=config["data"], model_path=str(model),
+            identity={"model": compression.model_key(config["data"], config["network"])},
             gamma=config["gamma"], finetune=config["finetune"],
             net_dir=str(out_dir / "networks"), solver=config["solver"]["name"],
             **(config["solver"].get("options") or {}))

@@ -16,6 +16,8 @@ Tasks (one BLAS thread each: tasks are the parallelism):
 
 from __future__ import annotations
 
+import logging
+
 import functools
 
 import numpy as np
@@ -30,6 +32,8 @@ from .schemes import SCHEMES, relative_discrepancy, trim_to_discrepancy
 from .sweep import run_resumable
 from .train import accuracy, finetune_masked, fit_relu_mlp, train_relu_mlp
 
+
+log = logging.getLogger(__name__)
 
 def spirals_data(seed: int, n_train: int, n_test: int, **kwargs):
     """Training and test draws of :func:`nettrim.data.spirals` from independent streams of
@@ -123,22 +127,36 @@ def train_classifier(data: dict, network: dict, path) -> Network:
     """Train the reference classifier on ``load_dataset(**data)`` (``network``: hidden, alpha,
     seed, max_iter, learning_rate_init of :func:`fit_relu_mlp`) and save the scikit-learn model
     at ``path`` (joblib) and its weights beside it (``.npz``); an existing model at ``path`` is
-    loaded instead (a restart does not retrain)."""
+    loaded instead (a restart does not retrain) only if it was trained from the same ``data``
+    and ``network`` (its key, :func:`model_key`, is saved beside it as ``.key``); otherwise it
+    is retrained and replaced."""
     import joblib
     from pathlib import Path
 
     path = Path(path)
-    if path.is_file():
+    key = model_key(data, network)
+    key_file = path.with_suffix(".key")
+    if path.is_file() and key_file.is_file() and key_file.read_text().strip() == key:
         return Network.from_sklearn(joblib.load(path))
+    if path.is_file():
+        log.warning("retraining: %s was trained from another data/network configuration", path)
     X, y, _, _ = load_dataset(**data)
     network = dict(network)
     mlp = fit_relu_mlp(X, y, network.pop("hidden"), **network)
     tmp = path.with_name(f".{path.name}.tmp")
     joblib.dump(mlp, tmp)
     tmp.replace(path)
+    key_file.write_text(key + "\n")
     net = Network.from_sklearn(mlp)
     net.save_npz(path.with_suffix(".npz"))
     return net
+
+
+def model_key(data: dict, network: dict) -> str:
+    """The identity of a trained classifier: a hash of what it was trained from."""
+    from .parts import spec_hash
+
+    return spec_hash({"data": dict(data), "network": dict(network)})
 
 
 def prune_task(tasks, *, data: dict, model_path, gamma: float = 1.1,
@@ -191,14 +209,15 @@ def prune_task(tasks, *, data: dict, model_path, gamma: float = 1.1,
 
 
 def run_study(task_fn, tasks, *, out_dir=None, n_jobs: int = 1, progress: bool = True,
-              **kwargs) -> pd.DataFrame:
+              identity: dict | None = None, **kwargs) -> pd.DataFrame:
     """Run ``task_fn([task], **kwargs)`` for every task (one per chunk), in parallel and
     resumably under ``out_dir`` (see :func:`nettrim.sweep.run_resumable`); the concatenated
-    rows."""
+    rows. ``identity`` adds to the parts' spec what determines the rows without being an
+    argument (e.g. the key of the model a path points at), so stale parts are never reused."""
     tasks = [tuple(t) for t in tasks]
     if not tasks:
         raise ValueError("tasks is empty: nothing to run")
-    spec = {"task_fn": task_fn.__name__, "tasks": tasks, **kwargs}
+    spec = {"task_fn": task_fn.__name__, "tasks": tasks, **kwargs, **(identity or {})}
     work = functools.partial(task_fn, **kwargs)
     parts = run_resumable([[t] for t in tasks], work, out_dir=out_dir, spec=spec,
                           n_jobs=n_jobs, progress=progress, unit="network")
@@ -234,4 +253,4 @@ def load_pair(net_dir, H, alpha, seed) -> tuple[Network, Network]:
 
 
 __all__ = ["spirals_data", "target_task", "gain_task", "train_classifier", "prune_task",
-           "run_study", "layer_table", "load_pair"]
+           "run_study", "layer_table", "load_pair", "model_key"]

@@ -52,12 +52,18 @@ def read_idx(path) -> np.ndarray:
 
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as f:
-        raw = f.read()
+    try:
+        with opener(path, "rb") as f:
+            raw = f.read()
+    except (OSError, EOFError) as exc:  # missing, unreadable, truncated or not gzip at all
+        raise ValueError(f"{path} cannot be read as an IDX file{' (gzip)' if opener is gzip.open else ''}: "
+                         f"{type(exc).__name__}: {exc}") from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
         raise ValueError(f"{path} is not an IDX file (bad magic number)")
     ndim = raw[3]
     header = 4 + 4 * ndim
+    if ndim == 0 or len(raw) < header:
+        raise ValueError(f"{path}: truncated IDX header ({len(raw)} bytes for {ndim} dimensions)")
     shape = tuple(int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim))
     dtype = np.dtype(_IDX_DTYPES[raw[2]])
     if len(raw) - header != int(np.prod(shape)) * dtype.itemsize:
@@ -79,31 +85,67 @@ def load_mnist(path):
     """
     from pathlib import Path
 
+    import zipfile
+
     path = Path(path)
     if path.suffix == ".npz":
         if not path.is_file():
             raise ValueError(f"MNIST file {path} does not exist")
-        with np.load(path) as f:
-            missing = {"x_train", "y_train", "x_test", "y_test"} - set(f.files)
-            if missing:
-                raise ValueError(f"{path} lacks the arrays {sorted(missing)}")
-            arrays = [f["x_train"], f["y_train"], f["x_test"], f["y_test"]]
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                missing = {"x_train", "y_train", "x_test", "y_test"} - set(f.files)
+                if missing:
+                    raise ValueError(f"{path} lacks the arrays {sorted(missing)}")
+                arrays = [f["x_train"], f["y_train"], f["x_test"], f["y_test"]]
+        except (OSError, EOFError, zipfile.BadZipFile, ValueError) as exc:
+            if str(path) in str(exc):
+                raise
+            raise ValueError(f"{path} cannot be read as an .npz archive: "
+                             f"{type(exc).__name__}: {exc}") from None
+        names = [f"{path}:{k}" for k in ("x_train", "y_train", "x_test", "y_test")]
     elif path.is_dir():
-        arrays = []
+        arrays, names = [], []
         for name in _MNIST_FILES.values():
             found = [p for p in (path / name, path / f"{name}.gz") if p.is_file()]
             if not found:
                 raise ValueError(f"{path} holds no {name}[.gz] (expected the four MNIST IDX "
                                  f"files: {', '.join(_MNIST_FILES.values())})")
             arrays.append(read_idx(found[0]))
+            names.append(str(found[0]))
     else:
         raise ValueError(f"MNIST path {path} is neither a directory of IDX files nor an .npz")
     X, y, Xt, yt = arrays
-    for images, labels, part in ((X, y, "train"), (Xt, yt, "test")):
-        if len(images) != len(labels):
-            raise ValueError(f"MNIST {part}: {len(images)} images but {len(labels)} labels")
-    return (X.reshape(len(X), -1).T.astype(float), y.astype(int),
-            Xt.reshape(len(Xt), -1).T.astype(float), yt.astype(int))
+    out = []
+    for images, labels, (iname, lname) in ((X, y, names[:2]), (Xt, yt, names[2:])):
+        out += _check_images_labels(images, labels, iname, lname)
+    return tuple(out)
+
+
+def _check_images_labels(images, labels, iname, lname):
+    """Images (n, ...) with n ≥ 2 pixels each, finite; labels (n,) of integer class indices;
+    the two of equal length (which also catches image and label files swapped)."""
+    images, labels = np.asarray(images), np.asarray(labels)
+    if images.ndim < 2 or images.dtype.kind not in "iuf":
+        raise ValueError(f"{iname} must hold numeric images (n, height, width) or (n, pixels); "
+                         f"got dtype {images.dtype}, shape {images.shape} (image and label "
+                         f"files swapped?)")
+    if labels.ndim != 1:
+        raise ValueError(f"{lname} must hold one integer class label per image (shape (n,)); "
+                         f"got shape {labels.shape} (one-hot labels? pass argmax; or image and "
+                         f"label files swapped?)")
+    if labels.dtype.kind not in "iu" and not (labels.dtype.kind == "f" and
+                                              np.all(np.isfinite(labels)) and
+                                              np.all(labels == np.round(labels))):
+        raise ValueError(f"{lname} must hold integer class labels; got dtype {labels.dtype}")
+    if len(images) != len(labels):
+        raise ValueError(f"{iname} has {len(images)} images but {lname} has {len(labels)} "
+                         f"labels")
+    flat = images.reshape(len(images), -1).T.astype(float)
+    if not np.isfinite(flat).all():
+        raise ValueError(f"{iname} holds {int((~np.isfinite(flat)).sum())} NaN/Inf pixels")
+    if labels.size and labels.min() < 0:
+        raise ValueError(f"{lname} holds negative labels (min {labels.min()})")
+    return [flat, labels.astype(int)]
 
 
 def load_digits_split(seed: int = 0, test_size: float = 0.25):
