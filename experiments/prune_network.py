@@ -23,13 +23,14 @@ from nettrim.cli import hydra_entry
 from nettrim.network import Network
 from nettrim.parallel import backend
 from nettrim.summary import markdown_table
-from nettrim.sweep import finish_run, start_run
+from nettrim.sweep import check_solver_config, finish_run, start_run
 
 
 log = logging.getLogger(__name__)
 
 def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
     out_dir, config = start_run(cfg, out_dir)
+    check_solver_config(config)
     (out_dir / "networks").mkdir(exist_ok=True)
     model = out_dir / "model.joblib"
     net = compression.train_classifier(config["data"], config["network"], model)

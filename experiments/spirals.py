@@ -22,13 +22,14 @@ from nettrim import compression, plots
 from nettrim.cli import hydra_entry
 from nettrim.parallel import backend
 from nettrim.summary import kept_at_discrepancy, markdown_table
-from nettrim.sweep import finish_run, start_run
+from nettrim.sweep import check_solver_config, finish_run, start_run
 
 
 log = logging.getLogger(__name__)
 
 def run(cfg: DictConfig, out_dir) -> tuple:
     out_dir, config = start_run(cfg, out_dir)
+    check_solver_config(config)
     net_dir = out_dir / "networks"
     net_dir.mkdir(exist_ok=True)
     common = {"data": {"seed": config["seed"], **config["data"]}, "train": config["train"],

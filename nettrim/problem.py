@@ -108,8 +108,8 @@ class LayerProblem:
         per_neuron = check_bool(per_neuron, "per_neuron")
         linear = check_bool(linear, "linear")
         #: float32 (or narrower) input: ε = 0 equalities may be inconsistent after rounding
-        self.low_precision = any(getattr(a, "dtype", np.dtype(float)).kind == "f" and
-                                 getattr(a, "dtype").itemsize < 8 for a in (X, Y))
+        self.low_precision = any(isinstance(a, np.ndarray) and a.dtype.kind == "f" and
+                                 a.dtype.itemsize < 8 for a in (X, Y))
         X = check_matrix(X, "X")
         Y = check_matrix(Y, "Y")
         if Y.shape[1] != X.shape[1]:

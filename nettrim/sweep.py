@@ -193,13 +193,17 @@ def _pilot(cells: pd.DataFrame, work: Callable, n_solves: int, n_jobs: int,
     estimate printed at the start."""
     big = cells.loc[(cells["N"] * cells["P"]).idxmax()]
     task = (int(big.N), int(big.s), int(big.P), 0)
+    where = f"the pilot trial (N = {task[0]}, s = {task[1]}, P = {task[2]})"
     t0 = time.perf_counter()
-    rows = work([task])
+    try:
+        rows = work([task])
+    except (ValueError, TypeError) as exc:  # a trial's own validation, or a sampler's output
+        raise type(exc)(f"{where} failed before the sweep started, nothing was written: "
+                        f"{exc}") from None
     elapsed = time.perf_counter() - t0
     errors = [r for r in rows if r.get("status") == "error"]
     if errors:
-        raise ValueError(f"the pilot trial (N = {task[0]}, s = {task[1]}, P = {task[2]}) "
-                         f"failed before the sweep started, nothing was written: "
+        raise ValueError(f"{where} failed before the sweep started, nothing was written: "
                          f"{errors[0].get('message') or 'status=error'}")
     core_hours = elapsed * n_solves / max(len(rows), 1) / 3600
     workers = max(int(n_jobs), 1) if n_jobs and n_jobs > 0 else os.cpu_count() or 1
@@ -469,7 +473,8 @@ def check_same_run(out_dir, cfg) -> None:
     try:
         old = OmegaConf.to_container(OmegaConf.load(saved), resolve=False)
     except Exception as exc:  # a damaged config.yaml: the folder's identity is unknown
-        raise ValueError(f"{saved} cannot be read ({type(exc).__name__}: {exc}), so the run in "
+        reason = " ".join(str(exc).split())
+        raise ValueError(f"{saved} cannot be read ({type(exc).__name__}: {reason}), so the run in "
                          f"{out_dir} cannot be identified; delete that folder or choose another "
                          f"one") from None
     new = OmegaConf.to_container(cfg, resolve=False) if not isinstance(cfg, dict) else dict(cfg)
@@ -506,26 +511,34 @@ def finish_run(cfg, out_dir) -> None:
     log.info("written to %s", out_dir)
 
 
+def check_solver_config(cfg: dict) -> list[tuple[str, dict]]:
+    """The configured solvers (:func:`solvers_from_config`), each name, option name and option
+    value checked with the solver registry; errors name the config key."""
+    from .solvers import validate
+
+    solvers = solvers_from_config(cfg)
+    for name, options in solvers:
+        where = "solver" if "solver" in cfg else f"solvers.{name}"
+        try:
+            validate(name, options)
+        except (TypeError, ValueError) as exc:
+            field = "name" if str(exc).startswith("unknown solver") else "options"
+            raise type(exc)(f"{where}.{field}: {exc}") from None
+    return solvers
+
+
 def _check_common(cfg: dict, required) -> tuple[str, Callable, list]:
     """Validate what every sweep config shares, before anything runs or is written: the keys
     it needs, the sampler, the solvers (names, options and their values, asked of the solver
     registry), trials, seed, n_jobs, chunk_size, progress, allow_large. Every error names its
     config key."""
     from .sampling import sampler_from_config
-    from .solvers import validate
 
     for key in required:
         if key not in cfg:
             raise ValueError(f"the config has no {key!r} entry")
     label, sampler = sampler_from_config(cfg["sampling"])
-    solvers = solvers_from_config(cfg)
-    for i, (name, options) in enumerate(solvers):
-        where = "solver" if "solver" in cfg else f"solvers[{i}]"
-        try:
-            validate(name, options)
-        except (TypeError, ValueError) as exc:
-            raise type(exc)(f"{where}.options: {exc}" if not str(exc).startswith("unknown solver")
-                            else f"{where}.name: {exc}") from None
+    solvers = check_solver_config(cfg)
     check_int(cfg["trials"], "trials", low=1)
     check_int(cfg["seed"], "seed", low=0)
     n_jobs = check_int(cfg.get("n_jobs", 1), "n_jobs")
@@ -631,4 +644,4 @@ def deep_sweep_from_config(cfg: dict, out_dir=None) -> pd.DataFrame:
 
 
 __all__ = ["P_MODES", "expand_grid", "run_sweep", "run_resumable", "flatten",
-           "solvers_from_config", "check_same_run", "start_run", "finish_run", "sweep_from_config", "deep_sweep_from_config"]
+           "solvers_from_config", "check_solver_config", "check_same_run", "start_run", "finish_run", "sweep_from_config", "deep_sweep_from_config"]

@@ -34,6 +34,8 @@ def _draw_inputs(sampler, rng, N, P) -> np.ndarray:
     X = np.asarray(sampler(rng, N, P), dtype=float)
     if X.shape != (N, P):
         raise ValueError(f"the sampler returned shape {X.shape}; expected (N, P) = ({N}, {P})")
+    if not np.isfinite(X).all():
+        raise ValueError(f"the sampler returned {int((~np.isfinite(X)).sum())} NaN/Inf entries")
     return X
 
 
@@ -81,7 +83,14 @@ def run_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sampler: Ca
                  high_inclusive=False)
     rng = np.random.default_rng(trial_seed(base_seed, N, s, P, trial))
     w_star = planted_weights(rng, N, s, 1, values=values, bias=bias)
-    X = _draw_inputs(sampler, rng, N, P)
+    try:
+        X = _draw_inputs(sampler, rng, N, P)
+    except (ValueError, MemoryError) as exc:  # a failed draw is data too (the pilot refuses
+        # a sampler that fails on its first draw; later failures must not kill the sweep)
+        return [{"solver": name, "status": "error", "message": f"sampler: {type(exc).__name__}: "
+                 f"{exc}", "active": np.nan, "active_fraction": np.nan, "iterations": np.nan,
+                 "time": 0.0, "rel_error": np.nan, "support_recovered": None, "success": None}
+                for name, _ in solvers]
     y = relu_response(w_star, X, bias=bias)
     active = int((y > 0).sum())
     base = {"active": active, "active_fraction": active / P}
