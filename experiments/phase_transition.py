@@ -32,7 +32,7 @@ def run(cfg: DictConfig, out_dir) -> tuple:
         plots.save(plots.phase_diagram(trials, summary, title), out_dir / "phase_diagram")
         plots.save(plots.collapse(summary, title), out_dir / "collapse")
     cols = ["sampling", "N", "s", "p50", "p50_lo", "p50_hi", "p50_pred", "ratio",
-            "p50_over_slog", "thm3", "undecided"]
+            "p50_over_slog", "thm3", "fit", "undecided"]
     log.info("summary (P50 measured against δ/q̂):\n" + summary[cols].to_string(index=False, float_format="{:.3g}".format))
     finish_run(cfg, out_dir)
     return trials, summary
