@@ -106,8 +106,8 @@ def _same_as_dense(res):
     return res.converged and np.allclose(res.W, dense.W, atol=1e-6)
 
 
-X32 = RNG.standard_normal((8, 20)).astype(np.float32)
-Y32 = np.maximum(RNG.standard_normal((1, 8)).astype(np.float32) @ X32, 0)
+X32 = (100 * np.random.default_rng(1).standard_normal((8, 40))).astype(np.float32)
+Y32 = np.maximum(np.random.default_rng(2).standard_normal((1, 8)).astype(np.float32) @ X32, 0)
 API = [
     ("epsilon as 0-d array", lambda: nettrim.prune_layer(X, Y, np.array(EPS)),
      _returns(lambda r: r.converged and r.report.feasible)),
@@ -132,7 +132,11 @@ API = [
     ("Y scaled by 1e200", lambda: nettrim.prune_layer(X, 1e200 * Y, EPS),
      _raises(ValueError, r"Y has entries of magnitude")),
     ("float32 data, ε = 0, LP", lambda: nettrim.prune_layer(X32, Y32, 0.0, solver="lp"),
-     _returns(lambda r: r.converged or "float32" in str(r.info.get("message")))),
+     _returns(lambda r: r.status == "infeasible" and "float32" in r.info["message"])),
+    ("float64 of the same data, ε = 0, LP",
+     lambda: nettrim.prune_layer(X32.astype(float), np.maximum(
+         np.random.default_rng(2).standard_normal((1, 8)) @ X32.astype(float), 0), 0.0,
+         solver="lp"), _returns(lambda r: r.converged)),
     ("epsilon as text", lambda: nettrim.prune_layer(X, Y, "0.1"),
      _raises(TypeError, r"epsilon must be a real number; got str")),
     ("epsilon array, layer form", lambda: nettrim.prune_layer(X, Y, [0.1, 0.1, 0.1]),
@@ -353,3 +357,33 @@ def test_overlay_names_runs_without_summary_and_damaged_summaries(tmp_path):
     assert res.returncode == 1 and "Traceback" not in res.stderr
     assert re.search(r"gaussian/summary\.csv (is not a readable summary table|lacks the "
                      r"summary columns)", res.stderr)
+
+
+def test_a_cached_model_of_another_network_config_is_retrained(tmp_path, caplog):
+    """prune_network in the same folder with another network.hidden: the cached model (and,
+    through the parts' identity, every pruning of it) is not reused."""
+    from nettrim.compression import model_key, train_classifier
+
+    data = {"name": "digits", "seed": 0}
+    small = {"hidden": [8], "max_iter": 5, "seed": 0}
+    path = tmp_path / "model.joblib"
+    a = train_classifier(data, small, path)
+    assert train_classifier(data, small, path).weights[0].shape == a.weights[0].shape
+    with caplog.at_level("WARNING"):
+        b = train_classifier(data, {**small, "hidden": [12]}, path)
+    assert b.weights[0].shape == (64, 12) and "retraining" in caplog.text
+    assert model_key(data, small) != model_key(data, {**small, "hidden": [12]})
+
+
+def test_a_captured_run_log_has_plain_lines_and_the_summary(tmp_path):
+    run_dir = tmp_path / "run"
+    res = subprocess.run([sys.executable, str(ROOT / "experiments" / "phase_transition.py"),
+                          "grid.N=[30]", "grid.s=[2]", "trials=4", "figures=false",
+                          f"hydra.run.dir={run_dir}"], capture_output=True, text=True,
+                         timeout=300, cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    assert "\r" not in res.stdout + res.stderr          # no progress-bar frames in a log
+    log = (run_dir / "phase_transition.log").read_text()
+    for line in ("sweep: 26 cells × 4 trials", "estimate:", "progress: 104/104 trials",
+                 "summary (P50 measured against", "written to"):
+        assert line in log, log
