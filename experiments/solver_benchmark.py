@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
 from threadpoolctl import threadpool_limits
-from tqdm import tqdm
 
 from nettrim import benchmark
 from nettrim.cli import hydra_entry
 from nettrim.summary import markdown_table
+from nettrim.parts import Progress
 from nettrim.sweep import finish_run, start_run
 
 
@@ -31,7 +31,8 @@ def run(cfg: DictConfig, out_dir) -> tuple:
     cases = [(f, *size, g) for size in config["sizes"] for f in config["families"]
              for g in config["gains"]]
     runs, scaling = [], []
-    for family, N, M, P, gain in tqdm(cases, desc="problems"):
+    bar = Progress(len(cases), unit="problem", every=0.0)
+    for family, N, M, P, gain in cases:
         problem, _ = benchmark.layer_problem(family, N, M, P, gain, seed=config["seed"])
         table = benchmark.benchmark_problem(
             problem, rhos=config["rhos"], rtol=config["rtol"],
@@ -53,6 +54,8 @@ def run(cfg: DictConfig, out_dir) -> tuple:
                         "per_iteration": ours["time"] / ours["iterations"],
                         "floor": floor})
         pd.concat(runs).to_csv(out_dir / "runs.csv", index=False)  # keep what is finished
+        bar.update(1)
+    bar.close()
     runs = pd.concat(runs, ignore_index=True)
     summary = benchmark.summarize(runs)
     scaling = pd.DataFrame(scaling)

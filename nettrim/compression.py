@@ -218,6 +218,7 @@ def run_study(task_fn, tasks, *, out_dir=None, n_jobs: int = 1, progress: bool =
     if not tasks:
         raise ValueError("tasks is empty: nothing to run")
     spec = {"task_fn": task_fn.__name__, "tasks": tasks, **kwargs, **(identity or {})}
+    log.info("study: %d %s tasks, n_jobs = %s", len(tasks), task_fn.__name__, n_jobs)
     work = functools.partial(task_fn, **kwargs)
     parts = run_resumable([[t] for t in tasks], work, out_dir=out_dir, spec=spec,
                           n_jobs=n_jobs, progress=progress, unit="network")
