@@ -169,6 +169,11 @@ def _memory_bytes() -> float:
         return float("inf")
 
 
+def _workers(n_jobs) -> int:
+    """How many trials run at once for joblib's ``n_jobs`` (-1 and other negatives: cores)."""
+    return max(int(n_jobs), 1) if n_jobs and n_jobs > 0 else os.cpu_count() or 1
+
+
 def _check_size(cells: pd.DataFrame, n_solves: int, n_jobs: int, allow_large: bool) -> None:
     """Refuse, before anything runs, a sweep that would not fit in memory, or (unless
     ``allow_large``) one with more than :data:`MAX_SOLVES` solves."""
@@ -177,7 +182,7 @@ def _check_size(cells: pd.DataFrame, n_solves: int, n_jobs: int, allow_large: bo
                          f"above the limit of {MAX_SOLVES:.0e}; reduce trials or the grid, or "
                          f"pass allow_large=true to run it anyway")
     need = float((cells["N"] * cells["P"]).max()) * _BYTES_PER_ENTRY
-    workers = max(int(n_jobs), 1) if n_jobs and n_jobs > 0 else os.cpu_count() or 1
+    workers = _workers(n_jobs)
     have = _memory_bytes()
     if need * workers > have:
         big = cells.loc[(cells["N"] * cells["P"]).idxmax()]
@@ -186,7 +191,7 @@ def _check_size(cells: pd.DataFrame, n_solves: int, n_jobs: int, allow_large: bo
                          f"machine has {have / 2**30:.1f} GiB; shrink grid.N / grid.P or n_jobs")
 
 
-def _pilot(cells: pd.DataFrame, work: Callable, n_solves: int, n_jobs: int,
+def _pilot(cells: pd.DataFrame, work: Callable, n_trials: int, n_jobs: int,
            allow_large: bool) -> None:
     """Run one trial of the largest cell before anything is written: a configuration that
     makes trials fail stops here (not after a sweep of error rows), and its time gives the
@@ -205,8 +210,8 @@ def _pilot(cells: pd.DataFrame, work: Callable, n_solves: int, n_jobs: int,
     if errors:
         raise ValueError(f"{where} failed before the sweep started, nothing was written: "
                          f"{errors[0].get('message') or 'status=error'}")
-    core_hours = elapsed * n_solves / max(len(rows), 1) / 3600
-    workers = max(int(n_jobs), 1) if n_jobs and n_jobs > 0 else os.cpu_count() or 1
+    core_hours = elapsed * n_trials / 3600  # the pilot ran one trial, every solver
+    workers = _workers(n_jobs)
     log.info("estimate: %.2g s for one trial of the largest cell (N = %d, P = %d), so at most "
              "~%s on %d workers", elapsed, task[0], task[2],
              _duration(core_hours * 3600 / workers), workers)
@@ -289,7 +294,7 @@ def run_sweep(cells: pd.DataFrame, *, trials: int, base_seed: int, sampler: Call
     _check_size(cells, n_solves, n_jobs, allow_large)
     work = functools.partial(_run_chunk, trial_fn=trial_fn, trial_kwargs=trial_kwargs)
     if pilot:
-        _pilot(cells, work, n_solves, n_jobs, allow_large)
+        _pilot(cells, work, chunks.n_items, n_jobs, allow_large)
 
     spec = None
     if out_dir is not None:

@@ -387,3 +387,14 @@ def test_a_captured_run_log_has_plain_lines_and_the_summary(tmp_path):
     for line in ("sweep: 26 cells × 4 trials", "estimate:", "progress: 104/104 trials",
                  "summary (P50 measured against", "written to"):
         assert line in log, log
+
+
+def test_a_sweep_estimated_above_the_time_limit_is_refused_unless_allowed(monkeypatch,
+                                                                          tmp_path):
+    import nettrim.sweep as sweep
+
+    monkeypatch.setattr(sweep, "MAX_CORE_HOURS", 1e-12)
+    with pytest.raises(ValueError, match=r"estimated at up to .* core-hours .* allow_large"):
+        run_sweep(out_dir=tmp_path, **SMALL)
+    assert not (tmp_path / "parts").exists()          # refused before anything was written
+    assert len(run_sweep(out_dir=tmp_path, allow_large=True, **SMALL)) == 6
