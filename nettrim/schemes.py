@@ -18,15 +18,17 @@ paper uses, so these imply the paper's statements):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-from joblib import Parallel, delayed
 
 from ._validation import check_int, check_scalar
 from .network import Network
 from .problem import LayerProblem
 from .prune import solve
+
+if TYPE_CHECKING:  # pandas is imported where a report is built, not at `import nettrim`
+    import pandas as pd
 
 #: Relative slack when checking a bound (solvers meet ε only to their feasibility tolerance).
 BOUND_RTOL = 1e-3
@@ -115,6 +117,8 @@ def _finish(net, pruned, X, rows, steps):
     about that layer; a layer that overshot its own bound is flagged on its own row."""
     new = Network([W for W, _ in pruned], [b for _, b in pruned], last_relu=net.last_relu)
     orig, hat = net.forward(X), new.forward(X)
+    import pandas as pd  # the reports are tables; pandas is imported where one is built
+
     report = pd.DataFrame(rows)
     achieved = [float(np.linalg.norm(h - o)) for h, o in zip(hat[1:], orig[1:])]
     bounds, held, prev = [], [], 0.0
@@ -152,6 +156,8 @@ def parallel_trim(net: Network, X, *, gain: float = 0.05, epsilons=None, solver:
     eps = _epsilons(signals, gain, epsilons, net.n_layers)
     problems = [_layer_problem(net, i, signals[i], signals[i + 1], eps[i])
                 for i in range(net.n_layers)]
+    from joblib import Parallel, delayed
+
     results = Parallel(n_jobs=n_jobs)(delayed(_solve_layer)(p, solver, options)
                                       for p in problems)
     pruned, rows, steps = [], [], []
@@ -285,6 +291,8 @@ def trim_to_discrepancy(net: Network, X, target: float, *, scheme: str = "cascad
         if not lo < g_next < hi:
             g_next = np.sqrt(lo * hi) if lo > 0 and np.isfinite(hi) else g_next
         g = float(g_next)
+    import pandas as pd
+
     search = pd.DataFrame(rows)
     passing = search["discrepancy"] <= target
     chosen = search.loc[passing, "gain"].idxmax() if passing.any() \

@@ -398,3 +398,15 @@ def test_a_sweep_estimated_above_the_time_limit_is_refused_unless_allowed(monkey
         run_sweep(out_dir=tmp_path, **SMALL)
     assert not (tmp_path / "parts").exists()          # refused before anything was written
     assert len(run_sweep(out_dir=tmp_path, allow_large=True, **SMALL)) == 6
+
+
+def test_import_nettrim_loads_neither_the_suite_nor_heavy_backends():
+    """The pruning library imports numpy/scipy only; cvxpy, pandas, Hydra, matplotlib, torch
+    and statsmodels are imported where they are used (issue 14, first slice)."""
+    code = ("import sys, nettrim; print(' '.join(m for m in ('cvxpy', 'pandas', 'hydra', "
+            "'omegaconf', 'matplotlib', 'torch', 'statsmodels', 'joblib', 'sklearn', 'tqdm') "
+            "if m in sys.modules))")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "", f"import nettrim loaded: {res.stdout}"

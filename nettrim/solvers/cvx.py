@@ -1,28 +1,46 @@
-"""The Net-Trim layer program written in cvxpy (reference solver; default backend CLARABEL)."""
+"""The Net-Trim layer program written in cvxpy (reference solver; default backend CLARABEL).
+
+cvxpy is imported when this solver is first used, not when nettrim is: it takes ~0.4 s.
+"""
 
 from __future__ import annotations
 
 import time
 
-import cvxpy as cp
 import numpy as np
 
 from ..problem import LayerProblem
 from .base import SolverResult, register
 
+#: cvxpy's status strings (cp.OPTIMAL, ...) → ours
 _STATUS = {
-    cp.OPTIMAL: "converged",
-    cp.OPTIMAL_INACCURATE: "inaccurate",
-    cp.INFEASIBLE: "infeasible",
-    cp.INFEASIBLE_INACCURATE: "infeasible",
-    cp.UNBOUNDED: "error",
-    cp.UNBOUNDED_INACCURATE: "error",
-    cp.USER_LIMIT: "max_iter",
+    "optimal": "converged",
+    "optimal_inaccurate": "inaccurate",
+    "infeasible": "infeasible",
+    "infeasible_inaccurate": "infeasible",
+    "unbounded": "error",
+    "unbounded_inaccurate": "error",
+    "user_limit": "max_iter",
 }
 
 
-def build(problem: LayerProblem) -> tuple[cp.Problem, cp.Variable]:
-    """The cvxpy program for ``problem``: one residual block and one inequality block per neuron."""
+def _cvxpy():
+    try:
+        import cvxpy
+    except ImportError:
+        raise ImportError("solver='cvxpy' needs cvxpy: pip install cvxpy") from None
+    return cvxpy
+
+
+def build(problem: LayerProblem) -> tuple:
+    """The cvxpy program for ``problem``: one residual block and one inequality block per neuron.
+
+    Returns
+    -------
+    (cvxpy.Problem, cvxpy.Variable)
+        The program and its variable U (N×M).
+    """
+    cp = _cvxpy()
     X, Y, V, omega = problem.X, problem.Y, problem.V, problem.omega
     U = cp.Variable((problem.N, problem.M))
     residuals, constraints = [], []
@@ -46,6 +64,7 @@ def _check_options(*, cvx_solver="CLARABEL", verbose=False, **solver_options) ->
     options are passed through unchecked: cvxpy does not list them)."""
     from .._validation import check_bool
 
+    cp = _cvxpy()
     if not isinstance(cvx_solver, str):
         raise TypeError(f"cvx_solver must be a solver name (str); got {type(cvx_solver).__name__}")
     if cvx_solver not in cp.installed_solvers():
@@ -76,6 +95,7 @@ def solve_cvxpy(problem: LayerProblem, *, cvx_solver: str = "CLARABEL", verbose:
         ``iterations`` when the backend reports them, and cvxpy's ``cvx_status``.
     """
     _check_options(cvx_solver=cvx_solver, verbose=verbose)
+    cp = _cvxpy()
     t0 = time.perf_counter()
     prog, U = build(problem)
     try:
