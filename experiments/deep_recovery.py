@@ -20,7 +20,6 @@ from nettrim.cli import hydra_entry
 from nettrim.summary import deep_recovery
 from nettrim.sweep import deep_sweep_from_config, finish_run, start_run
 
-
 log = logging.getLogger(__name__)
 
 def run(cfg: DictConfig, out_dir) -> tuple:

@@ -19,7 +19,6 @@ from nettrim.cli import hydra_entry
 from nettrim.summary import summarize
 from nettrim.sweep import finish_run, start_run, sweep_from_config
 
-
 log = logging.getLogger(__name__)
 
 def run(cfg: DictConfig, out_dir) -> tuple:
@@ -33,7 +32,8 @@ def run(cfg: DictConfig, out_dir) -> tuple:
         plots.save(plots.collapse(summary, title), out_dir / "collapse")
     cols = ["sampling", "N", "s", "p50", "p50_lo", "p50_hi", "p50_pred", "ratio",
             "p50_over_slog", "thm3", "fit", "undecided"]
-    log.info("summary (P50 measured against δ/q̂):\n" + summary[cols].to_string(index=False, float_format="{:.3g}".format))
+    table = summary[cols].to_string(index=False, float_format="{:.3g}".format)
+    log.info("summary (P50 measured against δ/q̂):\n" + table)
     finish_run(cfg, out_dir)
     return trials, summary
 

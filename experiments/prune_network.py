@@ -25,7 +25,6 @@ from nettrim.parallel import backend
 from nettrim.summary import markdown_table
 from nettrim.sweep import check_solver_config, finish_run, start_run
 
-
 log = logging.getLogger(__name__)
 
 def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
@@ -77,7 +76,8 @@ def _markdown(results: pd.DataFrame, net: Network) -> str:
     layers = [c for c in results.columns if c.startswith("layer") and c.endswith("_nnz")]
     tuned = "acc_test_ft" in results
     header = (["scheme", "gain", "nonzeros per layer", "compression (hidden)", "ε_rd",
-               "test acc. Net-Trim", "magnitude"] + (["Net-Trim ft", "magnitude ft"] if tuned else [])
+               "test acc. Net-Trim", "magnitude"]
+              + (["Net-Trim ft", "magnitude ft"] if tuned else [])
               + ["time per layer (s)"])
     accs = ["acc_test"] + (["acc_test_ft"] if tuned else [])
     wide = results.pivot_table(index=["scheme", "gain"], columns="method", values=accs)

@@ -4,7 +4,8 @@
 
 Writes trials.csv (one row per trial and solver, with ‖ŵ − ŵ_other‖/‖w*‖ for every other
 solver), agreement.csv (per solver: success decisions equal to the reference's, distances,
-times), throughput.csv (solves per second per solver and N) and agreement.{png,pdf}. See conf/solver_agreement.yaml.
+times), throughput.csv (solves per second per solver and N) and agreement.{png,pdf}.
+See conf/solver_agreement.yaml.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from nettrim import plots
 from nettrim.cli import hydra_entry
 from nettrim.summary import agreement, throughput
 from nettrim.sweep import finish_run, start_run, sweep_from_config
-
 
 log = logging.getLogger(__name__)
 

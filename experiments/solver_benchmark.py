@@ -19,10 +19,9 @@ from threadpoolctl import threadpool_limits
 
 from nettrim import benchmark
 from nettrim.cli import hydra_entry
-from nettrim.summary import markdown_table
 from nettrim.parts import Progress
+from nettrim.summary import markdown_table
 from nettrim.sweep import finish_run, start_run
-
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,6 @@ from nettrim.parallel import backend
 from nettrim.summary import kept_at_discrepancy, markdown_table
 from nettrim.sweep import check_solver_config, finish_run, start_run
 
-
 log = logging.getLogger(__name__)
 
 def run(cfg: DictConfig, out_dir) -> tuple:
@@ -93,7 +92,8 @@ def _markdown(table: pd.DataFrame, config: dict) -> str:
         paper = (f"{sup[0]} → {sup[1]} ({sup[0] / sup[1]:.1f}×)"
                  if sup and r.H == 200 and r.alpha == 0 else "–")
         rows.append([r.H, f"{r.alpha:g}", f"{r.layer1_before} → {r.layer1_after}",
-                     f"{r.layer2_before} → {r.layer2_after}", f"{r.layer3_before} → {r.layer3_after}",
+                     f"{r.layer2_before} → {r.layer2_after}",
+                     f"{r.layer3_before} → {r.layer3_after}",
                      f"{r.layer2_factor:.1f}×", f"{r.discrepancy:.4f}",
                      f"{r.acc_test_before:.3f} → {r.acc_test_after:.3f}",
                      f"{'yes' if r.converged else 'no'}, {'yes' if r.bound_held else 'NO'}", paper])

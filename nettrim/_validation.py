@@ -6,7 +6,6 @@ import numbers
 
 import numpy as np
 
-
 #: Largest entry magnitude accepted in a data matrix (its square must stay far from overflow).
 MAX_MAGNITUDE = 1e100
 
@@ -26,7 +25,8 @@ def check_matrix(a, name: str, *, allow_empty: bool = False) -> np.ndarray:
     try:
         arr = np.asarray(a)
     except Exception as exc:  # ragged lists and the like
-        raise TypeError(f"{name} must be a numeric 2-D array; got {type(a).__name__} ({exc})") from None
+        raise TypeError(f"{name} must be a numeric 2-D array; got {type(a).__name__} "
+                        f"({exc})") from None
     if arr.dtype.kind not in "iuf":
         raise TypeError(
             f"{name} must be a numeric (integer or float) array; got dtype {arr.dtype}"

@@ -16,9 +16,8 @@ Tasks (one BLAS thread each: tasks are the parallelism):
 
 from __future__ import annotations
 
-import logging
-
 import functools
+import logging
 
 import numpy as np
 import pandas as pd
@@ -31,7 +30,6 @@ from .network import Network
 from .schemes import SCHEMES, relative_discrepancy, trim_to_discrepancy
 from .sweep import run_resumable
 from .train import accuracy, finetune_masked, fit_relu_mlp, train_relu_mlp
-
 
 log = logging.getLogger(__name__)
 
@@ -130,8 +128,9 @@ def train_classifier(data: dict, network: dict, path) -> Network:
     loaded instead (a restart does not retrain) only if it was trained from the same ``data``
     and ``network`` (its key, :func:`model_key`, is saved beside it as ``.key``); otherwise it
     is retrained and replaced."""
-    import joblib
     from pathlib import Path
+
+    import joblib
 
     path = Path(path)
     key = model_key(data, network)

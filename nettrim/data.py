@@ -56,7 +56,8 @@ def read_idx(path) -> np.ndarray:
         with opener(path, "rb") as f:
             raw = f.read()
     except (OSError, EOFError) as exc:  # missing, unreadable, truncated or not gzip at all
-        raise ValueError(f"{path} cannot be read as an IDX file{' (gzip)' if opener is gzip.open else ''}: "
+        kind = " (gzip)" if opener is gzip.open else ""
+        raise ValueError(f"{path} cannot be read as an IDX file{kind}: "
                          f"{type(exc).__name__}: {exc}") from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
         raise ValueError(f"{path} is not an IDX file (bad magic number)")
@@ -83,9 +84,8 @@ def load_mnist(path):
     X_train, y_train, X_test, y_test
         Images flattened to one sample per column (784×n, float in [0, 255]), integer labels.
     """
-    from pathlib import Path
-
     import zipfile
+    from pathlib import Path
 
     path = Path(path)
     if path.suffix == ".npz":

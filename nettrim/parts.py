@@ -23,7 +23,6 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Sequence
 
 import pandas as pd
 

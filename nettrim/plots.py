@@ -8,16 +8,15 @@ or colour. Every function returns the figure; :func:`save` writes PNG and PDF.
 from __future__ import annotations
 
 from collections.abc import Sequence
-
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")  # files only: no display on a compute node
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib import ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib import ticker  # noqa: E402
 
 from .summary import relative_P, success_rates  # noqa: E402
 from .theory import fit_constant, s_log_n_over_s, statistical_dimension  # noqa: E402

@@ -324,7 +324,8 @@ class LayerProblem:
         Lam = np.where(self.omega, Lam, np.maximum(Lam, 0.0))
         reach = np.abs(self.X @ Lam.T).max(axis=0)  # ‖Xλ_mᵀ‖_∞, one per neuron
         L_omega = np.where(self.omega, Lam, 0.0)
-        linear = -(L_omega * self.Y).sum(axis=1) - (np.where(self.omega, 0.0, Lam) * self.V).sum(axis=1)
+        L_off = np.where(self.omega, 0.0, Lam)
+        linear = -(L_omega * self.Y).sum(axis=1) - (L_off * self.V).sum(axis=1)
         norms = np.linalg.norm(L_omega, axis=1)
         if self.per_neuron:
             part = linear - self.epsilon_m * norms

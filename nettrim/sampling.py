@@ -142,5 +142,6 @@ def sampler_from_config(config) -> tuple[str, Sampler]:
     return (name or fn.__name__), sampler
 
 
-__all__ = ["sampler_from_config", "register_sampler", "get_sampler", "available_samplers", "gaussian", "rademacher",
+__all__ = ["sampler_from_config", "register_sampler", "get_sampler", "available_samplers",
+           "gaussian", "rademacher",
            "uniform", "bernoulli_gaussian", "student_t"]

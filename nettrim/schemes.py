@@ -279,7 +279,8 @@ def trim_to_discrepancy(net: Network, X, target: float, *, scheme: str = "cascad
         e = relative_discrepancy(net, res.network, X)
         results.append(res)
         rows.append({"gain": g, "discrepancy": e, "nnz_after": int(res.report["nnz_after"].sum()),
-                     "converged": res.converged, "bound_held": bool(res.report["bound_held"].all())})
+                     "converged": res.converged,
+                     "bound_held": bool(res.report["bound_held"].all())})
         if e <= target:
             lo = max(lo, g)
             if e >= accept * target:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .theory import (fit_p50, nips_theorem3, predicted_p50, s_log_n_over_s,
-                     statistical_dimension)
+from .theory import fit_p50, nips_theorem3, predicted_p50, s_log_n_over_s, statistical_dimension
 
 
 def success_rates(trials: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
@@ -200,5 +199,6 @@ def markdown_table(header, rows) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["markdown_table", "success_rates", "relative_P", "summarize", "agreement", "deep_recovery",
+__all__ = ["markdown_table", "success_rates", "relative_P", "summarize", "agreement",
+           "deep_recovery",
            "kept_at_discrepancy"]

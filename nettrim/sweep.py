@@ -25,8 +25,16 @@ from threadpoolctl import threadpool_limits
 
 from ._validation import check_bool, check_int, check_scalar
 from .parallel import backend
-from .parts import (PartDamaged, Progress, _duration, chunk_key, read_part, scan_parts,
-                    spec_hash, write_part)
+from .parts import (
+    PartDamaged,
+    Progress,
+    _duration,
+    chunk_key,
+    read_part,
+    scan_parts,
+    spec_hash,
+    write_part,
+)
 from .theory import predicted_p50, s_log_n_over_s
 from .trial import run_trial
 
@@ -649,4 +657,5 @@ def deep_sweep_from_config(cfg: dict, out_dir=None) -> pd.DataFrame:
 
 
 __all__ = ["P_MODES", "expand_grid", "run_sweep", "run_resumable", "flatten",
-           "solvers_from_config", "check_solver_config", "check_same_run", "start_run", "finish_run", "sweep_from_config", "deep_sweep_from_config"]
+           "solvers_from_config", "check_solver_config", "check_same_run", "start_run",
+           "finish_run", "sweep_from_config", "deep_sweep_from_config"]

@@ -32,7 +32,8 @@ def nips_theorem3(s, N, mu: float = 2.0):
     1 − N^{1−µ}; µ = 2 gives 1 − 1/N.
     """
     if not mu > 1:
-        raise ValueError(f"mu must be > 1 (the bound holds with probability 1 - N^(1-mu)); got {mu}")
+        raise ValueError(f"mu must be > 1 (the bound holds with probability 1 - N^(1-mu)); "
+                         f"got {mu}")
     s, N = np.asarray(s, float), np.asarray(N, float)
     return (11 * s + 7) * mu * np.log(N)
 

@@ -11,8 +11,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .planted import planted_network, planted_weights, relu_response
 from ._validation import check_int, check_scalar
+from .planted import planted_network, planted_weights, relu_response
 from .problem import LayerProblem
 from .prune import solve
 

@@ -3,7 +3,6 @@ folders. Each case asserts a clear error that names the key, argument or file, o
 result. (Issue 13: the suite refuses or repairs rather than misleads.)"""
 
 import gzip
-import os
 import re
 import shutil
 import subprocess

@@ -39,9 +39,10 @@ def test_phase_transition_end_to_end(tmp_path):
 
 
 def test_every_sampling_config_builds():
-    from nettrim.sampling import sampler_from_config
-    from omegaconf import OmegaConf
     import numpy as np
+    from omegaconf import OmegaConf
+
+    from nettrim.sampling import sampler_from_config
 
     for f in sorted((ROOT / "conf" / "sampling").glob("*.yaml")):
         name, fn = sampler_from_config(OmegaConf.to_container(OmegaConf.load(f)))

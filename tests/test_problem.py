@@ -2,21 +2,24 @@
 
 import numpy as np
 import pytest
+from conftest import random_layer
 
 import nettrim
 from nettrim import LayerProblem
-
-from conftest import random_layer
 
 
 # --------------------------------------------------------------------------- bad input
 def _bad_inputs():
     X, W, Y = random_layer()
-    Xnan = X.copy(); Xnan[0, 0] = np.nan
-    Yinf = Y.copy(); Yinf[0, 0] = np.inf
-    Yneg = Y.copy(); Yneg[0, 0] = -1.0
+    Xnan = X.copy()
+    Xnan[0, 0] = np.nan
+    Yinf = Y.copy()
+    Yinf[0, 0] = np.inf
+    Yneg = Y.copy()
+    Yneg[0, 0] = -1.0
     return [
-        ("shape mismatch", dict(X=X, Y=Y[:, :-1], epsilon=1.0), ValueError, "same number of samples"),
+        ("shape mismatch", dict(X=X, Y=Y[:, :-1], epsilon=1.0), ValueError,
+         "same number of samples"),
         ("X 1-D", dict(X=X[0], Y=Y, epsilon=1.0), ValueError, "X must be 2-D"),
         ("NaN in X", dict(X=Xnan, Y=Y, epsilon=1.0), ValueError, "X must be finite"),
         ("Inf in Y", dict(X=X, Y=Yinf, epsilon=1.0), ValueError, "Y must be finite"),
@@ -24,15 +27,19 @@ def _bad_inputs():
         ("NaN epsilon", dict(X=X, Y=Y, epsilon=np.nan), ValueError, "epsilon must be finite"),
         ("string epsilon", dict(X=X, Y=Y, epsilon="0.1"), TypeError, "epsilon must be a real"),
         ("negative Y", dict(X=X, Y=Yneg, epsilon=1.0), ValueError, "Y must be a ReLU output"),
-        ("no samples", dict(X=X[:, :0], Y=Y[:, :0], epsilon=1.0), ValueError, "X must be non-empty"),
+        ("no samples", dict(X=X[:, :0], Y=Y[:, :0], epsilon=1.0), ValueError,
+         "X must be non-empty"),
         ("string X", dict(X=X.astype(str), Y=Y, epsilon=1.0), TypeError, "X must be a numeric"),
         ("object Y", dict(X=X, Y=Y.astype(object), epsilon=1.0), TypeError, "Y must be a numeric"),
-        ("V wrong shape", dict(X=X, Y=Y, epsilon=1.0, V=Y[:, :3]), ValueError, "V must have the shape"),
+        ("V wrong shape", dict(X=X, Y=Y, epsilon=1.0, V=Y[:, :3]), ValueError,
+         "V must have the shape"),
         ("empty omega", dict(X=X, Y=0 * Y, epsilon=1.0), ValueError, "Ω is empty"),
-        ("eps array, layer form", dict(X=X, Y=Y, epsilon=np.ones(3)), ValueError, "per_neuron=True"),
+        ("eps array, layer form", dict(X=X, Y=Y, epsilon=np.ones(3)), ValueError,
+         "per_neuron=True"),
         ("eps array wrong length", dict(X=X, Y=Y, epsilon=np.ones(2), per_neuron=True),
          ValueError, r"shape \(M,\)"),
-        ("V with linear", dict(X=X, Y=Y, epsilon=1.0, V=Y, linear=True), ValueError, "V must be None"),
+        ("V with linear", dict(X=X, Y=Y, epsilon=1.0, V=Y, linear=True), ValueError,
+         "V must be None"),
     ]
 
 

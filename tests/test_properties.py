@@ -1,13 +1,12 @@
 """The paper's statements as properties (hypothesis)."""
 
 import numpy as np
+from conftest import random_layer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import nettrim
 from nettrim import LayerProblem
-
-from conftest import random_layer
 
 layers = st.fixed_dictionaries({
     "seed": st.integers(0, 2**31 - 1),
@@ -97,7 +96,8 @@ def test_l1_bound_with_V_when_original_is_feasible(layer, gain, vscale):
 
 
 @fast
-@given(layer=layers, gain=st.floats(0.0, 0.5), form=st.sampled_from(["layer", "per_neuron", "linear"]),
+@given(layer=layers, gain=st.floats(0.0, 0.5),
+       form=st.sampled_from(["layer", "per_neuron", "linear"]),
        v_shift=st.floats(0.0, 1.0), scale=st.floats(1e-3, 1e3))
 def test_dual_objective_is_a_lower_bound_and_tight_at_the_admm_multiplier(
         layer, gain, form, v_shift, scale):
@@ -162,7 +162,8 @@ def test_dual_bound_scales_each_neuron_on_its_own(layer, gain, spread):
         return
     rng = np.random.default_rng(layer["seed"])
     # a multiplier shaped like the optimal one (−residual direction on Ω), rows unevenly scaled
-    Lam = -(Y + 0.1 * rng.standard_normal(Y.shape)) * np.exp(spread * rng.standard_normal((Y.shape[0], 1)))
+    row_scales = np.exp(spread * rng.standard_normal((Y.shape[0], 1)))
+    Lam = -(Y + 0.1 * rng.standard_normal(Y.shape)) * row_scales
     whole = LayerProblem(X, Y, gain * np.linalg.norm(Y), bias=layer["bias"], per_neuron=True)
     parts = sum(LayerProblem(X, Y[[m]], [whole.epsilon_m[m]], bias=layer["bias"],
                              per_neuron=True).dual_objective(Lam[[m]])

@@ -2,11 +2,10 @@
 
 import numpy as np
 import pytest
+from conftest import random_layer
 
 import nettrim
 from nettrim import LayerProblem, solve
-
-from conftest import random_layer
 
 CASES = [  # (per_neuron, bias, nonzero V, linear, density, gain)
     (False, False, False, False, 1.0, 0.05),
@@ -103,7 +102,8 @@ def test_lp_solves_layer_and_linear_forms_exactly(layer):
 
 def test_lp_reports_infeasible_program():
     # y = ReLU(xᵀw) cannot have y > 0 at x = 0: the equality row 0ᵀw = 1 is infeasible
-    X = np.zeros((3, 2)); X[:, 1] = 1.0
+    X = np.zeros((3, 2))
+    X[:, 1] = 1.0
     Y = np.array([[1.0, 1.0]])
     res = nettrim.prune_layer(X, Y, 0.0, solver="lp")
     assert res.status == "infeasible" and "neuron 0" in res.info["message"]

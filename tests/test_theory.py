@@ -35,7 +35,8 @@ def test_statistical_dimension_limits_and_monotone(N):
 
 
 def test_predicted_p50_and_counts():
-    assert theory.predicted_p50(5, 100, 0.5) == pytest.approx(2 * theory.statistical_dimension(5, 100))
+    delta = theory.statistical_dimension(5, 100)
+    assert theory.predicted_p50(5, 100, 0.5) == pytest.approx(2 * delta)
     assert theory.nips_theorem3(3, 100, mu=2) == pytest.approx(40 * 2 * np.log(100))
     assert theory.s_log_n_over_s(10, 100) == pytest.approx(10 * np.log(10))
     with pytest.raises(ValueError, match="q"):
