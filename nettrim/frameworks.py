@@ -52,8 +52,16 @@ def prune_sklearn(mlp, X, *, scheme: str = "cascade", **kwargs):
 
 
 def prune_torch(model, X, *, scheme: str = "cascade", **kwargs):
-    """Prune a PyTorch ``nn.Sequential`` of Linear/ReLU layers on the inputs ``X``
-    (n_samples × n_features, a tensor or an array).
+    """Prune a PyTorch ``nn.Sequential`` of Linear/ReLU layers on the inputs ``X``.
+
+    Parameters
+    ----------
+    model : torch.nn.Sequential
+        Linear layers with a ReLU after every hidden one; it is not modified.
+    X : tensor or array of shape (n_samples, n_features)
+    scheme : {"cascade", "parallel"}
+    **kwargs
+        Passed to :func:`~nettrim.cascade_trim` / :func:`~nettrim.parallel_trim`.
 
     Returns
     -------

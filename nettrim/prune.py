@@ -44,9 +44,21 @@ def solve(problem: LayerProblem, solver: str = "admm", *, blas_threads: int | No
           **options) -> PruneResult:
     """Solve a prepared :class:`LayerProblem` with the solver registered as ``solver``.
 
-    ``blas_threads`` caps BLAS threads during the solve (None: no cap). The default 1 is
-    deliberate: ADMM alternates small BLAS calls with numpy element-wise work, and idle BLAS
-    threads spinning between calls made it 40× slower on a 2-core machine.
+    Parameters
+    ----------
+    problem : LayerProblem
+    solver : str, default "admm"
+        A registered solver name; its options are checked before it runs.
+    blas_threads : int or None, default 1
+        Caps BLAS threads during the solve (None: no cap). The default 1 is deliberate: ADMM
+        alternates small BLAS calls with numpy element-wise work, and idle BLAS threads
+        spinning between calls made it 40× slower on a 2-core machine.
+    **options
+        Passed to the solver.
+
+    Returns
+    -------
+    PruneResult
     """
     if not isinstance(problem, LayerProblem):
         raise TypeError(f"problem must be a LayerProblem; got {type(problem).__name__}")

@@ -60,7 +60,19 @@ class TrimResult:
 
 def relative_discrepancy(net: Network, pruned: Network, X) -> float:
     """ε_rd = ‖Z − Ẑ‖_F / ‖Z‖_F: how far the pruned network's outputs on X are from the
-    original's, relative to the original's (the supplement's measure)."""
+    original's, relative to the original's (the supplement's measure).
+
+    Parameters
+    ----------
+    net, pruned : Network
+        The original and the pruned network.
+    X : array of shape (n₀, P)
+        Inputs, one sample per column.
+
+    Returns
+    -------
+    float
+    """
     Z, Z_hat = net.forward(X)[-1], pruned.forward(X)[-1]
     return float(np.linalg.norm(Z_hat - Z) / np.linalg.norm(Z))
 
@@ -151,6 +163,14 @@ def parallel_trim(net: Network, X, *, gain: float = 0.05, epsilons=None, solver:
         Layers are independent here and are solved concurrently (joblib).
     zero_tol : float
         Weights with |w| ≤ zero_tol·max|W_ℓ| are set to zero in the pruned network.
+    **options
+        Passed to the solver (e.g. ``max_iter``, ``gap_tol``).
+
+    Returns
+    -------
+    TrimResult
+        The pruned network and one report row per layer (nonzeros, ε, status, time, the
+        Theorem 1 bound and whether it held).
     """
     signals = net.forward(X)
     eps = _epsilons(signals, gain, epsilons, net.n_layers)
@@ -181,12 +201,30 @@ def cascade_trim(net: Network, X, *, gain: float = 0.05, epsilon1: float | None 
 
     Parameters
     ----------
+    net : Network
+    X : array of shape (n₀, P)
+        Input batch, one sample per column.
+    gain : float, default 0.05
+        ε₁ = gain·‖Y⁽¹⁾‖_F, unless ``epsilon1`` gives it.
+    epsilon1 : float, optional
+        Layer 1's ε explicitly.
     gamma : float ≥ 1 or sequence (one per layer ≥ 2), default 1.1
     kappa : float in (0, 1], default 1
     epsilon_last : float, optional
         Explicit ε for a linear last layer instead of κ·√γ·‖…‖: e.g. t·‖Z‖_F to keep the
         relative logit discrepancy below t. Like κ < 1, it may leave the layer infeasible.
-    Other parameters as in :func:`parallel_trim`.
+    solver : str
+        Any registered solver; ``options`` go to it.
+    zero_tol : float
+        Weights with |w| ≤ zero_tol·max|W_ℓ| are set to zero in the pruned network.
+    **options
+        Passed to the solver.
+
+    Returns
+    -------
+    TrimResult
+        The pruned network and one report row per layer (nonzeros, ε, status, time, the
+        Theorem 2 bound and whether it held).
     """
     L = net.n_layers
     gammas = [gamma] * (L - 1) if np.isscalar(gamma) else list(gamma)

@@ -45,9 +45,19 @@ class SolverResult:
 def register(name: str, *, check: Callable | None = None):
     """Function decorator adding a solver to the registry under ``name``.
 
-    ``check(**options)``, if given, validates the solver's option values (raising
-    ValueError/TypeError naming the option) without solving anything, so that a sweep can
-    refuse a bad configuration before its first trial; the solver should call it too.
+    Parameters
+    ----------
+    name : str
+        The name users pass as ``solver=``; registering a name twice is an error.
+    check : callable, optional
+        ``check(**options)`` validates the solver's option values (raising
+        ValueError/TypeError naming the option) without solving anything, so that a sweep can
+        refuse a bad configuration before its first trial; the solver should call it too.
+
+    Returns
+    -------
+    callable
+        The decorator (it returns the solver function unchanged).
     """
 
     def deco(fn):
@@ -62,7 +72,17 @@ def register(name: str, *, check: Callable | None = None):
 
 
 def get_solver(name: str) -> Callable:
-    """The solver registered under ``name``."""
+    """The solver registered under ``name``.
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    callable
+        ``solve(problem, **options) -> SolverResult``.
+    """
     if not isinstance(name, str):
         raise TypeError(f"solver must be a solver name (str); got {type(name).__name__}")
     try:
@@ -100,5 +120,10 @@ def validate(name: str, options: dict) -> None:
 
 
 def available_solvers() -> list[str]:
-    """Names of the registered solvers."""
+    """Names of the registered solvers.
+
+    Returns
+    -------
+    list of str
+    """
     return sorted(_REGISTRY)
