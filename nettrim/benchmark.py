@@ -67,7 +67,7 @@ def layer_problem(family: str, N: int, M: int, P: int, gain: float, seed: int = 
 def meets_target(problem: LayerProblem, W: np.ndarray, best_l1: float,
                  rtol: float = 1e-3) -> bool:
     """Objective ≤ best_l1·(1 + rtol), ball within ε(1 + rtol), Ωᶜ violation ≤ rtol·max|Y|."""
-    residual, _, violation = problem._constraint_gaps(W.T @ problem.X)
+    residual, _, violation = problem.constraint_gaps(W.T @ problem.X)
     ymax = float(np.abs(problem.Y).max()) or 1.0
     return bool(np.abs(W).sum() <= best_l1 * (1 + rtol)
                 and residual <= problem.epsilon * (1 + rtol)

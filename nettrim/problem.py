@@ -253,7 +253,7 @@ class LayerProblem:
         if U.shape != (self.N, self.M):
             raise ValueError(f"U must have shape (N, M) = ({self.N}, {self.M}); got {U.shape}")
         Z = U.T @ self.X
-        omega_residual, ball_excess, violation = self._constraint_gaps(Z)
+        omega_residual, ball_excess, violation = self.constraint_gaps(Z)
         out = Z if self.linear else np.maximum(Z, 0.0)
         absU = np.abs(U)
         nnz = int((absU > zero_tol * absU.max()).sum()) if absU.max() > 0 else 0
@@ -270,8 +270,17 @@ class LayerProblem:
             feasible=bool(ball_excess <= rtol and violation <= rtol * ymax),
         )
 
-    def _constraint_gaps(self, Z: np.ndarray) -> tuple[float, float, float]:
-        """(‖(Z − Y)_Ω‖_F, relative ball excess, largest Ωᶜ violation) of Z = UᵀX."""
+    def constraint_gaps(self, Z: np.ndarray) -> tuple[float, float, float]:
+        """(‖(Z − Y)_Ω‖_F, relative ball excess, largest Ωᶜ violation) of Z = UᵀX.
+
+        Parameters
+        ----------
+        Z : ndarray of shape (M, P)
+
+        Returns
+        -------
+        tuple of float
+        """
         R = np.where(self.omega, Z - self.Y, 0.0)
         omega_residual = float(np.linalg.norm(R))
         # Excess is relative to ε, floored at a fraction of ‖Y‖: a ball of radius 1e-200 is
@@ -294,7 +303,7 @@ class LayerProblem:
         max(relative ball excess, Ωᶜ violation / max|Y|, 0): U is feasible to tolerance
         ``rtol`` exactly when this is ≤ ``rtol``.
         """
-        _, ball_excess, violation = self._constraint_gaps(Z)
+        _, ball_excess, violation = self.constraint_gaps(Z)
         ymax = float(np.abs(self.Y).max()) or 1.0
         return max(ball_excess, violation / ymax, 0.0)
 

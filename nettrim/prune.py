@@ -9,7 +9,7 @@ from threadpoolctl import threadpool_limits
 
 from .problem import LayerProblem, Report
 from .solvers import get_solver
-from .solvers.base import validate
+from .solvers.base import check_capability, validate
 
 
 @dataclass
@@ -64,6 +64,7 @@ def solve(problem: LayerProblem, solver: str = "admm", *, blas_threads: int | No
         raise TypeError(f"problem must be a LayerProblem; got {type(problem).__name__}")
     fn = get_solver(solver)
     validate(solver, options)
+    check_capability(solver, problem)
     with threadpool_limits(limits=blas_threads, user_api="blas"):
         result = fn(problem, **options)
     if result.status == "infeasible" and problem.epsilon == 0 and problem.low_precision:

@@ -18,29 +18,50 @@ import numpy as np
 from scipy.linalg import cholesky, toeplitz
 
 from ._validation import check_int, check_scalar
+from .registry import Registry
 
 Sampler = Callable[..., np.ndarray]
-_SAMPLERS: dict[str, Sampler] = {}
+#: Every named sampler (the same registry rules as the solvers': a name is registered once).
+SAMPLERS = Registry("sampler")
 
 
 def register_sampler(name: str):
-    """Decorator: register ``f(rng, N, P, **params)`` under ``name``."""
-    def deco(fn: Sampler) -> Sampler:
-        _SAMPLERS[name] = fn
-        return fn
-    return deco
+    """Decorator: register ``f(rng, N, P, **params)`` under ``name``.
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    callable
+        The decorator (it returns the sampler unchanged).
+    """
+    return SAMPLERS.register(name)
 
 
 def get_sampler(name: str) -> Sampler:
-    """The sampler registered as ``name``."""
-    try:
-        return _SAMPLERS[name]
-    except KeyError:
-        raise ValueError(f"unknown sampler {name!r}; available: {sorted(_SAMPLERS)}") from None
+    """The sampler registered as ``name``.
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    callable
+    """
+    return SAMPLERS.get(name)
 
 
 def available_samplers() -> list[str]:
-    return sorted(_SAMPLERS)
+    """Names of the registered samplers.
+
+    Returns
+    -------
+    list of str
+    """
+    return SAMPLERS.names()
 
 
 def _check(N, P):
@@ -124,7 +145,7 @@ def sampler_from_config(config) -> tuple[str, Sampler]:
                              f"{exc}") from None
         # A built-in name on another function would label the rows with the wrong law
         # (e.g. `sampling.name=rademacher` on the default group still draws Gaussians).
-        if name in _SAMPLERS and _SAMPLERS[name] is not fn:
+        if name in SAMPLERS and SAMPLERS.get(name) is not fn:
             raise ValueError(
                 f"sampling.name = {name!r} is a built-in sampler but sampling._target_ is "
                 f"{target!r}: the results would be labelled with the wrong law. Choose the "

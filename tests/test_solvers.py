@@ -123,4 +123,41 @@ def test_registry_lists_and_accepts_new_solvers():
         with pytest.raises(ValueError, match="already registered"):
             nettrim.register("admm")(zero)
     finally:
-        nettrim.solvers.base._REGISTRY.pop("zero-test")
+        nettrim.solvers.SOLVERS.unregister("zero-test")
+
+
+def test_auto_and_the_epsilon_error_come_from_the_declarations():
+    """`solver="auto"` picks by capability then preference; a solver declared ε = 0 only is
+    refused at ε > 0 with the able solvers named; a new solver's declarations are honoured."""
+    from nettrim.problem import LayerProblem
+    from nettrim.solvers import SOLVERS, choose
+
+    X, W, Y = random_layer()
+    exact, noisy = LayerProblem(X, Y, 0.0), LayerProblem(X, Y, 0.1 * np.linalg.norm(Y))
+    assert choose(exact) == "lp" and choose(noisy) == "admm"
+    assert SOLVERS.entry("cvxpy").requires == ("cvxpy",) and SOLVERS.entry("cvxpy").is_installed()
+    with pytest.raises(ValueError, match=r"'lp' solver handles only .* epsilon = 0.*"
+                                         r"solver='admm' or 'cvxpy'"):
+        nettrim.prune_layer(X, Y, 0.1, solver="lp")
+
+    @nettrim.register("zero-only-test", epsilon="zero", exact=True, priority=99)
+    def zero_only(problem):
+        return nettrim.solvers.SolverResult(np.zeros((problem.N, problem.M)), "converged", {})
+
+    try:
+        assert choose(exact) == "zero-only-test" and choose(noisy) == "admm"
+        with pytest.raises(ValueError, match="'zero-only-test' solver handles only"):
+            nettrim.prune_layer(X, Y, 0.1, solver="zero-only-test")
+    finally:
+        SOLVERS.unregister("zero-only-test")
+    with pytest.raises(ValueError, match="epsilon must be 'any' or 'zero'"):
+        nettrim.register("bad-test", epsilon="some")
+
+
+def test_samplers_share_the_registry_rules():
+    from nettrim.sampling import SAMPLERS, gaussian, register_sampler
+
+    with pytest.raises(ValueError, match="a sampler named 'gaussian' is already registered"):
+        register_sampler("gaussian")(gaussian)
+    with pytest.raises(ValueError, match="unknown sampler 'nope'; available: .*gaussian"):
+        SAMPLERS.get("nope")

@@ -91,7 +91,7 @@ def _check_options(*, rho=10.0, alpha=1.6, gap_tol=1e-3, feas_tol=1e-4, max_iter
     }
 
 
-@register("admm", check=_check_options)
+@register("admm", check=_check_options, priority=20)
 def solve_admm(problem: LayerProblem, *, rho: float = 10.0, alpha: float = 1.6,
                gap_tol: float = 1e-3, feas_tol: float = 1e-4, max_iter: int = 20000,
                adaptive_rho: bool = True, check_every: int = 10, W0=None) -> SolverResult:

@@ -1,4 +1,5 @@
-"""``"auto"``: the exact LP when ε = 0, ADMM otherwise.
+"""``"auto"``: the solver the registry's declarations choose (:func:`~nettrim.solvers.base.choose`):
+the exact LP when ε = 0, ADMM otherwise, with the solvers registered today.
 
 Useful where one scheme meets both kinds of layer problem, e.g. a cascade on a planted network:
 layers whose input was recovered exactly get ε = 0, the others a small ε > 0.
@@ -9,7 +10,7 @@ from __future__ import annotations
 from ..problem import LayerProblem
 from .admm import _check_options as _check_admm
 from .admm import solve_admm
-from .base import SolverResult, register
+from .base import SolverResult, choose, get_solver, register
 from .lp import _check_options as _check_lp
 from .lp import solve_lp
 
@@ -25,9 +26,12 @@ def solve_auto(problem: LayerProblem, *, lp_options: dict | None = None,
     """Solve by :func:`~nettrim.solvers.lp.solve_lp` when ``problem.epsilon == 0`` (with
     ``lp_options``), else by :func:`~nettrim.solvers.admm.solve_admm` (with the other options).
     ``info["solver"]`` says which one ran."""
-    if problem.epsilon == 0:
+    name = choose(problem)
+    if name == "lp":
         result = solve_lp(problem, options=lp_options)
-    else:
+    elif name == "admm":
         result = solve_admm(problem, **admm_options)
-    result.info.setdefault("solver", "lp" if problem.epsilon == 0 else "admm")
+    else:  # another solver declared better for this problem: it gets no options
+        result = get_solver(name)(problem)
+    result.info.setdefault("solver", name)
     return result

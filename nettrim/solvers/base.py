@@ -12,11 +12,13 @@ from typing import Callable
 
 import numpy as np
 
+from ..registry import Registry
+
 #: Solver outcomes.  Only "converged" is a result; every other status must be reported as such.
 STATUSES = ("converged", "max_iter", "inaccurate", "infeasible", "error")
 
-_REGISTRY: dict[str, Callable] = {}
-_CHECKS: dict[str, Callable] = {}
+#: Every solver, with its declarations (see :func:`register`).
+SOLVERS = Registry("solver")
 
 
 @dataclass
@@ -42,8 +44,9 @@ class SolverResult:
         return self.status == "converged"
 
 
-def register(name: str, *, check: Callable | None = None):
-    """Function decorator adding a solver to the registry under ``name``.
+def register(name: str, *, check: Callable | None = None, epsilon: str = "any",
+             exact: bool = False, priority: int = 0, requires=()):
+    """Function decorator adding a solver to the registry under ``name``, with what it can do.
 
     Parameters
     ----------
@@ -53,22 +56,25 @@ def register(name: str, *, check: Callable | None = None):
         ``check(**options)`` validates the solver's option values (raising
         ValueError/TypeError naming the option) without solving anything, so that a sweep can
         refuse a bad configuration before its first trial; the solver should call it too.
+    epsilon : {"any", "zero"}, default "any"
+        The programs it solves: any ε, or only the noiseless ε = 0 one.
+    exact : bool, default False
+        Whether its answer is exact (a simplex/LP vertex) rather than to a tolerance.
+    priority : int, default 0
+        Preference among the solvers able to take a problem (``solver="auto"`` picks the
+        highest, exact ones first).
+    requires : sequence of str
+        Modules it imports when used (``Entry.is_installed`` checks them without importing).
 
     Returns
     -------
     callable
         The decorator (it returns the solver function unchanged).
     """
-
-    def deco(fn):
-        if name in _REGISTRY:
-            raise ValueError(f"a solver named {name!r} is already registered")
-        _REGISTRY[name] = fn
-        if check is not None:
-            _CHECKS[name] = check
-        return fn
-
-    return deco
+    if epsilon not in ("any", "zero"):
+        raise ValueError(f"epsilon must be 'any' or 'zero'; got {epsilon!r}")
+    return SOLVERS.register(name, requires=requires, check=check, epsilon=epsilon,
+                            exact=bool(exact), priority=int(priority))
 
 
 def get_solver(name: str) -> Callable:
@@ -83,14 +89,47 @@ def get_solver(name: str) -> Callable:
     callable
         ``solve(problem, **options) -> SolverResult``.
     """
-    if not isinstance(name, str):
-        raise TypeError(f"solver must be a solver name (str); got {type(name).__name__}")
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise ValueError(
-            f"unknown solver {name!r}; available: {', '.join(sorted(_REGISTRY))}"
-        ) from None
+    return SOLVERS.get(name)
+
+
+def check_capability(name: str, problem) -> None:
+    """Refuse a problem the solver registered as ``name`` declares it cannot solve.
+
+    Parameters
+    ----------
+    name : str
+    problem : LayerProblem
+    """
+    meta = SOLVERS.entry(name).meta
+    if meta.get("epsilon") == "zero" and problem.epsilon > 0:
+        able = [e.name for e in _able(problem)]
+        raise ValueError(f"the {name!r} solver handles only the noiseless program (epsilon = "
+                         f"0); got epsilon = {problem.epsilon:.4g}. Use solver="
+                         f"{' or '.join(repr(n) for n in able)} for epsilon > 0.")
+
+
+def _able(problem) -> list:
+    """Installed solvers (``auto`` aside) whose declarations admit ``problem``."""
+    return [e for e in SOLVERS.entries() if e.name != "auto" and e.is_installed()
+            and (e.meta.get("epsilon") == "any" or problem.epsilon == 0)]
+
+
+def choose(problem) -> str:
+    """The solver ``solver="auto"`` uses for ``problem``: among the installed solvers able to
+    take it, exact ones first, then the highest declared priority.
+
+    Parameters
+    ----------
+    problem : LayerProblem
+
+    Returns
+    -------
+    str
+    """
+    able = _able(problem)
+    if not able:
+        raise ValueError("no installed solver can take this problem")
+    return max(able, key=lambda e: (e.meta.get("exact", False), e.meta.get("priority", 0))).name
 
 
 def check_options(name: str, options: dict) -> None:
@@ -115,8 +154,9 @@ def validate(name: str, options: dict) -> None:
         raise TypeError(f"options must be a mapping of option names to values; got "
                         f"{type(options).__name__}")
     check_options(name, options)
-    if name in _CHECKS:
-        _CHECKS[name](**options)
+    check = SOLVERS.entry(name).meta.get("check")
+    if check is not None:
+        check(**options)
 
 
 def available_solvers() -> list[str]:
@@ -126,4 +166,4 @@ def available_solvers() -> list[str]:
     -------
     list of str
     """
-    return sorted(_REGISTRY)
+    return SOLVERS.names()

@@ -73,7 +73,7 @@ def _check_options(*, cvx_solver="CLARABEL", verbose=False, **solver_options) ->
     check_bool(verbose, "verbose")
 
 
-@register("cvxpy", check=_check_options)
+@register("cvxpy", check=_check_options, priority=10, requires=("cvxpy",))
 def solve_cvxpy(problem: LayerProblem, *, cvx_solver: str = "CLARABEL", verbose: bool = False,
                 **solver_options) -> SolverResult:
     """Solve a :class:`~nettrim.problem.LayerProblem` with cvxpy.

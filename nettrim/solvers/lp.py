@@ -13,7 +13,7 @@ import numpy as np
 from scipy.optimize import linprog
 
 from ..problem import LayerProblem
-from .base import SolverResult, register
+from .base import SolverResult, check_capability, register
 
 # HiGHS status codes from scipy.optimize.linprog
 _STATUS = {0: "converged", 1: "max_iter", 2: "infeasible", 3: "error", 4: "inaccurate"}
@@ -52,7 +52,7 @@ def _check_options(*, options=None) -> dict:
     return dict(options)
 
 
-@register("lp", check=_check_options)
+@register("lp", check=_check_options, epsilon="zero", exact=True, priority=30)
 def solve_lp(problem: LayerProblem, *, options: dict | None = None) -> SolverResult:
     """Solve the ε = 0 program exactly, one HiGHS linear program per neuron.
 
@@ -69,11 +69,7 @@ def solve_lp(problem: LayerProblem, *, options: dict | None = None) -> SolverRes
         ``status`` is the worst over neurons; ``info`` holds ``iterations`` (simplex/IPM
         iterations summed over neurons), ``time`` and the first failure ``message``, if any.
     """
-    if problem.epsilon > 0:
-        raise ValueError(
-            f"the 'lp' solver handles only the noiseless program (epsilon = 0); got epsilon = "
-            f"{problem.epsilon:.4g}. Use solver='admm' or 'cvxpy' for epsilon > 0."
-        )
+    check_capability("lp", problem)
     options = _check_options(options=options)
     t0 = time.perf_counter()
     X, Y, V, omega = problem.X, problem.Y, problem.V, problem.omega
