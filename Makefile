@@ -22,7 +22,7 @@ demo: $(STAMP)
 
 # P50 measured around the prediction for four sampling laws, then their overlay figure
 prediction: $(STAMP)
-	$(BIN)/python experiments/phase_transition.py -m sampling=gaussian,rademacher,uniform,student_t grid=prediction trials=40 tag=prediction progress=false $(ARGS)
+	$(BIN)/python experiments/phase_transition.py experiment=prediction $(ARGS)
 	$(BIN)/python experiments/figures.py results/phase_transition/multirun_prediction --out results/phase_transition/overlay_prediction --table
 
 # The same trials solved by lp, admm and cvxpy

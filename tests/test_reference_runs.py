@@ -15,7 +15,7 @@ from hydra import compose, initialize_config_dir
 from nettrim.sweep import check_same_run
 
 ROOT = Path(__file__).resolve().parents[1]
-PREDICTION = ["grid=prediction", "trials=40", "tag=prediction", "progress=false"]
+PREDICTION = ["experiment=prediction"]   # conf/experiment/prediction.yaml (make prediction)
 
 #: folder → (config, overrides of the command that wrote it: the Makefile's targets)
 REFERENCE = {
