@@ -72,7 +72,8 @@ def _best_within_a_point(results):
 
 
 def _markdown(results: pd.DataFrame, net: Network) -> str:
-    """The README table: one row per (scheme, gain), Net-Trim beside magnitude pruning."""
+    """The write-up's table (results/prune_network/README.md): one row per (scheme, gain),
+    Net-Trim beside magnitude pruning."""
     layers = [c for c in results.columns if c.startswith("layer") and c.endswith("_nnz")]
     tuned = "acc_test_ft" in results
     header = (["scheme", "gain", "nonzeros per layer", "compression (hidden)", "ε_rd",

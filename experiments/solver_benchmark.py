@@ -73,7 +73,8 @@ def run(cfg: DictConfig, out_dir) -> tuple:
 
 
 def _markdown(summary: pd.DataFrame) -> str:
-    """The README table: a time that missed the target reads '> t' (ran that long, no target)."""
+    """The write-up's table (results/solver_benchmark/README.md): a time that missed the target
+    reads '> t' (ran that long, no target)."""
     def t(value, met):
         return "–" if not np.isfinite(value) else f"{'' if met else '> '}{value:.3g} s"
 

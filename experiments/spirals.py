@@ -83,7 +83,8 @@ def _studies(config, out_dir, common, n_jobs):
 
 
 def _markdown(table: pd.DataFrame, config: dict) -> str:
-    """The README table, with the supplement's layer-2 count where we have it."""
+    """The write-up's table (results/spirals/README.md), with the supplement's layer-2 count
+    where we have it."""
     sup = config.get("supplement", {}).get("H200_layer2")
     header = ["H", "ℓ₂ penalty", "layer 1", "layer 2", "layer 3", "layer-2 factor", "ε_rd",
               "test accuracy", "converged, bounds held", "supplement, layer 2"]

@@ -26,10 +26,11 @@ def _nonempty(Y):
 
 
 def _crawled_near_exact_fit(res, gain) -> bool:
-    """Known ADMM limitation (README, Solvers): with ε = 0 or tiny (gain < 1e-3) and |Ω| ≥ N,
-    the feasible set is (nearly) one point and the ADMM can crawl past max_iter; the LP is the
-    tool at ε = 0. Such a run must say so — status max_iter, certificate not met — and is then
-    not held to the converged-solution properties. (Found by the thorough hypothesis profile.)"""
+    """Known ADMM limitation (nettrim/README.md, Solvers): with ε = 0 or tiny (gain < 1e-3) and
+    |Ω| ≥ N, the feasible set is (nearly) one point and the ADMM can crawl past max_iter; the LP
+    is the tool at ε = 0. Such a run must say so — status max_iter, certificate not met — and is
+    then not held to the converged-solution properties. (Found by the thorough hypothesis
+    profile.)"""
     if res.converged or gain >= 1e-3:
         return False
     assert res.status == "max_iter", res.status

@@ -29,7 +29,8 @@ with the wait between changes doubling so that ρ settles and the fixed-ρ conve
 applies.  On eight test layers (planted dense/sparse, trained, moons, a linear last layer,
 ε = 0) this came within 1.5× of the hindsight-best fixed ρ (better on three), where residual
 balancing settled at ρ ≈ 5 and needed 5–15× more iterations (measured with the earlier
-common-scale dual bound; the per-neuron one only shortens the runs, see README's benchmark).
+common-scale dual bound; the per-neuron one only shortens the runs, see
+results/solver_benchmark/README.md).
 """
 
 from __future__ import annotations
