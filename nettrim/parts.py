@@ -163,8 +163,8 @@ class Progress:
         fresh = self.done - self.initial
         left = (self.total - self.done) * elapsed / fresh if fresh else math.nan
         log.info("progress: %d/%d %ss (%.0f%%), %s elapsed, ~%s left", self.done, self.total,
-                 self.unit, 100 * self.done / max(self.total, 1), _duration(elapsed),
-                 _duration(left))
+                 self.unit, 100 * self.done / max(self.total, 1), format_duration(elapsed),
+                 format_duration(left))
 
     def close(self) -> None:
         if self.bar is not None:
@@ -173,7 +173,17 @@ class Progress:
             self._line()
 
 
-def _duration(seconds: float) -> str:
+def format_duration(seconds: float) -> str:
+    """'42 s', '17 min' or '2.5 h' (or '?' for an unknown time).
+
+    Parameters
+    ----------
+    seconds : float
+
+    Returns
+    -------
+    str
+    """
     if not math.isfinite(seconds):
         return "?"
     if seconds < 90:

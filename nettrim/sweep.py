@@ -28,8 +28,8 @@ from .parallel import backend
 from .parts import (
     PartDamaged,
     Progress,
-    _duration,
     chunk_key,
+    format_duration,
     read_part,
     scan_parts,
     spec_hash,
@@ -182,6 +182,11 @@ def _workers(n_jobs) -> int:
     return max(int(n_jobs), 1) if n_jobs and n_jobs > 0 else os.cpu_count() or 1
 
 
+def _largest_cell(cells: pd.DataFrame) -> pd.Series:
+    """The cell with the most N·P entries: the costliest trial in time and memory."""
+    return cells.loc[(cells["N"] * cells["P"]).idxmax()]
+
+
 def _check_size(cells: pd.DataFrame, n_solves: int, n_jobs: int, allow_large: bool) -> None:
     """Refuse, before anything runs, a sweep that would not fit in memory, or (unless
     ``allow_large``) one with more than :data:`MAX_SOLVES` solves."""
@@ -189,11 +194,11 @@ def _check_size(cells: pd.DataFrame, n_solves: int, n_jobs: int, allow_large: bo
         raise ValueError(f"this sweep has {n_solves:.3g} solves (trials × cells × solvers), "
                          f"above the limit of {MAX_SOLVES:.0e}; reduce trials or the grid, or "
                          f"pass allow_large=true to run it anyway")
-    need = float((cells["N"] * cells["P"]).max()) * _BYTES_PER_ENTRY
+    big = _largest_cell(cells)
+    need = float(big.N * big.P) * _BYTES_PER_ENTRY
     workers = _workers(n_jobs)
     have = _memory_bytes()
     if need * workers > have:
-        big = cells.loc[(cells["N"] * cells["P"]).idxmax()]
         raise ValueError(f"the largest cell (N = {big.N}, P = {big.P}) needs about "
                          f"{need / 2**30:.1f} GiB per trial, {workers} at a time, and this "
                          f"machine has {have / 2**30:.1f} GiB; shrink grid.N / grid.P or n_jobs")
@@ -204,7 +209,7 @@ def _pilot(cells: pd.DataFrame, work: Callable, n_trials: int, n_jobs: int,
     """Run one trial of the largest cell before anything is written: a configuration that
     makes trials fail stops here (not after a sweep of error rows), and its time gives the
     estimate printed at the start."""
-    big = cells.loc[(cells["N"] * cells["P"]).idxmax()]
+    big = _largest_cell(cells)
     task = (int(big.N), int(big.s), int(big.P), 0)
     where = f"the pilot trial (N = {task[0]}, s = {task[1]}, P = {task[2]})"
     t0 = time.perf_counter()
@@ -222,7 +227,7 @@ def _pilot(cells: pd.DataFrame, work: Callable, n_trials: int, n_jobs: int,
     workers = _workers(n_jobs)
     log.info("estimate: %.2g s for one trial of the largest cell (N = %d, P = %d), so at most "
              "~%s on %d workers", elapsed, task[0], task[2],
-             _duration(core_hours * 3600 / workers), workers)
+             format_duration(core_hours * 3600 / workers), workers)
     if core_hours > MAX_CORE_HOURS and not allow_large:
         raise ValueError(f"this sweep is estimated at up to {core_hours:.0f} core-hours (limit "
                          f"{MAX_CORE_HOURS:g}); reduce trials or the grid, or pass "
