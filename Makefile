@@ -13,7 +13,7 @@ ARGS ?=
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[suite,test]'
 	touch $(STAMP)
 
 # The main job: the default phase-transition sweep (Gaussian, N = 100, exact LP) and its figures

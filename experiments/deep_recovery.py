@@ -15,10 +15,10 @@ import logging
 
 from omegaconf import DictConfig
 
-from nettrim import plots
-from nettrim.cli import hydra_entry
-from nettrim.summary import deep_recovery
-from nettrim.sweep import deep_sweep_from_config, finish_run, start_run
+from nettrim.suite import plots
+from nettrim.suite.cli import hydra_entry
+from nettrim.suite.summary import deep_recovery
+from nettrim.suite.sweep import deep_sweep_from_config, finish_run, start_run
 
 log = logging.getLogger(__name__)
 

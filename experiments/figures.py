@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from nettrim import plots
+from nettrim.suite import plots
 
 
 def load_summaries(paths) -> tuple[dict[str, pd.DataFrame], list[str]]:

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 import nettrim
-from nettrim.planted import planted_weights, relu_response
-from nettrim.sampling import gaussian
+from nettrim.suite.planted import planted_weights, relu_response
+from nettrim.suite.sampling import gaussian
 
 
 def random_dense_layer(N: int, M: int, P: int, seed: int):
@@ -44,7 +44,7 @@ def main(argv=None) -> pd.DataFrame:
     rows = {}
     for name in args.solvers:
         res = nettrim.prune_layer(X, Y, epsilon, solver=name)
-        rep = res.report
+        rep = res.evaluation
         rows[name] = {
             "status": res.status,
             "nonzero fraction": rep.nonzero_fraction,

@@ -14,10 +14,10 @@ import logging
 
 from omegaconf import DictConfig
 
-from nettrim import plots
-from nettrim.cli import hydra_entry
-from nettrim.summary import summarize
-from nettrim.sweep import finish_run, start_run, sweep_from_config
+from nettrim.suite import plots
+from nettrim.suite.cli import hydra_entry
+from nettrim.suite.summary import summarize
+from nettrim.suite.sweep import finish_run, start_run, sweep_from_config
 
 log = logging.getLogger(__name__)
 

@@ -18,12 +18,12 @@ import logging
 import pandas as pd
 from omegaconf import DictConfig
 
-from nettrim import compression, plots
-from nettrim.cli import hydra_entry
 from nettrim.network import Network
-from nettrim.parallel import backend
-from nettrim.summary import markdown_table
-from nettrim.sweep import check_solver_config, finish_run, start_run
+from nettrim.suite import compression, plots
+from nettrim.suite.cli import hydra_entry
+from nettrim.suite.parallel import backend
+from nettrim.suite.summary import markdown_table
+from nettrim.suite.sweep import check_solver_config, finish_run, start_run
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
     python experiments/solver_benchmark.py [overrides]        (make bench)
 
 For each family × size × gain (conf/solver_benchmark.yaml) runs every contender of
-:func:`nettrim.benchmark.benchmark_problem` and writes into the run directory: runs.csv (one
+:func:`nettrim.suite.benchmark.benchmark_problem` and writes into the run directory: runs.csv (one
 row per run), summary.csv and summary.md (one row per problem: times, iterations, speed
 ratios), scaling.csv (our per-iteration time against the two-product floor) and config.yaml.
 """
@@ -17,11 +17,11 @@ import pandas as pd
 from omegaconf import DictConfig
 from threadpoolctl import threadpool_limits
 
-from nettrim import benchmark
-from nettrim.cli import hydra_entry
-from nettrim.parts import Progress
-from nettrim.summary import markdown_table
-from nettrim.sweep import finish_run, start_run
+from nettrim.suite import benchmark
+from nettrim.suite.cli import hydra_entry
+from nettrim.suite.parts import Progress
+from nettrim.suite.summary import markdown_table
+from nettrim.suite.sweep import finish_run, start_run
 
 log = logging.getLogger(__name__)
 

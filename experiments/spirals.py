@@ -18,11 +18,11 @@ import logging
 import pandas as pd
 from omegaconf import DictConfig
 
-from nettrim import compression, plots
-from nettrim.cli import hydra_entry
-from nettrim.parallel import backend
-from nettrim.summary import kept_at_discrepancy, markdown_table
-from nettrim.sweep import check_solver_config, finish_run, start_run
+from nettrim.suite import compression, plots
+from nettrim.suite.cli import hydra_entry
+from nettrim.suite.parallel import backend
+from nettrim.suite.summary import kept_at_discrepancy, markdown_table
+from nettrim.suite.sweep import check_solver_config, finish_run, start_run
 
 log = logging.getLogger(__name__)
 

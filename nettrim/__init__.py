@@ -1,31 +1,55 @@
-"""nettrim: Net-Trim, convex layer-by-layer pruning of ReLU networks (Aghasi, Abdi, Romberg)."""
+"""nettrim: Net-Trim, convex layer-by-layer pruning of ReLU networks (Aghasi, Abdi, Romberg).
+
+One verb, *prune*: :func:`prune_layer` returns a :class:`LayerResult` (whose ``evaluation`` is
+an :class:`Evaluation` of the pruned weights); :func:`prune_parallel`, :func:`prune_cascade`,
+:func:`prune_to_discrepancy`, :func:`prune_sklearn` and :func:`prune_torch` return a
+:class:`NetworkResult` whose ``report`` is the per-layer table (a *report* is always that table).
+The theory-validation suite is :mod:`nettrim.suite`, imported on its own.
+"""
+
+import warnings
 
 from .frameworks import prune_sklearn, prune_torch
 from .network import Network
-from .problem import LayerProblem, Report
-from .prune import PruneResult, prune_layer, solve
+from .problem import Evaluation, LayerProblem
+from .prune import LayerResult, prune_layer, solve
 from .schemes import (
-    TrimResult,
-    cascade_trim,
-    parallel_trim,
+    NetworkResult,
+    prune_cascade,
+    prune_parallel,
+    prune_to_discrepancy,
     relative_discrepancy,
-    trim_to_discrepancy,
 )
 from .solvers import STATUSES, available_solvers, get_solver, register
 
 __version__ = "0.1.0"
 
+#: Names of the first release, kept as deprecated aliases: old name -> new name.
+_DEPRECATED = {"PruneResult": "LayerResult", "TrimResult": "NetworkResult", "Report": "Evaluation",
+               "parallel_trim": "prune_parallel", "cascade_trim": "prune_cascade",
+               "trim_to_discrepancy": "prune_to_discrepancy"}
+
 
 def __getattr__(name):
     # the scikit-learn estimator is imported on first use: sklearn is not needed to prune
     if name == "NetTrim":
-        from .estimator import NetTrim
-
+        try:
+            from .estimator import NetTrim
+        except ModuleNotFoundError as e:
+            if e.name != "sklearn":
+                raise
+            raise ImportError("nettrim.NetTrim needs scikit-learn: pip install "
+                              "'nettrim[sklearn]'") from e
         return NetTrim
+    if name in _DEPRECATED:
+        new = _DEPRECATED[name]
+        warnings.warn(f"nettrim.{name} is deprecated; use nettrim.{new}", DeprecationWarning,
+                      stacklevel=2)
+        return globals()[new]
     raise AttributeError(f"module 'nettrim' has no attribute {name!r}")
 
-__all__ = ["NetTrim", "Network", "TrimResult", "parallel_trim", "cascade_trim",
-           "relative_discrepancy",
-           "trim_to_discrepancy", "prune_sklearn", "prune_torch", "LayerProblem", "Report",
-           "PruneResult", "prune_layer", "solve", "STATUSES", "available_solvers", "get_solver",
-           "register"]
+
+__all__ = ["NetTrim", "Network", "NetworkResult", "prune_parallel", "prune_cascade",
+           "prune_to_discrepancy", "relative_discrepancy", "prune_sklearn", "prune_torch",
+           "LayerProblem", "Evaluation", "LayerResult", "prune_layer", "solve", "STATUSES",
+           "available_solvers", "get_solver", "register"]

@@ -1,4 +1,5 @@
-"""A scikit-learn meta-estimator: Net-Trim over an already fitted ReLU MLP.
+"""A scikit-learn meta-estimator: Net-Trim over an already fitted ReLU MLP (scikit-learn's
+``MLPClassifier``/``MLPRegressor``, or a PyTorch classifier through the same bridge).
 
 ``NetTrim(mlp, gain=0.1).fit(X)`` prunes ``mlp`` on the inputs X (samples × features, the
 scikit-learn way) and then predicts with the pruned copy, so the gain can be chosen by
@@ -23,14 +24,29 @@ from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from .frameworks import prune_sklearn
+from .frameworks import is_torch_module, prune_sklearn, prune_torch
 from .schemes import SCHEMES
 
 
 def _wrapped_has(attr):
     def check(self):
-        return hasattr(self.estimator, attr)
+        # a torch module is wrapped as a classifier of its logits: predict/predict_proba exist
+        return is_torch_module(self.estimator) or hasattr(self.estimator, attr)
     return check
+
+
+def _is_fitted(model) -> bool:
+    return is_torch_module(model) or hasattr(model, "coefs_")
+
+
+def _torch_outputs(module, X):
+    """The module's outputs on X (samples × features) as float64 numpy."""
+    import torch
+
+    ref = next(module.parameters())
+    with torch.no_grad():
+        out = module(torch.as_tensor(X, dtype=ref.dtype, device=ref.device))
+    return out.detach().cpu().double().numpy()
 
 
 class NetTrim(MetaEstimatorMixin, BaseEstimator):
@@ -38,9 +54,13 @@ class NetTrim(MetaEstimatorMixin, BaseEstimator):
 
     Parameters
     ----------
-    estimator : MLPClassifier or MLPRegressor
+    estimator : MLPClassifier, MLPRegressor or torch.nn.Sequential
         With ``activation="relu"``. Used as it is when fitted (``prefit``); otherwise a clone
-        is fitted on (X, y) first.
+        is fitted on (X, y) first. A torch ``nn.Sequential`` of Linear/ReLU layers is taken as
+        trained, and as a classifier whose C ≥ 2 outputs are the logits of classes 0..C−1 (the
+        ``CrossEntropyLoss`` convention): ``predict`` is the argmax, ``predict_proba`` the
+        softmax, ``score`` the accuracy. To prune a torch regressor use
+        :func:`nettrim.prune_torch`.
     scheme : {"cascade", "parallel"}, default "cascade"
     gain : float, default 0.05
         ε_ℓ = gain·‖Y⁽ℓ⁾‖_F (the cascade: layer 1's; later layers follow from γ).
@@ -55,7 +75,7 @@ class NetTrim(MetaEstimatorMixin, BaseEstimator):
     ----------
     estimator_ : same type as ``estimator``
         The pruned copy; ``predict``, ``predict_proba`` and ``score`` use it.
-    result_ : TrimResult
+    result_ : NetworkResult
         The pruned :class:`~nettrim.Network` and its per-layer table.
     report_ : pandas.DataFrame
         One row per layer: nonzeros before and after, ε, status, time, bounds.
@@ -65,7 +85,7 @@ class NetTrim(MetaEstimatorMixin, BaseEstimator):
         Whether every layer's solve converged (only then is the pruned network certified).
     n_features_in_ : int
     classes_ : ndarray
-        The wrapped classifier's classes (classifiers only).
+        The wrapped classifier's classes (classifiers only; 0..C−1 for a torch module).
     """
 
     def __init__(self, estimator, *, scheme="cascade", gain=0.05, gamma=1.1, solver="admm",
@@ -81,6 +101,11 @@ class NetTrim(MetaEstimatorMixin, BaseEstimator):
         from sklearn.utils import get_tags
 
         tags = super().__sklearn_tags__()
+        if is_torch_module(self.estimator):
+            from sklearn.utils import ClassifierTags
+
+            tags.estimator_type, tags.classifier_tags = "classifier", ClassifierTags()
+            return tags
         inner = get_tags(self.estimator)  # a classifier when it wraps one, else a regressor
         tags.estimator_type = inner.estimator_type
         tags.classifier_tags, tags.regressor_tags = inner.classifier_tags, inner.regressor_tags
@@ -94,7 +119,7 @@ class NetTrim(MetaEstimatorMixin, BaseEstimator):
         # one is cloned as usual.
         params = self.get_params(deep=False)
         model = params.pop("estimator")
-        return type(self)(model if hasattr(model, "coefs_") else clone(model),
+        return type(self)(model if _is_fitted(model) else clone(model),
                           **{k: clone(v, safe=False) for k, v in params.items()})
 
     def fit(self, X, y=None):
@@ -119,7 +144,7 @@ class NetTrim(MetaEstimatorMixin, BaseEstimator):
                             f"{type(self.solver_options).__name__}")
         X = check_array(X, accept_sparse=("csr", "csc", "coo"), dtype=np.float64)
         model = self.estimator
-        if not hasattr(model, "coefs_"):
+        if not _is_fitted(model):
             if y is None:
                 raise ValueError(f"{type(self).__name__} requires y to be passed, but the target "
                                  f"y is None (estimator is not fitted, so fit fits it first)")
@@ -128,7 +153,18 @@ class NetTrim(MetaEstimatorMixin, BaseEstimator):
         if self.scheme == "cascade":
             kwargs["gamma"] = self.gamma
         dense = X.toarray() if hasattr(X, "toarray") else X  # the layer programs are dense
-        self.estimator_, self.result_ = prune_sklearn(model, dense, scheme=self.scheme, **kwargs)
+        if is_torch_module(model):
+            n_out = _torch_outputs(model, dense[:1]).shape[1]
+            if n_out < 2:
+                raise ValueError(f"estimator: a torch module is wrapped as a classifier of its "
+                                 f"logits and needs >= 2 outputs; it has {n_out} (prune a "
+                                 f"regressor with nettrim.prune_torch)")
+            self.estimator_, self.result_ = prune_torch(model, dense, scheme=self.scheme,
+                                                        **kwargs)
+            self.classes_ = np.arange(n_out)
+        else:
+            self.estimator_, self.result_ = prune_sklearn(model, dense, scheme=self.scheme,
+                                                          **kwargs)
         report = self.result_.report
         self.report_ = report
         self.sparsity_ = float(1 - report["nnz_after"].sum() / report["nnz_before"].sum())
@@ -147,6 +183,8 @@ class NetTrim(MetaEstimatorMixin, BaseEstimator):
         ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
         check_is_fitted(self, "estimator_")
+        if is_torch_module(self.estimator_):
+            return self.classes_[self._torch_logits(X).argmax(axis=1)]
         return self.estimator_.predict(X)
 
     @available_if(_wrapped_has("predict_proba"))
@@ -158,6 +196,10 @@ class NetTrim(MetaEstimatorMixin, BaseEstimator):
         ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self, "estimator_")
+        if is_torch_module(self.estimator_):
+            from scipy.special import softmax
+
+            return softmax(self._torch_logits(X), axis=1)
         return self.estimator_.predict_proba(X)
 
     def score(self, X, y, sample_weight=None):
@@ -168,7 +210,18 @@ class NetTrim(MetaEstimatorMixin, BaseEstimator):
         float
         """
         check_is_fitted(self, "estimator_")
+        if is_torch_module(self.estimator_):
+            from sklearn.metrics import accuracy_score
+
+            return float(accuracy_score(y, self.predict(X), sample_weight=sample_weight))
         return self.estimator_.score(X, y, sample_weight=sample_weight)
+
+    def _torch_logits(self, X):
+        X = check_array(X, accept_sparse=("csr", "csc", "coo"), dtype=np.float64)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is "
+                             f"expecting {self.n_features_in_} features as input")
+        return _torch_outputs(self.estimator_, X.toarray() if hasattr(X, "toarray") else X)
 
 
 __all__ = ["NetTrim"]

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from ._validation import check_matrix
 from .network import Network
-from .schemes import SCHEMES, TrimResult
+from .schemes import SCHEMES, NetworkResult
 
 
-def _trim(net: Network, X, scheme: str, kwargs) -> TrimResult:
+def _prune(net: Network, X, scheme: str, kwargs) -> NetworkResult:
     if scheme not in SCHEMES:
         raise ValueError(f"scheme must be one of {sorted(SCHEMES)}; got {scheme!r}")
     X = check_matrix(X, "X")
@@ -24,6 +24,21 @@ def _trim(net: Network, X, scheme: str, kwargs) -> TrimResult:
         raise ValueError(f"X must be samples × features with {net.weights[0].shape[0]} "
                          f"features; got shape {X.shape}")
     return SCHEMES[scheme](net, X.T, **kwargs)
+
+
+def is_torch_module(model) -> bool:
+    """Whether ``model`` is a ``torch.nn.Module`` (checked without importing torch).
+
+    Parameters
+    ----------
+    model : object
+
+    Returns
+    -------
+    bool
+    """
+    return any(c.__module__.startswith("torch.") and c.__name__ == "Module"
+               for c in type(model).__mro__)
 
 
 def prune_sklearn(mlp, X, *, scheme: str = "cascade", **kwargs):
@@ -37,17 +52,17 @@ def prune_sklearn(mlp, X, *, scheme: str = "cascade", **kwargs):
         The data whose responses the pruned network must keep (e.g. the training inputs).
     scheme : {"cascade", "parallel"}
     **kwargs
-        Passed to :func:`~nettrim.cascade_trim` / :func:`~nettrim.parallel_trim` (``gain``,
+        Passed to :func:`~nettrim.prune_cascade` / :func:`~nettrim.prune_parallel` (``gain``,
         ``gamma``, ``solver``, solver options ...).
 
     Returns
     -------
     pruned : same type as ``mlp``
         A copy carrying the pruned weights.
-    result : TrimResult
+    result : NetworkResult
         The pruned :class:`~nettrim.Network` and the per-layer report.
     """
-    res = _trim(Network.from_sklearn(mlp), X, scheme, kwargs)
+    res = _prune(Network.from_sklearn(mlp), X, scheme, kwargs)
     return res.network.to_sklearn(mlp), res
 
 
@@ -61,18 +76,18 @@ def prune_torch(model, X, *, scheme: str = "cascade", **kwargs):
     X : tensor or array of shape (n_samples, n_features)
     scheme : {"cascade", "parallel"}
     **kwargs
-        Passed to :func:`~nettrim.cascade_trim` / :func:`~nettrim.parallel_trim`.
+        Passed to :func:`~nettrim.prune_cascade` / :func:`~nettrim.prune_parallel`.
 
     Returns
     -------
     pruned : torch.nn.Sequential
         A new model with the pruned weights (zeros included), same dtype and device.
-    result : TrimResult
+    result : NetworkResult
     """
     if hasattr(X, "detach"):  # a torch.Tensor
         X = X.detach().cpu().double().numpy()
-    res = _trim(Network.from_torch(model), X, scheme, kwargs)
+    res = _prune(Network.from_torch(model), X, scheme, kwargs)
     return res.network.to_torch(like=model), res
 
 
-__all__ = ["prune_sklearn", "prune_torch"]
+__all__ = ["is_torch_module", "prune_sklearn", "prune_torch"]

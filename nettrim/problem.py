@@ -20,6 +20,7 @@ Three forms share the class:
 from __future__ import annotations
 
 import copy
+import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -31,7 +32,7 @@ _BALL_FLOOR = 1e-2
 
 
 @dataclass(frozen=True)
-class Report:
+class Evaluation:
     """How a candidate U fares against a :class:`LayerProblem`.
 
     Attributes
@@ -237,15 +238,32 @@ class LayerProblem:
             cached = self._mask_cache = (on, 1 - on)
         return cached
 
-    # --------------------------------------------------------------- report
-    def report(self, U, *, rtol: float = 1e-4, zero_tol: float = 1e-6) -> Report:
+    # ------------------------------------------------------------- evaluate
+    def report(self, U, **kwargs) -> Evaluation:
+        """Deprecated name of :meth:`evaluate` (a *report* is a network's per-layer table).
+
+        Parameters
+        ----------
+        U : array of shape (N, M)
+        **kwargs
+            See :meth:`evaluate`.
+
+        Returns
+        -------
+        Evaluation
+        """
+        warnings.warn("LayerProblem.report is deprecated; use LayerProblem.evaluate",
+                      DeprecationWarning, stacklevel=2)
+        return self.evaluate(U, **kwargs)
+
+    def evaluate(self, U, *, rtol: float = 1e-4, zero_tol: float = 1e-6) -> Evaluation:
         """Objective, feasibility and Proposition-1 error of a candidate U (N×M).
 
         Parameters
         ----------
         U : array of shape (N, M)
         rtol : float
-            Relative feasibility tolerance used for :attr:`Report.feasible`.
+            Relative feasibility tolerance used for :attr:`Evaluation.feasible`.
         zero_tol : float
             Entries with |u| ≤ zero_tol · max|U| count as zero in ``nnz``.
         """
@@ -258,7 +276,7 @@ class LayerProblem:
         absU = np.abs(U)
         nnz = int((absU > zero_tol * absU.max()).sum()) if absU.max() > 0 else 0
         ymax = float(np.abs(self.Y).max()) or 1.0
-        return Report(
+        return Evaluation(
             l1=float(absU.sum()),
             nnz=nnz,
             nonzero_fraction=nnz / U.size,
@@ -298,7 +316,7 @@ class LayerProblem:
         return omega_residual, float(ball_excess), max(violation, 0.0)
 
     def infeasibility(self, Z: np.ndarray) -> float:
-        """How far Z = UᵀX is from C, on the scale of :attr:`Report.feasible`.
+        """How far Z = UᵀX is from C, on the scale of :attr:`Evaluation.feasible`.
 
         max(relative ball excess, Ωᶜ violation / max|Y|, 0): U is feasible to tolerance
         ``rtol`` exactly when this is ≤ ``rtol``.

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .problem import LayerProblem, Report
+from .problem import Evaluation, LayerProblem
 from .solvers import get_solver
 from .solvers.base import check_capability, validate
 
 
 @dataclass
-class PruneResult:
+class LayerResult:
     """The outcome of :func:`prune_layer`.
 
     Attributes
@@ -24,7 +25,7 @@ class PruneResult:
         Solver status; only ``"converged"`` is a result (see :data:`nettrim.solvers.STATUSES`).
     info : dict
         Solver facts: iterations, time, residuals.
-    report : Report
+    evaluation : Evaluation
         Objective, feasibility and ‖Y − ReLU(WᵀX)‖_F of ``W``.
     problem : LayerProblem
     """
@@ -32,8 +33,15 @@ class PruneResult:
     W: np.ndarray
     status: str
     info: dict
-    report: Report
+    evaluation: Evaluation
     problem: LayerProblem
+
+    @property
+    def report(self) -> Evaluation:
+        """Deprecated name of :attr:`evaluation` (a *report* is a network's per-layer table)."""
+        warnings.warn("LayerResult.report is deprecated; use LayerResult.evaluation",
+                      DeprecationWarning, stacklevel=2)
+        return self.evaluation
 
     @property
     def converged(self) -> bool:
@@ -41,7 +49,7 @@ class PruneResult:
 
 
 def solve(problem: LayerProblem, solver: str = "admm", *, blas_threads: int | None = 1,
-          **options) -> PruneResult:
+          **options) -> LayerResult:
     """Solve a prepared :class:`LayerProblem` with the solver registered as ``solver``.
 
     Parameters
@@ -58,7 +66,7 @@ def solve(problem: LayerProblem, solver: str = "admm", *, blas_threads: int | No
 
     Returns
     -------
-    PruneResult
+    LayerResult
     """
     if not isinstance(problem, LayerProblem):
         raise TypeError(f"problem must be a LayerProblem; got {type(problem).__name__}")
@@ -71,13 +79,13 @@ def solve(problem: LayerProblem, solver: str = "admm", *, blas_threads: int | No
         hint = ("the data were float32 (or narrower): their rounding can make the ε = 0 "
                 "equalities inconsistent; pass float64 X and Y, or use epsilon > 0")
         result.info["message"] = "; ".join(m for m in (result.info.get("message"), hint) if m)
-    return PruneResult(W=result.W, status=result.status, info=result.info,
-                       report=problem.report(result.W), problem=problem)
+    return LayerResult(W=result.W, status=result.status, info=result.info,
+                       evaluation=problem.evaluate(result.W), problem=problem)
 
 
 def prune_layer(X, Y, epsilon, *, solver: str = "admm", V=None, bias: bool = False,
                 per_neuron: bool = False, linear: bool = False, blas_threads: int | None = 1,
-                **options) -> PruneResult:
+                **options) -> LayerResult:
     """Prune one layer: the sparsest U (in ℓ₁) that keeps ReLU(UᵀX) within ε of Y.
 
     Solves  min ‖U‖₁  s.t.  ‖(UᵀX − Y)_Ω‖_F ≤ ε,  (UᵀX)_Ωᶜ ≤ V_Ωᶜ,  Ω = {Y > 0}.
@@ -102,7 +110,7 @@ def prune_layer(X, Y, epsilon, *, solver: str = "admm", V=None, bias: bool = Fal
 
     Returns
     -------
-    PruneResult
+    LayerResult
 
     Examples
     --------
@@ -111,7 +119,7 @@ def prune_layer(X, Y, epsilon, *, solver: str = "admm", V=None, bias: bool = Fal
     >>> X = rng.standard_normal((50, 300)); W = rng.standard_normal((50, 10))
     >>> Y = np.maximum(W.T @ X, 0)
     >>> res = nettrim.prune_layer(X, Y, epsilon=0.05 * np.linalg.norm(Y))
-    >>> res.status, res.report.relu_error <= res.report.epsilon * (1 + 1e-3)
+    >>> res.status, res.evaluation.relu_error <= res.evaluation.epsilon * (1 + 1e-3)
     ('converged', True)
     """
     problem = LayerProblem(X, Y, epsilon, V=V, bias=bias, per_neuron=per_neuron, linear=linear)

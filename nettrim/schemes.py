@@ -35,17 +35,17 @@ BOUND_RTOL = 1e-3
 #: A cascade ε_ℓ below this fraction of ‖Y⁽ℓ⁾‖_F is round-off of an exactly reproduced input
 #: (HiGHS's own feasibility tolerance is 1e-7) and is set to 0, so the layer stays noiseless.
 ROUNDOFF_RTOL = 1e-7
-#: The solvers' certified feasibility tolerance (:meth:`LayerProblem.report`'s ``rtol``): a
+#: The solvers' certified feasibility tolerance (:meth:`LayerProblem.evaluate`'s ``rtol``): a
 #: "converged" U may exceed the ball by FEAS_RTOL·max(ε, 0.01‖Y‖) and each Ωᶜ constraint by
 #: FEAS_RTOL·max|Y|, so Proposition 1 holds up to that much (see :func:`_tolerance`).
 FEAS_RTOL = 1e-4
 
 
 @dataclass
-class TrimResult:
+class NetworkResult:
     """A pruned network and its per-layer report (one row per layer).
 
-    ``search`` holds the trials of :func:`trim_to_discrepancy` (one row per gain tried).
+    ``search`` holds the trials of :func:`prune_to_discrepancy` (one row per gain tried).
     """
 
     network: Network
@@ -97,7 +97,7 @@ def _epsilons(signals, gain, epsilons, L):
 
 def _solve_layer(problem, solver, options):
     res = solve(problem, solver, **options)
-    return res.W, res.status, res.info, res.report
+    return res.W, res.status, res.info, res.evaluation
 
 
 def _row(layer, net, W_new, eps, status, info, rep):
@@ -142,11 +142,11 @@ def _finish(net, pruned, X, rows, steps):
     report["achieved"] = achieved
     report["bound"] = bounds
     report["bound_held"] = held
-    return TrimResult(new, report)
+    return NetworkResult(new, report)
 
 
-def parallel_trim(net: Network, X, *, gain: float = 0.05, epsilons=None, solver: str = "admm",
-                  n_jobs: int = 1, zero_tol: float = 1e-6, **options) -> TrimResult:
+def prune_parallel(net: Network, X, *, gain: float = 0.05, epsilons=None, solver: str = "admm",
+                  n_jobs: int = 1, zero_tol: float = 1e-6, **options) -> NetworkResult:
     """Prune every layer on the original network's signals (the parallel scheme).
 
     Parameters
@@ -168,7 +168,7 @@ def parallel_trim(net: Network, X, *, gain: float = 0.05, epsilons=None, solver:
 
     Returns
     -------
-    TrimResult
+    NetworkResult
         The pruned network and one report row per layer (nonzeros, ε, status, time, the
         Theorem 1 bound and whether it held).
     """
@@ -189,9 +189,9 @@ def parallel_trim(net: Network, X, *, gain: float = 0.05, epsilons=None, solver:
     return _finish(net, pruned, X, rows, steps)
 
 
-def cascade_trim(net: Network, X, *, gain: float = 0.05, epsilon1: float | None = None,
+def prune_cascade(net: Network, X, *, gain: float = 0.05, epsilon1: float | None = None,
                  gamma=1.1, kappa: float = 1.0, epsilon_last: float | None = None,
-                 solver: str = "admm", zero_tol: float = 1e-6, **options) -> TrimResult:
+                 solver: str = "admm", zero_tol: float = 1e-6, **options) -> NetworkResult:
     """Prune layer by layer on the already-pruned signals (the cascade scheme).
 
     Layer 1 uses ε₁ = gain·‖Y⁽¹⁾‖_F (or ``epsilon1``). Layer ℓ ≥ 2 is solved on Ŷ⁽ℓ⁻¹⁾ with
@@ -222,7 +222,7 @@ def cascade_trim(net: Network, X, *, gain: float = 0.05, epsilon1: float | None 
 
     Returns
     -------
-    TrimResult
+    NetworkResult
         The pruned network and one report row per layer (nonzeros, ε, status, time, the
         Theorem 2 bound and whether it held).
     """
@@ -266,12 +266,12 @@ def cascade_trim(net: Network, X, *, gain: float = 0.05, epsilon1: float | None 
     return _finish(net, pruned, X, rows, steps)
 
 
-SCHEMES = {"parallel": parallel_trim, "cascade": cascade_trim}
+SCHEMES = {"parallel": prune_parallel, "cascade": prune_cascade}
 
 
-def trim_to_discrepancy(net: Network, X, target: float, *, scheme: str = "cascade",
+def prune_to_discrepancy(net: Network, X, target: float, *, scheme: str = "cascade",
                         gain: float | None = None, max_steps: int = 6, accept: float = 0.85,
-                        **kwargs) -> TrimResult:
+                        **kwargs) -> NetworkResult:
     """Prune with the largest gain found whose relative output discrepancy ε_rd ≤ ``target``.
 
     ε_rd grows about linearly with the gain g (ε₁ = g‖Y⁽¹⁾‖_F for the cascade, every
@@ -297,7 +297,7 @@ def trim_to_discrepancy(net: Network, X, target: float, *, scheme: str = "cascad
 
     Returns
     -------
-    TrimResult
+    NetworkResult
         The passing pruning with the largest gain (or, if none passed, the one with the
         smallest ε_rd: check ``search``), its ``search`` table with one row per gain tried:
         gain, discrepancy, nnz_after, converged, bound_held, chosen (the row returned).
@@ -342,5 +342,5 @@ def trim_to_discrepancy(net: Network, X, target: float, *, scheme: str = "cascad
     return res
 
 
-__all__ = ["TrimResult", "SCHEMES", "parallel_trim", "cascade_trim", "relative_discrepancy",
-           "trim_to_discrepancy"]
+__all__ = ["NetworkResult", "SCHEMES", "prune_parallel", "prune_cascade", "relative_discrepancy",
+           "prune_to_discrepancy"]

@@ -15,12 +15,12 @@ import pytest
 import scipy.sparse
 
 import nettrim
-from nettrim.data import load_mnist, read_idx
-from nettrim.planted import planted_weights
-from nettrim.sampling import gaussian
-from nettrim.sweep import check_same_run, expand_grid, run_sweep
-from nettrim.theory import fit_p50
-from nettrim.trial import run_trial
+from nettrim.suite.data import load_mnist, read_idx
+from nettrim.suite.planted import planted_weights
+from nettrim.suite.sampling import gaussian
+from nettrim.suite.sweep import check_same_run, expand_grid, run_sweep
+from nettrim.suite.theory import fit_p50
+from nettrim.suite.trial import run_trial
 
 ROOT = Path(__file__).resolve().parents[1]
 RNG = np.random.default_rng(0)
@@ -109,7 +109,7 @@ X32 = (100 * np.random.default_rng(1).standard_normal((8, 40))).astype(np.float3
 Y32 = np.maximum(np.random.default_rng(2).standard_normal((1, 8)).astype(np.float32) @ X32, 0)
 API = [
     ("epsilon as 0-d array", lambda: nettrim.prune_layer(X, Y, np.array(EPS)),
-     _returns(lambda r: r.converged and r.report.feasible)),
+     _returns(lambda r: r.converged and r.evaluation.feasible)),
     ("scipy sparse X", lambda: nettrim.prune_layer(scipy.sparse.csr_matrix(X), Y, EPS),
      _returns(_same_as_dense)),
     ("bias='no'", lambda: nettrim.prune_layer(X, Y, EPS, bias="no"),
@@ -323,7 +323,7 @@ def test_damaged_config_yaml_is_named(tmp_path):
 def test_empty_part_is_named_and_recomputed(tmp_path, caplog):
     ref = run_sweep(out_dir=tmp_path, **SMALL)
     (tmp_path / "parts" / "chunk_000001.csv").write_text("")
-    with caplog.at_level("WARNING", logger="nettrim.sweep"):
+    with caplog.at_level("WARNING", logger="nettrim.suite.sweep"):
         again = run_sweep(out_dir=tmp_path, **SMALL)
     assert re.search(r"recomputing .*chunk_000001\.csv: no part header", caplog.text)
     pd.testing.assert_frame_equal(ref.drop(columns="time"), again.drop(columns="time"))
@@ -361,7 +361,7 @@ def test_overlay_names_runs_without_summary_and_damaged_summaries(tmp_path):
 def test_a_cached_model_of_another_network_config_is_retrained(tmp_path, caplog):
     """prune_network in the same folder with another network.hidden: the cached model (and,
     through the parts' identity, every pruning of it) is not reused."""
-    from nettrim.compression import model_key, train_classifier
+    from nettrim.suite.compression import model_key, train_classifier
 
     data = {"name": "digits", "seed": 0}
     small = {"hidden": [8], "max_iter": 5, "seed": 0}
@@ -390,7 +390,7 @@ def test_a_captured_run_log_has_plain_lines_and_the_summary(tmp_path):
 
 def test_a_sweep_estimated_above_the_time_limit_is_refused_unless_allowed(monkeypatch,
                                                                           tmp_path):
-    import nettrim.sweep as sweep
+    import nettrim.suite.sweep as sweep
 
     monkeypatch.setattr(sweep, "MAX_CORE_HOURS", 1e-12)
     with pytest.raises(ValueError, match=r"estimated at up to .* core-hours .* allow_large"):
@@ -403,9 +403,52 @@ def test_import_nettrim_loads_neither_the_suite_nor_heavy_backends():
     """The pruning library imports numpy/scipy only; cvxpy, pandas, Hydra, matplotlib, torch
     and statsmodels are imported where they are used (issue 14, first slice)."""
     code = ("import sys, nettrim; print(' '.join(m for m in ('cvxpy', 'pandas', 'hydra', "
-            "'omegaconf', 'matplotlib', 'torch', 'statsmodels', 'joblib', 'sklearn', 'tqdm') "
-            "if m in sys.modules))")
+            "'omegaconf', 'matplotlib', 'torch', 'statsmodels', 'joblib', 'sklearn', 'tqdm', "
+            "'nettrim.suite') if m in sys.modules))")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120, cwd=ROOT)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "", f"import nettrim loaded: {res.stdout}"
+
+
+#: What a core install (no extras) lacks; ``sys.modules[m] = None`` makes importing it fail and
+#: ``importlib.util.find_spec`` report it missing, as on a machine without it.
+EXTRAS = ("cvxpy", "clarabel", "matplotlib", "hydra", "omegaconf", "tqdm", "statsmodels",
+          "sklearn", "torch")
+
+CORE_ONLY = f"""
+import sys
+for m in {EXTRAS!r}:
+    sys.modules[m] = None
+import numpy as np, nettrim
+rng = np.random.default_rng(0)
+X = rng.standard_normal((30, 200))
+W = rng.standard_normal((30, 5)) * (rng.random((30, 5)) < 0.2)
+Y = np.maximum(W.T @ X, 0)
+out = []
+for solver, eps in (("admm", 0.01 * np.linalg.norm(Y)), ("lp", 0.0), ("auto", 0.0)):
+    out.append(nettrim.prune_layer(X, Y, eps, solver=solver).status)
+net = nettrim.Network([rng.standard_normal((8, 6)), rng.standard_normal((6, 3))],
+                      [np.zeros(6), np.zeros(3)])
+res = nettrim.prune_cascade(net, rng.standard_normal((8, 100)), gain=0.05)
+out += [str(res.converged), str(len(res.report))]
+out.append(",".join(nettrim.available_solvers()))
+try:
+    nettrim.prune_layer(X, Y, 0.1, solver="cvxpy")
+except ImportError as e:
+    out.append(str(e))
+print("|".join(out))
+"""
+
+
+def test_core_install_prunes_without_any_extra():
+    """numpy/scipy/threadpoolctl/pandas/joblib (the core dependencies) are enough to prune a
+    layer with ADMM and the LP and a network with the cascade; the cvxpy solver, whose backend
+    is an extra, is not listed as available and says what to install."""
+    res = subprocess.run([sys.executable, "-c", CORE_ONLY], capture_output=True, text=True,
+                         timeout=300, cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    fields = res.stdout.strip().split("|")
+    assert fields[:5] == ["converged"] * 3 + ["True", "2"], fields
+    assert fields[5] == "admm,auto,lp"
+    assert "needs cvxpy" in fields[6] and "pip install" in fields[6]

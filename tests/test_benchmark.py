@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 
 import nettrim
-from nettrim import benchmark
+from nettrim.suite import benchmark
 
 
 @pytest.mark.parametrize("family", benchmark.FAMILIES)
 def test_families_are_feasible_for_their_own_weights(family):
     problem, W = benchmark.layer_problem(family, 12, 4, 80, 0.05, seed=1)
-    assert problem.report(W, rtol=1e-9).feasible
+    assert problem.evaluate(W, rtol=1e-9).feasible
     assert benchmark.meets_target(problem, W, best_l1=np.abs(W).sum())
     assert not benchmark.meets_target(problem, W, best_l1=0.5 * np.abs(W).sum())
     if family == "trained":
@@ -26,7 +26,7 @@ def test_family_rejects_unknown_name():
 
 def test_fixed_rho_baseline_stops_only_on_the_oracle():
     problem, _ = benchmark.layer_problem("dense", 10, 3, 60, 0.1)
-    best = nettrim.solve(problem, "cvxpy").report.l1
+    best = nettrim.solve(problem, "cvxpy").evaluation.l1
     hit = benchmark.fixed_rho_admm(problem, 1.0, max_iter=20000,
                                    stop=lambda W: benchmark.meets_target(problem, W, best))
     assert hit.converged and benchmark.meets_target(problem, hit.W, best)

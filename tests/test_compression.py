@@ -4,11 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nettrim import relative_discrepancy, trim_to_discrepancy
-from nettrim.compression import gain_task, run_study, spirals_data, target_task
-from nettrim.summary import kept_at_discrepancy
-from nettrim.sweep import run_resumable
-from nettrim.train import train_relu_mlp
+from nettrim import prune_to_discrepancy, relative_discrepancy
+from nettrim.suite.compression import gain_task, run_study, spirals_data, target_task
+from nettrim.suite.summary import kept_at_discrepancy
+from nettrim.suite.sweep import run_resumable
+from nettrim.suite.train import train_relu_mlp
 
 DATA = {"seed": 0, "n_train": 150, "n_test": 60}
 TRAIN = {"max_iter": 300}
@@ -23,7 +23,7 @@ def small_net():
 @pytest.mark.parametrize("scheme", ["cascade", "parallel"])
 def test_trim_to_discrepancy_meets_target_and_reports_search(small_net, scheme):
     net, X = small_net
-    res = trim_to_discrepancy(net, X, 0.05, scheme=scheme, max_steps=5)
+    res = prune_to_discrepancy(net, X, 0.05, scheme=scheme, max_steps=5)
     e = relative_discrepancy(net, res.network, X)
     assert e <= 0.05
     s = res.search
@@ -36,12 +36,12 @@ def test_trim_to_discrepancy_meets_target_and_reports_search(small_net, scheme):
 
 def test_trim_to_discrepancy_reports_a_miss(small_net):
     net, X = small_net
-    res = trim_to_discrepancy(net, X, 1e-3, gain=0.2, max_steps=1)
+    res = prune_to_discrepancy(net, X, 1e-3, gain=0.2, max_steps=1)
     assert res.search["discrepancy"].iat[0] > 1e-3 and res.search["chosen"].iat[0]
     with pytest.raises(ValueError, match="scheme"):
-        trim_to_discrepancy(net, X, 0.02, scheme="magnitude")
+        prune_to_discrepancy(net, X, 0.02, scheme="magnitude")
     with pytest.raises(ValueError, match="target"):
-        trim_to_discrepancy(net, X, 0.0)
+        prune_to_discrepancy(net, X, 0.0)
 
 
 def test_tasks_hold_their_bounds_and_gain_orders_discrepancy():

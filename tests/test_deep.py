@@ -4,14 +4,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nettrim.data import spirals
-from nettrim.planted import planted_network
 from nettrim.problem import LayerProblem
 from nettrim.prune import solve
-from nettrim.sampling import gaussian
-from nettrim.schemes import cascade_trim
-from nettrim.summary import _crossing, deep_recovery
-from nettrim.trial import run_deep_trial
+from nettrim.schemes import prune_cascade
+from nettrim.suite.data import spirals
+from nettrim.suite.planted import planted_network
+from nettrim.suite.sampling import gaussian
+from nettrim.suite.summary import _crossing, deep_recovery
+from nettrim.suite.trial import run_deep_trial
 
 SIZES = [20, 12, 8]
 
@@ -90,7 +90,7 @@ def test_spirals_are_balanced_and_bounded():
 
 
 def test_trained_network_and_explicit_last_epsilon():
-    from nettrim.train import accuracy, train_relu_mlp
+    from nettrim.suite.train import accuracy, train_relu_mlp
 
     X, labels = spirals(np.random.default_rng(0), 300, turns=0.75)
     net = train_relu_mlp(X, labels, (20, 20), seed=0, max_iter=800)
@@ -98,7 +98,7 @@ def test_trained_network_and_explicit_last_epsilon():
     assert accuracy(net, X, labels) > 0.9
     Z = net.forward(X)[-1]
     target = 0.2 * np.linalg.norm(Z)
-    res = cascade_trim(net, X, gain=0.01, epsilon_last=target, max_iter=20000)
+    res = prune_cascade(net, X, gain=0.01, epsilon_last=target, max_iter=20000)
     assert res.report["epsilon"].iat[-1] == pytest.approx(target)
     if res.report["status"].iat[-1] == "converged":
         assert np.linalg.norm(res.network.forward(X)[-1] - Z) <= target * (1 + 1e-3) + 1e-6

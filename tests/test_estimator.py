@@ -77,3 +77,59 @@ def test_scikit_learn_estimator_checks(base):
     assert not failed, failed
     assert skipped <= {"check_classifiers_multilabel_output_format_decision_function",
                        "check_array_api_input"}, skipped
+
+
+@pytest.fixture(scope="module")
+def torch_digits(digits):
+    """A 64-24-10 torch ReLU classifier trained on the digits (logits, CrossEntropyLoss)."""
+    torch = pytest.importorskip("torch")
+    Xtr, Xte, ytr, yte, _ = digits
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(64, 24), torch.nn.ReLU(), torch.nn.Linear(24, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    X, y = torch.as_tensor(Xtr, dtype=torch.float32), torch.as_tensor(ytr)
+    for _ in range(200):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(X), y).backward()
+        opt.step()
+    return Xtr, Xte, ytr, yte, model
+
+
+def test_torch_classifier_through_the_same_bridge(torch_digits):
+    torch = pytest.importorskip("torch")
+    Xtr, Xte, ytr, yte, model = torch_digits
+    before = [p.detach().clone() for p in model.parameters()]
+    est = nettrim.NetTrim(model, gain=0.05).fit(Xtr, ytr)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))  # not modified
+    assert est.converged_ and 0 < est.sparsity_ < 1
+    assert isinstance(est.estimator_, torch.nn.Sequential)
+    kept = sum(int((m.weight != 0).sum()) for m in est.estimator_ if hasattr(m, "weight"))
+    assert kept == int(est.report_["nnz_after"].sum())
+    with torch.no_grad():
+        logits = est.estimator_(torch.as_tensor(Xte, dtype=torch.float32)).numpy()
+    assert np.array_equal(est.predict(Xte), logits.argmax(axis=1))
+    assert np.allclose(est.predict_proba(Xte).sum(axis=1), 1.0)
+    with torch.no_grad():
+        acc = (model(torch.as_tensor(Xte, dtype=torch.float32)).argmax(1).numpy() == yte).mean()
+    assert est.score(Xte, yte) == pytest.approx((est.predict(Xte) == yte).mean())
+    assert est.score(Xte, yte) > acc - 0.05
+    assert clone(nettrim.NetTrim(model)).estimator is model   # shared, never refitted
+    with pytest.raises(ValueError, match="expecting 64 features"):
+        est.predict(Xte[:, :10])
+
+
+def test_torch_grid_search_over_gain(torch_digits):
+    Xtr, _, ytr, _, model = torch_digits
+    gains = [0.02, 0.5]
+    gs = GridSearchCV(nettrim.NetTrim(model), {"gain": gains}, cv=3).fit(Xtr, ytr)
+    scores = gs.cv_results_["mean_test_score"]
+    assert gs.best_params_["gain"] == gains[int(np.argmax(scores))]
+    assert scores[1] < scores[0]
+
+
+def test_torch_module_with_one_output_is_refused(digits):
+    torch = pytest.importorskip("torch")
+    Xtr = digits[0]
+    model = torch.nn.Sequential(torch.nn.Linear(64, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
+    with pytest.raises(ValueError, match=r"estimator: .* needs >= 2 outputs; it has 1"):
+        nettrim.NetTrim(model).fit(Xtr)

@@ -42,7 +42,7 @@ def test_every_sampling_config_builds():
     import numpy as np
     from omegaconf import OmegaConf
 
-    from nettrim.sampling import sampler_from_config
+    from nettrim.suite.sampling import sampler_from_config
 
     for f in sorted((ROOT / "conf" / "sampling").glob("*.yaml")):
         name, fn = sampler_from_config(OmegaConf.to_container(OmegaConf.load(f)))
@@ -121,9 +121,9 @@ def test_spirals_end_to_end_and_resume(tmp_path):
 def test_prune_network_end_to_end_report_matches_saved_networks(tmp_path):
     import numpy as np
 
-    from nettrim.data import load_dataset
     from nettrim.network import Network
-    from nettrim.train import accuracy
+    from nettrim.suite.data import load_dataset
+    from nettrim.suite.train import accuracy
 
     cfg = _compose("prune_network", [
         "network.hidden=[12,12]", "network.max_iter=150", "gains=[0.05,0.3]",

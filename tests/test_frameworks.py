@@ -9,9 +9,9 @@ from sklearn.neural_network import MLPClassifier
 
 import nettrim
 from nettrim.baselines import magnitude_prune
-from nettrim.data import load_dataset, load_mnist, read_idx
 from nettrim.network import Network
-from nettrim.train import accuracy, finetune_masked, fit_relu_mlp
+from nettrim.suite.data import load_dataset, load_mnist, read_idx
+from nettrim.suite.train import accuracy, finetune_masked, fit_relu_mlp
 
 
 @pytest.fixture(scope="module")

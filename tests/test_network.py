@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from nettrim.network import Network
-from nettrim.schemes import cascade_trim, parallel_trim
+from nettrim.schemes import prune_cascade, prune_parallel
 
 
 def _net(seed=0, sizes=(8, 12, 10, 3), density=1.0):
@@ -50,7 +50,7 @@ def test_bad_network_shapes():
 @pytest.mark.parametrize("scheme", ["parallel", "cascade"])
 def test_schemes_meet_their_consistency_bounds(scheme, seed):
     net, X = _net(seed)
-    trim = parallel_trim if scheme == "parallel" else cascade_trim
+    trim = prune_parallel if scheme == "parallel" else prune_cascade
     res = trim(net, X, gain=0.05, max_iter=50_000)
     rep = res.report
     assert (rep["status"] == "converged").all(), rep
@@ -69,6 +69,6 @@ def test_schemes_meet_their_consistency_bounds(scheme, seed):
 def test_cascade_rejects_bad_gamma_and_kappa():
     net, X = _net()
     with pytest.raises(ValueError, match="gamma"):
-        cascade_trim(net, X, gamma=0.9)
+        prune_cascade(net, X, gamma=0.9)
     with pytest.raises(ValueError, match="kappa"):
-        cascade_trim(net, X, kappa=0.0)
+        prune_cascade(net, X, kappa=0.0)

@@ -64,7 +64,7 @@ def test_bad_solver_inputs(layer):
     with pytest.raises(ValueError, match="W0 must have shape"):
         nettrim.prune_layer(X, Y, 0.1, W0=W[:-1])
     with pytest.raises(ValueError, match="U must have shape"):
-        LayerProblem(X, Y, 0.1).report(W.T)
+        LayerProblem(X, Y, 0.1).evaluate(W.T)
     with pytest.raises(ValueError, match="cvx_solver 'NOSUCH' is not installed"):
         nettrim.prune_layer(X, Y, 0.1, solver="cvxpy", cvx_solver="NOSUCH")
 
@@ -75,7 +75,7 @@ def test_report_matches_definitions(layer):
     rng = np.random.default_rng(1)
     U = W + 0.1 * rng.standard_normal(W.shape)
     prob = LayerProblem(X, Y, epsilon=0.5)
-    rep = prob.report(U)
+    rep = prob.evaluate(U)
     Z = U.T @ X
     omega = Y > 0
     assert rep.l1 == pytest.approx(np.abs(U).sum())
@@ -85,8 +85,8 @@ def test_report_matches_definitions(layer):
     assert rep.ball_excess == pytest.approx((rep.omega_residual - 0.5) / 0.5)
     assert rep.feasible == (rep.omega_residual <= 0.5 * (1 + 1e-4)
                             and rep.omega_c_violation <= 1e-4 * Y.max())
-    assert prob.report(W).feasible  # the original weights are always feasible (V = 0)
-    assert prob.report(W).relu_error == pytest.approx(0.0, abs=1e-12)
+    assert prob.evaluate(W).feasible  # the original weights are always feasible (V = 0)
+    assert prob.evaluate(W).relu_error == pytest.approx(0.0, abs=1e-12)
 
 
 def test_bias_row_is_appended(layer):
@@ -94,7 +94,7 @@ def test_bias_row_is_appended(layer):
     prob = LayerProblem(X, Y, 0.0, bias=True)
     assert prob.N == X.shape[0] + 1
     np.testing.assert_array_equal(prob.X[-1], 1.0)
-    assert prob.report(W).relu_error == pytest.approx(0.0, abs=1e-12)
+    assert prob.evaluate(W).relu_error == pytest.approx(0.0, abs=1e-12)
 
 
 def test_per_neuron_budgets_split_epsilon(layer):
@@ -112,7 +112,7 @@ def test_linear_form_has_everything_active():
     X, W = rng.standard_normal((8, 30)), rng.standard_normal((8, 2))
     prob = LayerProblem(X, W.T @ X, 0.3, linear=True)  # negative Y allowed
     assert prob.omega.all()
-    assert prob.report(W).relu_error == pytest.approx(0.0, abs=1e-12)
+    assert prob.evaluate(W).relu_error == pytest.approx(0.0, abs=1e-12)
 
 
 # -------------------------------------------------------------------------- projection
@@ -141,7 +141,7 @@ def test_rescaled_problem_has_same_report_ratios(layer):
     X, W, Y = layer
     prob = LayerProblem(X, Y, 0.2 * np.linalg.norm(Y))
     U = 0.9 * W
-    a, b = prob.report(U), prob.rescaled(7.0).report(U)
+    a, b = prob.evaluate(U), prob.rescaled(7.0).evaluate(U)
     assert a.ball_excess == pytest.approx(b.ball_excess)
     assert a.feasible == b.feasible
     assert b.relu_error == pytest.approx(a.relu_error / 7.0)

@@ -47,7 +47,7 @@ def test_proposition_1_for_any_candidate(layer, noise, gain):
         return
     prob = LayerProblem(X, Y, gain * np.linalg.norm(Y), bias=layer["bias"])
     U = W + noise * np.random.default_rng(layer["seed"]).standard_normal(W.shape)
-    rep = prob.report(U, rtol=0.0)
+    rep = prob.evaluate(U, rtol=0.0)
     if rep.omega_residual <= rep.epsilon and rep.omega_c_violation == 0.0:
         assert rep.relu_error <= rep.epsilon * (1 + 1e-12) + 1e-12
     # and in general the Ωᶜ part adds at most the violation on each inactive entry
@@ -73,10 +73,10 @@ def test_solution_satisfies_proposition_1_and_never_beats_l1_of_original(layer, 
     if _crawled_near_exact_fit(res, gain):
         return
     assert res.converged, res.info
-    assert res.report.feasible
-    assert res.report.l1 <= np.abs(W).sum() * (1 + 1e-3) + 1e-9
+    assert res.evaluation.feasible
+    assert res.evaluation.l1 <= np.abs(W).sum() * (1 + 1e-3) + 1e-9
     slack = 1e-4 * max(eps, np.linalg.norm(Y)) + 1e-4 * Y.max() * np.sqrt(Y.size)
-    assert res.report.relu_error <= eps + slack
+    assert res.evaluation.relu_error <= eps + slack
 
 
 @fast
@@ -90,10 +90,10 @@ def test_l1_bound_with_V_when_original_is_feasible(layer, gain, vscale):
     Z = W.T @ prob.X
     V = np.maximum(Z, 0) + vscale * np.abs(np.random.default_rng(1).standard_normal(Z.shape))
     prob = LayerProblem(X, Y, gain * np.linalg.norm(Y), bias=layer["bias"], V=V)
-    assert prob.report(W, rtol=0.0).feasible
+    assert prob.evaluate(W, rtol=0.0).feasible
     res = nettrim.solve(prob, "admm", max_iter=100_000)
-    assert res.converged and res.report.feasible
-    assert res.report.l1 <= np.abs(W).sum() * (1 + 1e-3) + 1e-9
+    assert res.converged and res.evaluation.feasible
+    assert res.evaluation.l1 <= np.abs(W).sum() * (1 + 1e-3) + 1e-9
 
 
 @fast
@@ -118,15 +118,15 @@ def test_dual_objective_is_a_lower_bound_and_tight_at_the_admm_multiplier(
     assert cvx.converged
     for _ in range(3):
         Lam = scale * rng.standard_normal(Y.shape)
-        assert prob.dual_objective(Lam) <= cvx.report.l1 * (1 + 1e-6) + 1e-9
+        assert prob.dual_objective(Lam) <= cvx.evaluation.l1 * (1 + 1e-6) + 1e-9
     admm = nettrim.solve(prob, "admm", max_iter=100_000)
     if _crawled_near_exact_fit(admm, gain):
         return
     assert admm.converged, admm.info
     assert admm.info["gap"] <= 1e-3 and admm.info["infeasibility"] <= 1e-4
-    assert admm.info["dual_bound"] <= cvx.report.l1 * (1 + 1e-6) + 1e-9
-    assert admm.report.l1 <= cvx.report.l1 * (1 + 1.01e-3) + 1e-9
-    assert admm.report.feasible
+    assert admm.info["dual_bound"] <= cvx.evaluation.l1 * (1 + 1e-6) + 1e-9
+    assert admm.evaluation.l1 <= cvx.evaluation.l1 * (1 + 1.01e-3) + 1e-9
+    assert admm.evaluation.feasible
 
 
 @fast
@@ -139,7 +139,7 @@ def test_infeasibility_agrees_with_report(layer, gain, noise):
     U = W + noise * np.random.default_rng(layer["seed"]).standard_normal(W.shape)
     value = prob.infeasibility(U.T @ prob.X)
     for rtol in (1e-4, 1e-2, 1.0):
-        assert prob.report(U, rtol=rtol).feasible == (value <= rtol)
+        assert prob.evaluate(U, rtol=rtol).feasible == (value <= rtol)
 
 
 def _common_scale_bound(prob, Lam):

@@ -16,10 +16,10 @@ from omegaconf import OmegaConf
 
 import nettrim
 from nettrim.network import Network
-from nettrim.planted import planted_weights
-from nettrim.sampling import sampler_from_config
-from nettrim.summary import success_rates, summarize
-from nettrim.sweep import expand_grid, run_sweep, sweep_from_config
+from nettrim.suite.planted import planted_weights
+from nettrim.suite.sampling import sampler_from_config
+from nettrim.suite.summary import success_rates, summarize
+from nettrim.suite.sweep import expand_grid, run_sweep, sweep_from_config
 
 ROOT = Path(__file__).resolve().parents[1]
 RNG = np.random.default_rng(0)
@@ -45,7 +45,8 @@ BAD_INPUT = [
     ("s > N (planted)", lambda: planted_weights(RNG, 10, 20), r"s must be <= N"),
     ("unknown sampling", lambda: sampler_from_config({"name": "foo"}), r"unknown sampler 'foo'"),
     ("built-in name on another sampler", lambda: sampler_from_config(
-        {"name": "rademacher", "_target_": "nettrim.sampling.gaussian"}), r"sampling=rademacher"),
+        {"name": "rademacher", "_target_": "nettrim.suite.sampling.gaussian"}),
+     r"sampling=rademacher"),
     ("unknown solver", lambda: nettrim.prune_layer(X, Y, 0.1, solver="foo"),
      r"unknown solver 'foo'"),
     ("unknown solver option", lambda: nettrim.prune_layer(X, Y, 0.1, max_itr=3),
@@ -160,7 +161,7 @@ def test_failed_solves_are_rows_counted_apart():
     rates = success_rates(trials)
     assert (rates["undecided"] == 3).all() and rates["rate"].isna().all()
     assert (summarize(trials)["undecided"] == 6).all()
-    from nettrim import plots
+    from nettrim.suite import plots
     fig = plots.phase_diagram(trials, summarize(trials))
     assert any("6 undecided (unconverged) trials left out" in t.get_text() for t in fig.texts)
 

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nettrim.sampling import gaussian
-from nettrim.sweep import expand_grid, run_sweep
+from nettrim.suite.sampling import gaussian
+from nettrim.suite.sweep import expand_grid, run_sweep
 
 CELLS = expand_grid(20, [2, 4], [10, 25, 40])
 OUTCOMES = []

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from nettrim import sampling
-from nettrim.planted import planted_weights, relu_response
+from nettrim.suite import sampling
+from nettrim.suite.planted import planted_weights, relu_response
 
 LAWS = ["gaussian", "rademacher", "uniform", "bernoulli_gaussian", "student_t"]
 
@@ -62,7 +62,7 @@ def test_sampler_from_config_any_importable_function():
     assert name == "my_laplace" and isinstance(f, functools.partial)
     assert f(np.random.default_rng(0), 4, 7).shape == (4, 7)
     name, f = sampling.sampler_from_config({"name": "gaussian", "_target_":
-                                            "nettrim.sampling.gaussian", "cov": "identity"})
+                                            "nettrim.suite.sampling.gaussian", "cov": "identity"})
     assert name == "gaussian"
 
 
@@ -74,7 +74,7 @@ def test_sampler_from_config_errors():
     with pytest.raises(ValueError, match="not an importable function"):
         sampling.sampler_from_config({"_target_": "no.such.module.fn"})
     with pytest.raises(ValueError, match="failed on a test draw"):
-        sampling.sampler_from_config({"_target_": "nettrim.sampling.gaussian", "bogus": 1})
+        sampling.sampler_from_config({"_target_": "nettrim.suite.sampling.gaussian", "bogus": 1})
     with pytest.raises(ValueError, match="must return an \\(N, P\\) array"):
         sampling.sampler_from_config({"_target_": "test_sampling.wrong_shape"})
 

@@ -40,8 +40,8 @@ def test_admm_agrees_with_cvxpy(case, seed):
     cvx = solve(prob, "cvxpy")
     assert admm.status == "converged", admm.info
     assert cvx.status == "converged", cvx.info
-    assert admm.report.feasible and cvx.report.feasible  # both to 1e-4 relative
-    assert admm.report.l1 == pytest.approx(cvx.report.l1, rel=1e-3)
+    assert admm.evaluation.feasible and cvx.evaluation.feasible  # both to 1e-4 relative
+    assert admm.evaluation.l1 == pytest.approx(cvx.evaluation.l1, rel=1e-3)
 
 
 def test_admm_reports_max_iter_instead_of_a_result(layer):
@@ -58,7 +58,7 @@ def test_admm_warm_start_from_solution_is_fast(layer):
     warm = nettrim.prune_layer(X, Y, eps, W0=cold.W)
     assert warm.converged
     assert warm.info["iterations"] < cold.info["iterations"]
-    assert warm.report.l1 == pytest.approx(cold.report.l1, rel=1e-3)
+    assert warm.evaluation.l1 == pytest.approx(cold.evaluation.l1, rel=1e-3)
 
 
 def test_admm_woodbury_branch_agrees(layer):
@@ -66,8 +66,8 @@ def test_admm_woodbury_branch_agrees(layer):
     X, W, Y = random_layer(4, N=40, M=3, P=25)
     prob = LayerProblem(X, Y, 0.05 * np.linalg.norm(Y))
     admm, cvx = solve(prob, "admm"), solve(prob, "cvxpy")
-    assert admm.converged and admm.report.feasible
-    assert admm.report.l1 == pytest.approx(cvx.report.l1, rel=1e-3)
+    assert admm.converged and admm.evaluation.feasible
+    assert admm.evaluation.l1 == pytest.approx(cvx.evaluation.l1, rel=1e-3)
 
 
 def _planted_neuron(seed, N=50, s=3, P=60):
@@ -88,16 +88,16 @@ def test_lp_recovers_planted_neuron_and_others_agree(seed):
         other = nettrim.prune_layer(X, Y, 0.0, solver=name)
         assert other.converged
         assert np.linalg.norm(other.W - w) <= 1e-3 * np.linalg.norm(w), name
-        assert other.report.l1 == pytest.approx(lp.report.l1, rel=1e-3)
+        assert other.evaluation.l1 == pytest.approx(lp.evaluation.l1, rel=1e-3)
 
 
 def test_lp_solves_layer_and_linear_forms_exactly(layer):
     X, W, Y = random_layer(5, N=10, M=3, P=40)
     for prob in (LayerProblem(X, Y, 0.0), LayerProblem(X, W.T @ X, 0.0, linear=True)):
         lp, cvx = solve(prob, "lp"), solve(prob, "cvxpy")
-        assert lp.converged and lp.report.feasible
-        assert lp.report.omega_residual <= 1e-7 * np.linalg.norm(prob.Y)
-        assert lp.report.l1 == pytest.approx(cvx.report.l1, rel=1e-4)
+        assert lp.converged and lp.evaluation.feasible
+        assert lp.evaluation.omega_residual <= 1e-7 * np.linalg.norm(prob.Y)
+        assert lp.evaluation.l1 == pytest.approx(cvx.evaluation.l1, rel=1e-4)
 
 
 def test_lp_reports_infeasible_program():
@@ -119,7 +119,7 @@ def test_registry_lists_and_accepts_new_solvers():
     try:
         X, W, Y = random_layer()
         res = nettrim.prune_layer(X, Y, 10 * np.linalg.norm(Y), solver="zero-test")
-        assert res.report.l1 == 0.0 and res.report.feasible  # ε ≥ ‖Y‖ makes U = 0 feasible
+        assert res.evaluation.l1 == 0.0 and res.evaluation.feasible  # ε ≥ ‖Y‖ makes U = 0 feasible
         with pytest.raises(ValueError, match="already registered"):
             nettrim.register("admm")(zero)
     finally:
@@ -155,7 +155,7 @@ def test_auto_and_the_epsilon_error_come_from_the_declarations():
 
 
 def test_samplers_share_the_registry_rules():
-    from nettrim.sampling import SAMPLERS, gaussian, register_sampler
+    from nettrim.suite.sampling import SAMPLERS, gaussian, register_sampler
 
     with pytest.raises(ValueError, match="a sampler named 'gaussian' is already registered"):
         register_sampler("gaussian")(gaussian)

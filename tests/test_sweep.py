@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nettrim.sampling import gaussian
-from nettrim.sweep import expand_grid, run_sweep
-from nettrim.theory import predicted_p50, s_log_n_over_s
-from nettrim.trial import run_trial
+from nettrim.suite.sampling import gaussian
+from nettrim.suite.sweep import expand_grid, run_sweep
+from nettrim.suite.theory import predicted_p50, s_log_n_over_s
+from nettrim.suite.trial import run_trial
 
 SMALL = expand_grid(30, [2, 4], [15, 30, 45])
 
@@ -60,7 +60,7 @@ def test_resume_skips_done_chunks_and_matches(tmp_path, caplog):
     for f in parts[::2]:
         f.unlink()            # as if killed before these were written
     kept = {f: f.stat().st_mtime_ns for f in parts[1::2]}
-    with caplog.at_level("INFO", logger="nettrim.sweep"):
+    with caplog.at_level("INFO", logger="nettrim.suite.sweep"):
         resumed = run_sweep(SMALL, trials=5, base_seed=1, sampler=gaussian, chunk_size=4,
                             out_dir=tmp_path, progress=False)
     assert "resuming: 4 of 8 chunks already done" in caplog.text

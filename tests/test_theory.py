@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, optimize, stats
 
-from nettrim import theory
+from nettrim.suite import theory
 
 
 def _delta_by_quadrature(s, N):

@@ -109,7 +109,7 @@ def solve_admm(problem: LayerProblem, *, rho: float = 10.0, alpha: float = 1.6,
         Stop when (‖W2‖₁ − d)/‖W2‖₁ ≤ gap_tol, d the dual bound from the current multiplier:
         the objective is then within gap_tol (relative) of the optimum.
     feas_tol : float, default 1e-4
-        ...and W2 is feasible to this relative tolerance (see :meth:`LayerProblem.report`).
+        ...and W2 is feasible to this relative tolerance (see :meth:`LayerProblem.evaluate`).
     max_iter : int, default 20000
         Iteration cap; reaching it gives status ``"max_iter"``.
     adaptive_rho : bool, default True

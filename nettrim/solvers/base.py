@@ -159,11 +159,17 @@ def validate(name: str, options: dict) -> None:
         check(**options)
 
 
-def available_solvers() -> list[str]:
+def available_solvers(*, installed: bool = True) -> list[str]:
     """Names of the registered solvers.
+
+    Parameters
+    ----------
+    installed : bool, default True
+        Only those whose backends can be imported here (``cvxpy`` needs the ``cvxpy`` extra);
+        False lists every registered name.
 
     Returns
     -------
     list of str
     """
-    return SOLVERS.names()
+    return [e.name for e in SOLVERS.entries() if not installed or e.is_installed()]

@@ -28,7 +28,7 @@ def _cvxpy():
     try:
         import cvxpy
     except ImportError:
-        raise ImportError("solver='cvxpy' needs cvxpy: pip install cvxpy") from None
+        raise ImportError("solver='cvxpy' needs cvxpy: pip install 'nettrim[cvxpy]'") from None
     return cvxpy
 
 

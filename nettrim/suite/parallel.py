@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 from joblib import parallel_config
 
-from ._validation import check_int
+from .._validation import check_int
 
 BACKENDS = ("local", "dask")
 

@@ -6,8 +6,8 @@ import warnings
 
 import numpy as np
 
-from ._validation import check_int, check_matrix, check_scalar
-from .network import Network
+from .._validation import check_int, check_matrix, check_scalar
+from ..network import Network
 
 
 def train_relu_mlp(X, labels, hidden, **kwargs) -> Network:

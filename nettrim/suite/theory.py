@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, stats
 
-from ._validation import check_int
+from .._validation import check_int
 
 
 def s_log_n_over_s(s, N):

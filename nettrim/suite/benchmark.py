@@ -18,12 +18,12 @@ import pandas as pd
 from scipy.linalg import cho_factor, cho_solve
 from threadpoolctl import threadpool_limits
 
-from ._validation import check_int, check_scalar
+from .._validation import check_int, check_scalar
+from ..problem import LayerProblem
+from ..prune import solve
+from ..solvers.base import SolverResult
 from .planted import planted_weights, relu_response
-from .problem import LayerProblem
-from .prune import solve
 from .sampling import gaussian
-from .solvers.base import SolverResult
 
 #: Problem families: planted dense W, planted W with ~10% nonzeros, a trained network's layer.
 FAMILIES = ("dense", "sparse", "trained")
@@ -139,7 +139,7 @@ def benchmark_problem(problem: LayerProblem, *, rhos=(0.1, 1.0, 10.0, 100.0, 100
     rows = []
 
     def row(method, result, wall, rho=np.nan):
-        rep = problem.report(result.W, rtol=rtol)
+        rep = problem.evaluate(result.W, rtol=rtol)
         rows.append({"method": method, "rho": rho, "status": result.status,
                      "iterations": result.info.get("iterations"), "time": wall,
                      "l1": rep.l1, "nnz": rep.nnz, "ball_excess": rep.ball_excess,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_bool, check_int, check_matrix
+from .._validation import check_bool, check_int, check_matrix
 
 #: Laws for the nonzero values of W*.
 VALUE_LAWS = ("gaussian", "rademacher", "uniform")
@@ -79,7 +79,7 @@ def planted_network(rng: np.random.Generator, sizes, s, *, values: str = "gaussi
     last_relu : bool, default True
         Whether the last layer has a ReLU (planted recovery wants every layer to).
     """
-    from .network import Network
+    from ..network import Network
 
     sizes = [check_int(n, f"sizes[{i}]", low=1) for i, n in enumerate(sizes)]
     if len(sizes) < 2:

@@ -118,7 +118,7 @@ def _crossing(P, rate, level=0.5) -> float:
 
 
 def deep_recovery(trials: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Summaries of a deep planted-recovery table (:func:`nettrim.trial.run_deep_trial` rows).
+    """Summaries of a deep planted-recovery table (:func:`nettrim.suite.trial.run_deep_trial` rows).
 
     Returns
     -------

@@ -11,7 +11,7 @@ Tasks (one BLAS thread each: tasks are the parallelism):
 - :func:`prune_task` prunes one saved trained classifier at a (scheme, gain) and magnitude-prunes
   it to the same per-layer counts, each optionally fine-tuned: a row per method.
 
-:func:`run_study` runs a list of tasks resumably (:func:`nettrim.sweep.run_resumable`).
+:func:`run_study` runs a list of tasks resumably (:func:`nettrim.suite.sweep.run_resumable`).
 """
 
 from __future__ import annotations
@@ -23,18 +23,18 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from ._validation import check_int, check_scalar
-from .baselines import magnitude_prune
+from .._validation import check_int, check_scalar
+from ..baselines import magnitude_prune
+from ..network import Network
+from ..schemes import SCHEMES, prune_to_discrepancy, relative_discrepancy
 from .data import load_dataset, spirals
-from .network import Network
-from .schemes import SCHEMES, relative_discrepancy, trim_to_discrepancy
 from .sweep import run_resumable
 from .train import accuracy, finetune_masked, fit_relu_mlp, train_relu_mlp
 
 log = logging.getLogger(__name__)
 
 def spirals_data(seed: int, n_train: int, n_test: int, **kwargs):
-    """Training and test draws of :func:`nettrim.data.spirals` from independent streams of
+    """Training and test draws of :func:`nettrim.suite.data.spirals` from independent streams of
     SeedSequence(seed). Returns X_train (2×n_train), y_train, X_test, y_test."""
     train_ss, test_ss = np.random.SeedSequence(check_int(seed, "seed", low=0)).spawn(2)
     X, y = spirals(np.random.default_rng(train_ss), check_int(n_train, "n_train", low=2), **kwargs)
@@ -57,7 +57,7 @@ def _accuracies(net, data, suffix):
 def target_task(tasks, *, data: dict, train: dict, target: float, scheme: str = "cascade",
                 gamma: float = 1.1, max_steps: int = 6, net_dir=None, **trim) -> list[dict]:
     """For each (H, alpha, seed) in ``tasks``: train a 2·H·H·2 network on the spirals
-    ``data`` (keywords of :func:`spirals_data`), prune it with :func:`trim_to_discrepancy`
+    ``data`` (keywords of :func:`spirals_data`), prune it with :func:`prune_to_discrepancy`
     at ``target`` and return one row per layer. With ``net_dir``, the original and the
     pruned network are saved there as ``H<H>_alpha<alpha>_seed<seed>_{original,pruned}.npz``.
     ``gamma`` goes to the cascade, ``trim`` (solver, solver options) to either scheme."""
@@ -67,7 +67,7 @@ def target_task(tasks, *, data: dict, train: dict, target: float, scheme: str = 
         d = spirals_data(**data)
         for H, alpha, seed in tasks:
             net = _network(d, H, alpha, seed, train)
-            res = trim_to_discrepancy(net, d[0], target, scheme=scheme, max_steps=max_steps,
+            res = prune_to_discrepancy(net, d[0], target, scheme=scheme, max_steps=max_steps,
                                       **extra, **trim)
             chosen = res.search[res.search["chosen"]].iloc[0]
             common = {"H": H, "alpha": alpha, "seed": seed, "scheme": scheme,
@@ -163,7 +163,7 @@ def prune_task(tasks, *, data: dict, model_path, gamma: float = 1.1,
     """For each (scheme, gain) in ``tasks``: prune the classifier saved at ``model_path``
     (:func:`train_classifier`) with Net-Trim on the training inputs, then magnitude-prune the
     original to the same per-layer nonzero counts; with ``finetune`` (keywords of
-    :func:`~nettrim.train.finetune_masked`, ``epochs`` > 0) fine-tune both on their own
+    :func:`~nettrim.suite.train.finetune_masked`, ``epochs`` > 0) fine-tune both on their own
     sparsity patterns.
 
     One row per (scheme, gain, method ∈ {nettrim, magnitude}): nonzeros per layer, the
@@ -210,7 +210,7 @@ def prune_task(tasks, *, data: dict, model_path, gamma: float = 1.1,
 def run_study(task_fn, tasks, *, out_dir=None, n_jobs: int = 1, progress: bool = True,
               identity: dict | None = None, **kwargs) -> pd.DataFrame:
     """Run ``task_fn([task], **kwargs)`` for every task (one per chunk), in parallel and
-    resumably under ``out_dir`` (see :func:`nettrim.sweep.run_resumable`); the concatenated
+    resumably under ``out_dir`` (see :func:`nettrim.suite.sweep.run_resumable`); the concatenated
     rows. ``identity`` adds to the parts' spec what determines the rows without being an
     argument (e.g. the key of the model a path points at), so stale parts are never reused."""
     tasks = [tuple(t) for t in tasks]

@@ -17,8 +17,8 @@ from typing import Callable
 import numpy as np
 from scipy.linalg import cholesky, toeplitz
 
-from ._validation import check_int, check_scalar
-from .registry import Registry
+from .._validation import check_int, check_scalar
+from ..registry import Registry
 
 Sampler = Callable[..., np.ndarray]
 #: Every named sampler (the same registry rules as the solvers': a name is registered once).

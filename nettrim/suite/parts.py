@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-log = logging.getLogger("nettrim.sweep")
+log = logging.getLogger("nettrim.suite.sweep")
 
 _MAGIC = "# nettrim-part "
 _HEADER_FIELDS = {"chunk", "key", "rows", "sha256", "spec"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_int, check_scalar
+from .._validation import check_int, check_scalar
 
 
 def spirals(rng: np.random.Generator, n: int, *, turns: float = 1.5, noise: float = 0.05):

@@ -11,10 +11,10 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ._validation import check_int, check_scalar
+from .._validation import check_int, check_scalar
+from ..problem import LayerProblem
+from ..prune import solve
 from .planted import planted_network, planted_weights, relu_response
-from .problem import LayerProblem
-from .prune import solve
 
 #: A trial succeeds when ‖ŵ − w*‖₂ ≤ SUCCESS_TOL·‖w*‖₂. Exact solvers (LP, interior point)
 #: land at ~1e-9 on success and at O(0.1–1) on failure, so the decision is not sensitive to it.
@@ -59,11 +59,11 @@ def run_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sampler: Ca
     trial : int
         Trial index within the cell; with ``base_seed`` it fixes the draw (:func:`trial_seed`).
     sampler : callable
-        ``sampler(rng, N, P) -> X`` (N×P); see :mod:`nettrim.sampling`.
+        ``sampler(rng, N, P) -> X`` (N×P); see :mod:`nettrim.suite.sampling`.
     solvers : sequence of (name, options)
         Registered solver names with their options; every solver gets the same (X, w*).
     values : str
-        Law of w*'s nonzero values (:func:`nettrim.planted.planted_weights`).
+        Law of w*'s nonzero values (:func:`nettrim.suite.planted.planted_weights`).
     bias : bool
         Plant a bias too (a row of ones appended to X).
     success_tol, support_tol : float
@@ -180,7 +180,7 @@ def run_deep_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sample
         ``epsilon``, ``achieved`` ‖Ŷ⁽ℓ⁾ − Y⁽ℓ⁾‖_F, ``bound``, ``bound_held``,
         ``output_error`` ‖Ŷ⁽ᴸ⁾ − Y⁽ᴸ⁾‖_F/‖Y⁽ᴸ⁾‖_F, ``iterations``, ``time``.
     """
-    from .schemes import cascade_trim, parallel_trim
+    from ..schemes import prune_cascade, prune_parallel
 
     if int(N) != int(sizes[0]):
         raise ValueError(f"N must equal sizes[0] (the input dimension); got N = {N}, "
@@ -202,10 +202,10 @@ def run_deep_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sample
         for scheme in schemes:
             t0 = time.perf_counter()
             if scheme == "parallel":
-                res = parallel_trim(net, X, epsilons=[0.0] * net.n_layers, solver=name,
+                res = prune_parallel(net, X, epsilons=[0.0] * net.n_layers, solver=name,
                                     **dict(options))
             else:
-                res = cascade_trim(net, X, epsilon1=0.0, gamma=gamma, solver=name,
+                res = prune_cascade(net, X, epsilon1=0.0, gamma=gamma, solver=name,
                                    **dict(options))
             elapsed = time.perf_counter() - t0
             out_err = float(np.linalg.norm(res.network.forward(X)[-1] - signals[-1]) / out_norm)

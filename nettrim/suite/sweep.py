@@ -1,7 +1,7 @@
 """Sweeps: a grid of (N, s, P) cells × trials, run in parallel, written as a tidy table.
 
 Every trial draws from its own SeedSequence keyed on (base seed, N, s, P, trial)
-(:func:`nettrim.trial.trial_seed`), so the table does not depend on n_jobs, on chunking or on
+(:func:`nettrim.suite.trial.trial_seed`), so the table does not depend on n_jobs, on chunking or on
 the order in which workers finish. Trials run in chunks; each finished chunk is written to
 ``out_dir/parts/`` atomically (write, then rename), so a killed sweep loses at most the chunks in
 flight and a restart with the same spec skips what is done.
@@ -23,7 +23,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
-from ._validation import check_bool, check_int, check_scalar
+from .._validation import check_bool, check_int, check_scalar
 from .parallel import backend
 from .parts import (
     PartDamaged,
@@ -40,7 +40,7 @@ from .trial import run_trial
 
 P_MODES = ("explicit", "slog", "p50")
 KEYS = ["N", "s", "P", "trial"]
-log = logging.getLogger("nettrim.sweep")
+log = logging.getLogger("nettrim.suite.sweep")
 
 
 def _as_int_list(values, name):
@@ -246,7 +246,7 @@ def run_sweep(cells: pd.DataFrame, *, trials: int, base_seed: int, sampler: Call
     Before anything is written, the size is checked (memory per trial; more than
     :data:`MAX_SOLVES` solves or :data:`MAX_CORE_HOURS` core-hours needs ``allow_large``) and
     a pilot trial of the largest cell is run: if it fails, the sweep is refused; its time gives
-    the estimate logged at the start (logger ``nettrim.sweep``).
+    the estimate logged at the start (logger ``nettrim.suite.sweep``).
 
     Parameters
     ----------
@@ -263,7 +263,7 @@ def run_sweep(cells: pd.DataFrame, *, trials: int, base_seed: int, sampler: Call
     n_jobs : int, default 1
         joblib workers (-1: all cores).
     out_dir : path, optional
-        Where finished chunks go (``parts/``, see :mod:`nettrim.parts`) and the final
+        Where finished chunks go (``parts/``, see :mod:`nettrim.suite.parts`) and the final
         ``trials.csv``. A restart with the same spec resumes; a folder holding parts of a
         different spec is refused.
     chunk_size : int
@@ -278,7 +278,7 @@ def run_sweep(cells: pd.DataFrame, *, trials: int, base_seed: int, sampler: Call
         Run a sweep above the size limits.
     pilot : bool, default True
         Run the pilot trial (estimate and early failure).
-    trial_fn : callable, default :func:`nettrim.trial.run_trial`
+    trial_fn : callable, default :func:`nettrim.suite.trial.run_trial`
         ``trial_fn(N=, s=, P=, trial=, base_seed=, sampler=, solvers=, **trial_kwargs)``
         returning a list of row dicts; module-level, so that workers can import it.
     **trial_kwargs
@@ -349,7 +349,7 @@ def run_resumable(chunks: Sequence, work: Callable, *, out_dir=None, spec: dict 
 
     With ``out_dir``, each finished chunk's rows go to ``out_dir/parts/chunk_<i>.csv``
     atomically as soon as that chunk ends, with a header naming the run's spec, the chunk and
-    a checksum of the rows (:mod:`nettrim.parts`), so a killed run loses only the chunks in
+    a checksum of the rows (:mod:`nettrim.suite.parts`), so a killed run loses only the chunks in
     flight. A restart with the same ``spec`` (a JSON-able description of everything that
     determines the rows) reads back every part that checks out and recomputes the others,
     naming them in a warning; a part written under another spec makes it refuse (ValueError
@@ -369,7 +369,7 @@ def run_resumable(chunks: Sequence, work: Callable, *, out_dir=None, spec: dict 
     progress : bool
         A bar on a terminal, periodic plain lines in a log.
     check : callable, optional
-        ``check(chunk, df)`` raising :class:`nettrim.parts.PartDamaged` when the rows read
+        ``check(chunk, df)`` raising :class:`nettrim.suite.parts.PartDamaged` when the rows read
         back from a part do not belong to ``chunk``.
 
     Returns
@@ -532,7 +532,7 @@ def finish_run(cfg, out_dir) -> None:
 def check_solver_config(cfg: dict) -> list[tuple[str, dict]]:
     """The configured solvers (:func:`solvers_from_config`), each name, option name and option
     value checked with the solver registry; errors name the config key."""
-    from .solvers import validate
+    from ..solvers import validate
 
     solvers = solvers_from_config(cfg)
     for name, options in solvers:
@@ -626,7 +626,7 @@ def deep_sweep_from_config(cfg: dict, out_dir=None) -> pd.DataFrame:
     """Run the deep planted-recovery sweep a config describes (``conf/deep_recovery.yaml``:
     sampling, solver, network.sizes, network.s, P, trials, seed, schemes, gamma, ...).
 
-    One row per (P, trial, solver, scheme, layer); see :func:`nettrim.trial.run_deep_trial`.
+    One row per (P, trial, solver, scheme, layer); see :func:`nettrim.suite.trial.run_deep_trial`.
     """
     from .planted import check_values_law
     from .trial import SCHEMES, run_deep_trial
