@@ -1,34 +1,286 @@
-"""Pruning baselines Net-Trim is compared with."""
+"""One-shot pruning baselines Net-Trim is compared with, each to prescribed per-layer counts.
+
+- :func:`magnitude_prune`: keep the largest |w| of each layer;
+- :func:`wanda_prune`: Wanda (Sun, Liu, Bair & Kolter 2024), score |w_ij|·‖x_i‖ with x_i the
+  i-th input feature over the samples, the same number kept for every output neuron;
+- :func:`obs_prune`: layer-wise optimal brain surgeon, exact and greedy (ExactOBS of "Optimal
+  Brain Compression", Frantar & Alistarh 2022): for each output neuron, with H = XXᵀ (+ damping)
+  of the layer's inputs, remove the weight with the smallest w_q²/[H⁻¹]_qq, update the others by
+  δ = −(w_q/[H⁻¹]_qq)·H⁻¹_{:,q} and H⁻¹ by its rank-one downdate, and repeat; the per-neuron
+  counts are chosen across the layer from the recorded loss increments, and the kept weights
+  are the least-squares refit on their support (which is what the exact updates reach);
+- :func:`sparsegpt_prune`: SparseGPT (Frantar & Alistarh 2023), the scalable approximation of
+  the same: one pass over the inputs in blocks, masks chosen per block by w²/[H⁻¹]²_jj with H⁻¹
+  in its upper Cholesky form, each removal compensated only on the inputs not yet processed.
+
+In the OBS methods the bias is an input that is never pruned, so it absorbs what the weights
+cannot.
+
+The two data-aware baselines are *sequential*, like Net-Trim's cascade: layer ℓ sees the inputs
+the already-pruned layers 1..ℓ−1 produce, and reconstructs the original layer on them.
+Weights are in the paper's orientation, W_ℓ of shape (n_in, n_out); X is features × samples.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg import cho_factor, cho_solve, cholesky
 
-from ._validation import check_int
+from ._validation import check_int, check_matrix, check_scalar
 from .network import Network
 
 
-def magnitude_prune(net: Network, nnz) -> Network:
-    """Keep the ``nnz[ℓ]`` largest-magnitude weights of each layer and zero the rest (biases
-    kept): magnitude thresholding at a prescribed per-layer sparsity, e.g. the counts Net-Trim
-    reached, to compare the two at equal sparsity.
-
-    Ties at the threshold are broken by position, so exactly ``nnz[ℓ]`` weights survive (fewer
-    only when the layer has fewer nonzeros to begin with).
-    """
+def _counts(net: Network, nnz) -> list[int]:
     nnz = list(nnz)
     if len(nnz) != net.n_layers:
         raise ValueError(f"nnz must have one count per layer ({net.n_layers}); got {len(nnz)}")
-    weights = []
+    out = []
     for i, (W, k) in enumerate(zip(net.weights, nnz)):
         k = check_int(k, f"nnz[{i}]", low=0)
         if k > W.size:
             raise ValueError(f"nnz[{i}] = {k} exceeds the layer's {W.size} weights")
-        flat = np.abs(W).ravel()
-        keep = np.zeros(W.size, bool)
-        keep[np.argsort(-flat, kind="stable")[:k]] = True
-        weights.append(np.where(keep.reshape(W.shape), W, 0.0))
+        out.append(k)
+    return out
+
+
+def _inputs(net: Network, X):
+    X = check_matrix(X, "X")
+    if X.shape[0] != net.weights[0].shape[0]:
+        raise ValueError(f"X must be features × samples with {net.weights[0].shape[0]} rows; "
+                         f"got shape {X.shape}")
+    return X
+
+
+def _keep_largest(score, k):
+    """Boolean mask of the k largest entries of ``score`` (ties broken by position)."""
+    keep = np.zeros(score.size, bool)
+    keep[np.argsort(-score.ravel(), kind="stable")[:k]] = True
+    return keep.reshape(score.shape)
+
+
+def magnitude_prune(net: Network, nnz) -> Network:
+    """Keep the ``nnz[ℓ]`` largest-magnitude weights of each layer and zero the rest.
+
+    Magnitude thresholding at a prescribed per-layer sparsity, e.g. the counts Net-Trim reached,
+    to compare the two at equal sparsity. Biases are kept. Ties at the threshold are broken by
+    position, so exactly ``nnz[ℓ]`` weights survive (fewer only when the layer has fewer
+    nonzeros to begin with).
+
+    Parameters
+    ----------
+    net : Network
+    nnz : sequence of int
+        Weights to keep in each layer.
+
+    Returns
+    -------
+    Network
+    """
+    counts = _counts(net, nnz)
+    weights = [np.where(_keep_largest(np.abs(W), k), W, 0.0) for W, k in zip(net.weights, counts)]
     return Network(weights, [b.copy() for b in net.biases], last_relu=net.last_relu)
 
 
-__all__ = ["magnitude_prune"]
+def _per_output(k: int, M: int) -> np.ndarray:
+    """k weights shared out over M outputs as evenly as possible (the first k mod M get one
+    more)."""
+    q, r = divmod(k, M)
+    return q + (np.arange(M) < r)
+
+
+def wanda_prune(net: Network, X, nnz) -> Network:
+    """Wanda: keep, per output neuron, the weights with the largest |w_ij|·‖x_i‖₂.
+
+    ‖x_i‖₂ is the norm of input feature i over the samples of the layer's input (the already
+    pruned network's, layer by layer). Each layer keeps ``nnz[ℓ]`` weights, shared out evenly
+    over its outputs (Wanda's per-output comparison group). Biases are kept, nothing is refit.
+
+    Parameters
+    ----------
+    net : Network
+    X : array of shape (n₀, P)
+        Calibration inputs, one sample per column.
+    nnz : sequence of int
+        Weights to keep in each layer.
+
+    Returns
+    -------
+    Network
+    """
+    counts, Y = _counts(net, nnz), _inputs(net, X)
+    weights = []
+    for i, (W, b, k) in enumerate(zip(net.weights, net.biases, counts)):
+        score = np.abs(W) * np.linalg.norm(Y, axis=1)[:, None]
+        keep = np.zeros(W.shape, bool)
+        for m, k_m in enumerate(_per_output(k, W.shape[1])):
+            keep[:, m] = _keep_largest(score[:, m], k_m)
+        W_hat = np.where(keep, W, 0.0)
+        weights.append(W_hat)
+        Y = W_hat.T @ Y + b[:, None]
+        if net.is_relu(i):
+            Y = np.maximum(Y, 0.0)
+    return Network(weights, [b.copy() for b in net.biases], last_relu=net.last_relu)
+
+
+def _sparsegpt_layer(W_rows, X, n_prune, blocksize, damp):
+    """SparseGPT on one layer: ``W_rows`` (outputs × inputs, the bias the last column, never
+    pruned), inputs X (inputs × samples, a row of ones for the bias). Prunes ``n_prune``
+    weights among the first n_in − 1 columns; returns the updated rows."""
+    W = W_rows.copy()
+    n = W.shape[1]
+    n_w = n - 1                                   # prunable columns (the bias is last)
+    H = X @ X.T
+    dead = np.diag(H) == 0                        # an input that is always 0: its weights go
+    H[dead, dead] = 1.0
+    W[:, dead] = 0.0
+    H[np.diag_indices(n)] += damp * np.mean(np.diag(H))
+    Hinv = cholesky(cho_solve(cho_factor(H), np.eye(n)), lower=False)   # upper: U with UᵀU = H⁻¹
+    total = W.shape[0] * n_w
+    pruned = 0
+    for start in range(0, n_w, blocksize):
+        end = min(start + blocksize, n_w)
+        # prune in this block its share of the total, so the layer ends with exactly n_prune
+        quota = int(round(n_prune * (end * W.shape[0]) / total)) - pruned
+        d = np.diag(Hinv)[start:end]
+        score = W[:, start:end] ** 2 / d ** 2
+        mask = ~_keep_largest(score, score.size - quota)        # True: pruned
+        pruned += quota
+        err = np.zeros((W.shape[0], end - start))
+        for j in range(start, end):
+            w = W[:, j]
+            q = np.where(mask[:, j - start], 0.0, w)
+            e = (w - q) / Hinv[j, j]
+            W[:, j] = q
+            W[:, j + 1:end] -= np.outer(e, Hinv[j, j + 1:end])
+            err[:, j - start] = e
+        W[:, end:] -= err @ Hinv[start:end, end:]
+    return W
+
+
+def sparsegpt_prune(net: Network, X, nnz, *, blocksize: int = 128,
+                    damp: float = 0.01) -> Network:
+    """SparseGPT, the one-pass approximation of layer-wise OBS: prune each layer to
+    ``nnz[ℓ]`` weights and update the remaining weights and the bias so that the layer's
+    output on its (already pruned) inputs stays as close as it can to the original's.
+
+    Parameters
+    ----------
+    net : Network
+    X : array of shape (n₀, P)
+        Calibration inputs, one sample per column.
+    nnz : sequence of int
+        Weights to keep in each layer.
+    blocksize : int, default 128
+        Columns (inputs) per mask-selection block (SparseGPT's default).
+    damp : float, default 0.01
+        H + damp·mean(diag H)·I is inverted (SparseGPT's ``percdamp``).
+
+    Returns
+    -------
+    Network
+        The pruned network; its biases are updated too.
+    """
+    counts, Y = _counts(net, nnz), _inputs(net, X)
+    blocksize = check_int(blocksize, "blocksize", low=1)
+    damp = check_scalar(damp, "damp", low=0.0)
+    weights, biases = [], []
+    for i, (W, b, k) in enumerate(zip(net.weights, net.biases, counts)):
+        X_aug = np.vstack([Y, np.ones((1, Y.shape[1]))])
+        rows = _sparsegpt_layer(np.hstack([W.T, b[:, None]]), X_aug, W.size - k, blocksize,
+                                damp)
+        W_hat, b_hat = rows[:, :-1].T.copy(), rows[:, -1].copy()
+        weights.append(W_hat)
+        biases.append(b_hat)
+        Y = W_hat.T @ Y + b_hat[:, None]
+        if net.is_relu(i):
+            Y = np.maximum(Y, 0.0)
+    return Network(weights, biases, last_relu=net.last_relu)
+
+
+def _obs_order(w, Hinv, n_w):
+    """Exact greedy OBS on a batch of rows ``w`` (B × n, the last n − n_w columns never
+    removed): the order in which the n_w weights go and the loss increment of each step."""
+    B = w.shape[0]
+    w, Hinv = w.copy(), np.repeat(Hinv[None], B, axis=0)
+    alive = np.ones((B, n_w), bool)
+    rows = np.arange(B)
+    order, loss = np.empty((B, n_w), int), np.empty((B, n_w))
+    for t in range(n_w):
+        d = np.einsum("bii->bi", Hinv)[:, :n_w]
+        with np.errstate(divide="ignore", invalid="ignore"):   # removed: [H⁻¹]_qq = 0
+            score = np.where(alive, w[:, :n_w] ** 2 / d, np.inf)
+        q = score.argmin(axis=1)
+        order[:, t], loss[:, t] = q, 0.5 * score[rows, q]
+        col = Hinv[rows, :, q]                              # H⁻¹_{:,q}, B × n
+        w -= (w[rows, q] / d[rows, q])[:, None] * col
+        w[rows, q] = 0.0
+        Hinv -= col[:, :, None] * col[:, None, :] / d[rows, q][:, None, None]
+        alive[rows, q] = False
+    return order, loss
+
+
+def _obs_layer(W_rows, X, n_prune, damp, max_bytes=2**28):
+    """Exact greedy OBS on one layer (rows = outputs, the bias the last column)."""
+    M, n = W_rows.shape
+    n_w = n - 1
+    H = X @ X.T
+    H[np.diag_indices(n)] += damp * np.mean(np.diag(H)) + (np.diag(H) == 0)
+    Hinv = cho_solve(cho_factor(H), np.eye(n))
+    chunk = max(1, int(max_bytes // (8 * n * n)))          # rows per batch: bounded memory
+    order, loss = np.empty((M, n_w), int), np.empty((M, n_w))
+    for s in range(0, M, chunk):
+        order[s:s + chunk], loss[s:s + chunk] = _obs_order(W_rows[s:s + chunk], Hinv, n_w)
+    # share the n_prune removals over the rows by the smallest (running-max) increments, so
+    # each row removes a prefix of its own order
+    inc = np.maximum.accumulate(loss, axis=1)
+    chosen = ~_keep_largest(-inc, inc.size - n_prune) if n_prune < inc.size else \
+        np.ones_like(inc, bool)
+    out = np.zeros_like(W_rows)
+    for m in range(M):
+        keep = np.ones(n, bool)
+        keep[order[m, :chosen[m].sum()]] = False
+        S = np.flatnonzero(keep)                 # least squares on the support, in H's metric
+        out[m, S] = np.linalg.solve(H[np.ix_(S, S)], H[S] @ W_rows[m])
+    return out
+
+
+def obs_prune(net: Network, X, nnz, *, damp: float = 0.01) -> Network:
+    """Layer-wise optimal brain surgeon, exact and greedy (OBC's ExactOBS): prune each layer to
+    ``nnz[ℓ]`` weights and refit the remaining weights and the bias so that the layer's output
+    on its (already pruned) inputs stays as close as it can to the original's.
+
+    Parameters
+    ----------
+    net : Network
+    X : array of shape (n₀, P)
+        Calibration inputs, one sample per column.
+    nnz : sequence of int
+        Weights to keep in each layer.
+    damp : float, default 0.01
+        H + damp·mean(diag H)·I is used, as in OBC and SparseGPT.
+
+    Returns
+    -------
+    Network
+        The pruned network; its biases are updated too.
+    """
+    counts, Y = _counts(net, nnz), _inputs(net, X)
+    damp = check_scalar(damp, "damp", low=0.0)
+    weights, biases = [], []
+    for i, (W, b, k) in enumerate(zip(net.weights, net.biases, counts)):
+        X_aug = np.vstack([Y, np.ones((1, Y.shape[1]))])
+        rows = _obs_layer(np.hstack([W.T, b[:, None]]), X_aug, W.size - k, damp)
+        W_hat, b_hat = rows[:, :-1].T.copy(), rows[:, -1].copy()
+        weights.append(W_hat)
+        biases.append(b_hat)
+        Y = W_hat.T @ Y + b_hat[:, None]
+        if net.is_relu(i):
+            Y = np.maximum(Y, 0.0)
+    return Network(weights, biases, last_relu=net.last_relu)
+
+
+#: name -> baseline(net, X, nnz); magnitude ignores X.
+BASELINES = {"magnitude": lambda net, X, nnz: magnitude_prune(net, nnz),
+             "wanda": wanda_prune, "sparsegpt": sparsegpt_prune, "obs": obs_prune}
+
+__all__ = ["BASELINES", "magnitude_prune", "obs_prune", "sparsegpt_prune", "wanda_prune"]

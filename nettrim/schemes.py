@@ -13,6 +13,19 @@ paper uses, so these imply the paper's statements):
 - cascade (Theorem 2): b₁ = ε₁,  b_ℓ = √γ_ℓ·‖W_ℓ‖₂·b_{ℓ−1} for ReLU layers, since
   ε_ℓ² = γ_ℓ‖(W_ℓᵀŶ⁽ℓ⁻¹⁾ + b_ℓ − Y⁽ℓ⁾)_Ω‖² and V = W_ℓᵀŶ⁽ℓ⁻¹⁾ + b_ℓ caps the inactive part;
   a linear last layer is within its own ε_L = κ·√γ_L·‖W_LᵀŶ⁽ᴸ⁻¹⁾ + b_L − Y⁽ᴸ⁾‖ when feasible.
+
+The relaxed cap (``cap="relaxed"``, beyond the paper): V = max(W_ℓᵀŶ⁽ℓ⁻¹⁾ + b_ℓ, 0). It is a
+larger feasible set, so the pruned layer is at least as sparse, and Theorem 2 still holds. Write
+z = W_ℓᵀŷ + b_ℓ for one neuron on one sample, ŷ the pruned and y the original input, û the
+pruned weights (bias included). W_ℓ stays feasible (z ≤ max(z, 0)). On Ω the residual is within
+ε_ℓ as before. On Ωᶜ the original output is 0, i.e. W_ℓᵀy + b_ℓ ≤ 0, so
+
+    ReLU(ûᵀŷ) ≤ max(z, 0) ≤ max(z − (W_ℓᵀy + b_ℓ), 0) ≤ |W_ℓᵀ(ŷ − y)|,
+
+the same inequality the paper's cap gives (there ReLU(ûᵀŷ) ≤ ReLU(z)). Adding the two parts,
+‖Ŷ⁽ℓ⁾ − Y⁽ℓ⁾‖² ≤ γ_ℓ‖(W_ℓᵀ(Ŷ − Y))_Ω‖² + ‖(W_ℓᵀ(Ŷ − Y))_Ωᶜ‖² ≤ γ_ℓ‖W_ℓ‖₂²‖Ŷ⁽ℓ⁻¹⁾ − Y⁽ℓ⁻¹⁾‖²,
+so b_ℓ = √γ_ℓ‖W_ℓ‖₂b_{ℓ−1} with either cap (tests/test_properties.py checks it on random
+networks).
 """
 
 from __future__ import annotations
@@ -32,6 +45,9 @@ if TYPE_CHECKING:  # pandas is imported where a report is built, not at `import 
 
 #: Relative slack when checking a bound (solvers meet ε only to their feasibility tolerance).
 BOUND_RTOL = 1e-3
+#: The cascade's caps on the inactive set Ωᶜ: the paper's V = W_ℓᵀŶ⁽ℓ⁻¹⁾ + b_ℓ, or its
+#: positive part (see the module docstring for why Theorem 2 holds with both).
+CAPS = ("linear", "relaxed")
 #: A cascade ε_ℓ below this fraction of ‖Y⁽ℓ⁾‖_F is round-off of an exactly reproduced input
 #: (HiGHS's own feasibility tolerance is 1e-7) and is set to 0, so the layer stays noiseless.
 ROUNDOFF_RTOL = 1e-7
@@ -191,7 +207,8 @@ def prune_parallel(net: Network, X, *, gain: float = 0.05, epsilons=None, solver
 
 def prune_cascade(net: Network, X, *, gain: float = 0.05, epsilon1: float | None = None,
                  gamma=1.1, kappa: float = 1.0, epsilon_last: float | None = None,
-                 solver: str = "admm", zero_tol: float = 1e-6, **options) -> NetworkResult:
+                 cap: str = "linear", solver: str = "admm", zero_tol: float = 1e-6,
+                 **options) -> NetworkResult:
     """Prune layer by layer on the already-pruned signals (the cascade scheme).
 
     Layer 1 uses ε₁ = gain·‖Y⁽¹⁾‖_F (or ``epsilon1``). Layer ℓ ≥ 2 is solved on Ŷ⁽ℓ⁻¹⁾ with
@@ -213,6 +230,10 @@ def prune_cascade(net: Network, X, *, gain: float = 0.05, epsilon1: float | None
     epsilon_last : float, optional
         Explicit ε for a linear last layer instead of κ·√γ·‖…‖: e.g. t·‖Z‖_F to keep the
         relative logit discrepancy below t. Like κ < 1, it may leave the layer infeasible.
+    cap : {"linear", "relaxed"}, default "linear"
+        The cap V on a ReLU layer's inactive set: the paper's W_ℓᵀŶ⁽ℓ⁻¹⁾ + b_ℓ ("linear") or
+        its positive part ("relaxed": a larger feasible set, so at least as sparse, with the
+        same Theorem 2 bound; proof in this module's docstring).
     solver : str
         Any registered solver; ``options`` go to it.
     zero_tol : float
@@ -232,6 +253,8 @@ def prune_cascade(net: Network, X, *, gain: float = 0.05, epsilon1: float | None
         raise ValueError(f"gamma must be a number or have {L - 1} entries (layers 2..L)")
     gammas = [check_scalar(g, "gamma", low=1.0) for g in gammas]
     kappa = check_scalar(kappa, "kappa", low=0.0, low_inclusive=False, high=1.0)
+    if cap not in CAPS:
+        raise ValueError(f"cap must be one of {list(CAPS)}; got {cap!r}")
     signals = net.forward(X)
     eps1 = (check_scalar(epsilon1, "epsilon1", low=0.0) if epsilon1 is not None
             else check_scalar(gain, "gain", low=0.0) * float(np.linalg.norm(signals[1])))
@@ -251,7 +274,7 @@ def prune_cascade(net: Network, X, *, gain: float = 0.05, epsilon1: float | None
             if eps <= ROUNDOFF_RTOL * np.linalg.norm(Y):
                 eps = 0.0
             if net.is_relu(i):
-                V = Z  # b_ℓ = √γ_ℓ‖W_ℓ‖₂·b_{ℓ−1}
+                V = Z if cap == "linear" else np.maximum(Z, 0.0)  # b_ℓ = √γ_ℓ‖W_ℓ‖₂·b_{ℓ−1}
                 steps.append((0.0, np.sqrt(gammas[i - 1]) * np.linalg.norm(net.weights[i], 2)))
             else:
                 eps = (check_scalar(epsilon_last, "epsilon_last", low=0.0)

@@ -1,0 +1,122 @@
+"""One-shot baselines: magnitude, Wanda, SparseGPT and exact greedy OBS (issue 15, item 4)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nettrim import Network
+from nettrim.baselines import (
+    BASELINES,
+    obs_prune,
+    sparsegpt_prune,
+    wanda_prune,
+)
+
+
+def _layer(seed, N=30, M=12, P=400, last_relu=False):
+    """One layer with correlated inputs (where a data-aware baseline should win)."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((N, N)) / np.sqrt(N) @ rng.standard_normal((N, P))
+    X += 0.1 * rng.standard_normal((N, P))
+    net = Network([rng.standard_normal((N, M))], [0.1 * rng.standard_normal(M)],
+                  last_relu=last_relu)
+    return net, X
+
+
+def _linear_error(net, pruned, X):
+    T = net.weights[0].T @ X + net.biases[0][:, None]
+    Z = pruned.weights[0].T @ X + pruned.biases[0][:, None]
+    return np.linalg.norm(Z - T) / np.linalg.norm(T)
+
+
+def _deep(seed=0):
+    rng = np.random.default_rng(seed)
+    sizes = (10, 16, 12, 3)
+    Ws = [rng.standard_normal((a, b)) / np.sqrt(a) for a, b in zip(sizes[:-1], sizes[1:])]
+    return Network(Ws, [0.1 * rng.standard_normal(b) for b in sizes[1:]]), \
+        rng.standard_normal((10, 200))
+
+
+@pytest.mark.parametrize("name", sorted(BASELINES))
+def test_each_baseline_keeps_exactly_the_counts_asked(name):
+    net, X = _deep()
+    nnz = [40, 100, 7]
+    pruned = BASELINES[name](net, X, nnz)
+    assert [int((W != 0).sum()) for W in pruned.weights] == nnz
+    assert [W.shape for W in pruned.weights] == [W.shape for W in net.weights]
+    full = BASELINES[name](net, X, [W.size for W in net.weights])   # nothing to prune
+    assert np.allclose(full.forward(X)[-1], net.forward(X)[-1], rtol=1e-6, atol=1e-8)
+
+
+def test_bad_counts_and_inputs_are_named():
+    net, X = _deep()
+    with pytest.raises(ValueError, match=r"nnz must have one count per layer \(3\)"):
+        wanda_prune(net, X, [1, 2])
+    with pytest.raises(ValueError, match=r"nnz\[1\] = 1000 exceeds the layer's 192 weights"):
+        obs_prune(net, X, [1, 1000, 1])
+    with pytest.raises(ValueError, match="X must be features × samples with 10 rows"):
+        sparsegpt_prune(net, X.T, [1, 1, 1])
+
+
+def test_wanda_with_equal_input_norms_is_per_output_magnitude():
+    net, X = _layer(0)
+    X = X / np.linalg.norm(X, axis=1, keepdims=True)
+    pruned = wanda_prune(net, X, [12 * 5])
+    W = net.weights[0]
+    for m in range(W.shape[1]):
+        kept = np.flatnonzero(pruned.weights[0][:, m])
+        assert set(kept) == set(np.argsort(-np.abs(W[:, m]))[:5])
+    assert np.array_equal(pruned.biases[0], net.biases[0])
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), N=st.integers(3, 6))
+def test_obs_single_removal_is_the_best_single_removal(seed, N):
+    """Removing one weight with the OBS update is optimal: the pruned neuron equals the best
+    of all N (removal, least-squares refit) choices, brute-forced."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((N, 50)) + rng.standard_normal((1, 50))   # correlated inputs
+    w, b = rng.standard_normal(N), 0.3
+    net = Network([w[:, None]], [np.array([b])], last_relu=False)
+    got = obs_prune(net, X, [N - 1], damp=0.0)
+    Xa = np.vstack([X, np.ones(50)])
+    t = w @ X + b
+    best = np.inf
+    for q in range(N):
+        S = [i for i in range(N + 1) if i != q]
+        c, *_ = np.linalg.lstsq(Xa[S].T, t, rcond=None)
+        best = min(best, np.sum((Xa[S].T @ c - t) ** 2))
+    err = np.sum((got.weights[0][:, 0] @ X + got.biases[0][0] - t) ** 2)
+    assert err == pytest.approx(best, rel=1e-6, abs=1e-9)
+
+
+def test_obs_refits_its_support_and_beats_magnitude_wanda_and_sparsegpt():
+    for seed in range(3):
+        net, X = _layer(seed)
+        for k in (240, 120, 60):
+            errs = {name: _linear_error(net, BASELINES[name](net, X, [k]), X)
+                    for name in BASELINES}
+            assert errs["obs"] < min(errs["magnitude"], errs["wanda"], errs["sparsegpt"]), errs
+        # kept weights and bias are the least-squares fit on their support (damp = 0)
+        pruned = obs_prune(net, X, [120], damp=0.0)
+        Xa = np.vstack([X, np.ones(X.shape[1])])
+        T = net.weights[0].T @ X + net.biases[0][:, None]
+        for m in range(12):
+            S = np.r_[pruned.weights[0][:, m] != 0, True]
+            c, *_ = np.linalg.lstsq(Xa[S].T, T[m], rcond=None)
+            got = np.r_[pruned.weights[0][:, m], pruned.biases[0][m]][S]
+            assert np.allclose(got, c, rtol=1e-6, atol=1e-8)
+
+
+def test_data_aware_baselines_see_the_pruned_inputs():
+    """Layer 2 is fit on the inputs the pruned layer 1 produces (sequential, like the cascade):
+    with nothing of it pruned, its refit reproduces W₂ᵀŶ₁ + b₂ on those inputs exactly."""
+    net, X = _deep(1)
+    pruned = obs_prune(net, X, [20, 192, 36])     # layer 1 pruned, the rest kept and refit
+    Y1 = pruned.forward(X)[1]
+    T = net.forward(X)
+    # the refit layer 2 reproduces W₂ᵀŶ₁ + b₂ exactly when nothing of it is pruned
+    Z2 = pruned.weights[1].T @ Y1 + pruned.biases[1][:, None]
+    assert np.allclose(Z2, net.weights[1].T @ Y1 + net.biases[1][:, None], atol=1e-6)
+    assert not np.allclose(Y1, T[1])
