@@ -1,0 +1,45 @@
+"""Distinct layer-1 creases and the widening control (issue 15, item 3)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nettrim import Network
+from nettrim.suite.features import crease_lines, distinct_features, widen
+
+
+def _net(rng, sizes=(2, 6, 5, 2)):
+    Ws = [rng.standard_normal((a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
+    return Network(Ws, [0.3 * rng.standard_normal(b) for b in sizes[1:]])
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), width=st.integers(8, 30))
+def test_widen_keeps_the_function_and_the_distinct_creases(seed, width):
+    rng = np.random.default_rng(seed)
+    net, X = _net(rng), rng.standard_normal((2, 200))
+    wide = widen(net, width, rng)
+    assert [W.shape[1] for W in wide.weights[:-1]] == [width, width]
+    assert np.allclose(wide.forward(X)[-1], net.forward(X)[-1], atol=1e-10)
+    assert distinct_features(wide, X) == distinct_features(net, X)
+
+
+def test_creases_ignore_orientation_dead_and_linear_units():
+    X = np.random.default_rng(0).uniform(-1, 1, (2, 500))
+    # units: x₁ = 0, the same crease flipped, a copy at a slightly different angle and offset,
+    # x₂ = 0.5, a unit dead on the data (x₁ > 5), one linear on it (active everywhere)
+    W = np.array([[1.0, -2.0, 1.0, 0.0, 1.0, 1.0],
+                  [0.0, 0.0, 0.01, 1.0, 0.0, 0.0]])
+    b = np.array([0.0, 0.0, 0.005, -0.5, -5.0, 5.0])
+    net = Network([W, np.ones((6, 1))], [b, np.zeros(1)], last_relu=False)
+    normals, offsets, units = crease_lines(net, X)
+    assert list(units) == [0, 1, 2, 3]
+    assert distinct_features(net, X) == 2
+    assert distinct_features(net, X, angle_tol=0.0, offset_tol=0.0) == 3   # the near copy splits
+
+
+def test_widen_refuses_a_narrower_width():
+    net = _net(np.random.default_rng(1))
+    with pytest.raises(ValueError, match="width must be at least layer 1's 6 units; got 4"):
+        widen(net, 4, np.random.default_rng(0))
