@@ -32,7 +32,8 @@ def run(cfg: DictConfig, out_dir) -> tuple:
     net_dir = out_dir / "networks"
     net_dir.mkdir(exist_ok=True)
     common = {"data": {"seed": config["seed"], **config["data"]}, "train": config["train"],
-              "solver": config["solver"]["name"], **(config["solver"].get("options") or {})}
+              "recipes": config["recipes"], "solver": config["solver"]["name"],
+              **(config["solver"].get("options") or {})}
     with backend(config.get("parallel"), config["n_jobs"]) as n_jobs:
         layers, sweep = _studies(config, out_dir, common, n_jobs)
     layers.to_csv(out_dir / "table_layers.csv", index=False)
@@ -50,8 +51,13 @@ def run(cfg: DictConfig, out_dir) -> tuple:
             f"nested spirals, {config['data']['n_train']} training points; "
             f"{n_bad} of {len(sweep)} prunings with an unconverged layer"),
             out_dir / "sparsity_vs_discrepancy")
+        plots.save(plots.per_neuron_vs_features(
+            table, config["supplement"]["layer2_after"],
+            f"2·H·H·2 spirals at ε_rd ≤ {config['target']:g}; creases equal within "
+            f"{config['features']['angle_tol']:g} rad and {config['features']['offset_tol']:g}"),
+            out_dir / "per_neuron_vs_features")
         b = config["boundary"]
-        original, pruned = compression.load_pair(net_dir, b["H"], b["alpha"],
+        original, pruned = compression.load_pair(net_dir, b["H"], b["recipe"],
                                                  config["table"]["seed"])
         X, y, _, _ = compression.spirals_data(**common["data"])
         plots.save(plots.decision_regions(
@@ -72,11 +78,12 @@ def _studies(config, out_dir, common, n_jobs):
     t, s = config["table"], config["sweep"]
     jobs = {"n_jobs": n_jobs, "progress": config["progress"]}
     layers = compression.run_study(
-        compression.target_task, [(H, a, t["seed"]) for H in t["H"] for a in t["alpha"]],
+        compression.target_task, [(H, r, t["seed"]) for r in t["recipes"] for H in t["H"]],
         out_dir=out_dir / "table", target=config["target"], gamma=config["gamma"],
-        max_steps=t["max_steps"], net_dir=str(out_dir / "networks"), **common, **jobs)
+        cap=config["cap"], features=config["features"], max_steps=t["max_steps"],
+        net_dir=str(out_dir / "networks"), **common, **jobs)
     sweep = compression.run_study(
-        compression.gain_task, [(H, s["alpha"], seed) for H in s["H"] for seed in s["seeds"]],
+        compression.gain_task, [(H, s["recipe"], seed) for H in s["H"] for seed in s["seeds"]],
         out_dir=out_dir / "sweep", gains=s["gains"], schemes=s["schemes"],
         gamma=config["gamma"], **common, **jobs)
     return layers, sweep
@@ -84,20 +91,23 @@ def _studies(config, out_dir, common, n_jobs):
 
 def _markdown(table: pd.DataFrame, config: dict) -> str:
     """The write-up's table (results/spirals/README.md), with the supplement's layer-2 count
-    where we have it."""
-    sup = config.get("supplement", {}).get("H200_layer2")
-    header = ["H", "ℓ₂ penalty", "layer 1", "layer 2", "layer 3", "layer-2 factor", "ε_rd",
-              "test accuracy", "converged, bounds held", "supplement, layer 2"]
+    (Table S.1) where we have it and our per-neuron count over the supplement's."""
+    sup = {int(k): v for k, v in config["supplement"]["layer2_after"].items()}
+    header = ["H", "recipe", "layer 1", "layer 2", "layer 3", "layer-2 factor",
+              "layer 2 per neuron", "distinct creases", "ε_rd", "test accuracy",
+              "converged, bounds held", "Table S.1 layer 2 per neuron", "ours / S.1"]
     rows = []
     for r in table.itertuples():
-        paper = (f"{sup[0]} → {sup[1]} ({sup[0] / sup[1]:.1f}×)"
-                 if sup and r.H == 200 and r.alpha == 0 else "–")
-        rows.append([r.H, f"{r.alpha:g}", f"{r.layer1_before} → {r.layer1_after}",
+        paper = sup.get(int(r.H))
+        ratio = f"{r.layer2_after / paper:.2f}" if paper else "–"
+        rows.append([r.H, r.recipe, f"{r.layer1_before} → {r.layer1_after}",
                      f"{r.layer2_before} → {r.layer2_after}",
                      f"{r.layer3_before} → {r.layer3_after}",
-                     f"{r.layer2_factor:.1f}×", f"{r.discrepancy:.4f}",
+                     f"{r.layer2_factor:.1f}×", f"{r.layer2_per_neuron:.1f}",
+                     r.distinct_features, f"{r.discrepancy:.4f}",
                      f"{r.acc_test_before:.3f} → {r.acc_test_after:.3f}",
-                     f"{'yes' if r.converged else 'no'}, {'yes' if r.bound_held else 'NO'}", paper])
+                     f"{'yes' if r.converged else 'no'}, {'yes' if r.bound_held else 'NO'}",
+                     f"{paper / r.H:.1f}" if paper else "–", ratio])
     return markdown_table(header, rows)
 
 

@@ -5,13 +5,21 @@ import pandas as pd
 import pytest
 
 from nettrim import prune_to_discrepancy, relative_discrepancy
-from nettrim.suite.compression import gain_task, run_study, spirals_data, target_task
+from nettrim.suite.compression import (
+    gain_task,
+    run_study,
+    spirals_data,
+    target_task,
+    train_network,
+)
 from nettrim.suite.summary import kept_at_discrepancy
 from nettrim.suite.sweep import run_resumable
 from nettrim.suite.train import train_relu_mlp
 
 DATA = {"seed": 0, "n_train": 150, "n_test": 60}
 TRAIN = {"max_iter": 300}
+RECIPES = {"plain": {"trainer": "sklearn", "alpha": 0.0},
+           "wide4": {"trainer": "sklearn", "widen_from": 4}}
 
 
 @pytest.fixture(scope="module")
@@ -45,17 +53,21 @@ def test_trim_to_discrepancy_reports_a_miss(small_net):
 
 
 def test_tasks_hold_their_bounds_and_gain_orders_discrepancy():
-    rows = pd.DataFrame(target_task([(8, 0.0, 1)], data=DATA, train=TRAIN, target=0.03,
+    rows = pd.DataFrame(target_task([(8, "plain", 1)], data=DATA, train=TRAIN, recipes=RECIPES,
+                                    target=0.03,
                                     max_steps=4))
     assert list(rows["layer"]) == [1, 2, 3] and rows["bound_held"].all()
     assert (rows["nnz_after"] <= rows["nnz_before"]).all()
-    sweep = pd.DataFrame(gain_task([(8, 0.0, 1)], data=DATA, train=TRAIN,
+    sweep = pd.DataFrame(gain_task([(8, "plain", 1)], data=DATA, train=TRAIN, recipes=RECIPES,
                                    gains=[0.001, 0.01, 0.1]))
     assert sweep["bound_held"].all() and sweep["kept"].between(0, 1).all()
     for _, g in sweep.groupby("scheme"):
         assert g["discrepancy"].is_monotonic_increasing  # a larger ε₁ never fits better here
     with pytest.raises(ValueError, match="schemes"):
-        gain_task([(8, 0.0, 1)], data=DATA, train=TRAIN, gains=[0.01], schemes=["foo"])
+        gain_task([(8, "plain", 1)], data=DATA, train=TRAIN, recipes=RECIPES, gains=[0.01],
+                  schemes=["foo"])
+    with pytest.raises(ValueError, match=r"unknown recipe 'l1'; the config defines \['plain'"):
+        target_task([(8, "l1", 1)], data=DATA, train=TRAIN, recipes=RECIPES, target=0.03)
 
 
 def test_kept_at_discrepancy_interpolates_in_log_log():
@@ -96,6 +108,21 @@ def test_run_resumable_keeps_finished_chunks_and_refuses_other_specs(tmp_path):
 
 
 def test_target_task_runs_the_parallel_scheme_too():
-    rows = pd.DataFrame(target_task([(6, 0.0, 0)], data=DATA, train=TRAIN, target=0.05,
-                                    scheme="parallel", gamma=1.1, max_steps=3))
+    rows = pd.DataFrame(target_task([(6, "plain", 0)], data=DATA, train=TRAIN, recipes=RECIPES,
+                                    target=0.05, scheme="parallel", gamma=1.1, max_steps=3))
     assert (rows["scheme"] == "parallel").all() and rows["bound_held"].all()
+
+
+def test_recipes_train_widened_and_torch_networks():
+    X, y, _, _ = spirals_data(**DATA)
+    wide = train_network(X, y, 12, RECIPES["wide4"], 0, TRAIN)
+    narrow = train_relu_mlp(X, y, (4, 4), seed=0, **TRAIN)
+    assert [W.shape for W in wide.weights] == [(2, 12), (12, 12), (12, 2)]
+    assert np.allclose(wide.forward(X)[-1], narrow.forward(X)[-1], atol=1e-10)
+    with pytest.raises(ValueError, match="recipe.trainer must be 'sklearn' or 'torch'"):
+        train_network(X, y, 8, {"alpha": 0.1}, 0, TRAIN)
+    with pytest.raises(ValueError, match="recipe.widen_from must be at most H = 8; got 9"):
+        train_network(X, y, 8, {"trainer": "sklearn", "widen_from": 9}, 0, TRAIN)
+    pytest.importorskip("torch")
+    net = train_network(X, y, 6, {"trainer": "torch", "dropout": 0.5, "epochs": 1}, 0, TRAIN)
+    assert [W.shape for W in net.weights] == [(2, 6), (6, 6), (6, 2)]

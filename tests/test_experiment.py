@@ -97,7 +97,8 @@ def test_solver_benchmark_end_to_end(tmp_path):
 
 def test_spirals_end_to_end_and_resume(tmp_path):
     cfg = _compose("spirals", [
-        "table.H=[8]", "table.alpha=[0.0,0.01]", "table.max_steps=3", "sweep.H=[8]",
+        "table.H=[8]", "table.recipes=[sklearn,widened]", "recipes.widened.widen_from=4",
+        "table.max_steps=3", "sweep.H=[8]",
         "sweep.seeds=[0,1]", "sweep.gains=[0.002,0.008]", "sweep.levels=[0.02]",
         "data.n_train=150", "data.n_test=100", "train.max_iter=300", "boundary.H=8",
         "n_jobs=1", "progress=false"])
@@ -105,13 +106,14 @@ def test_spirals_end_to_end_and_resume(tmp_path):
     table, sweep, compare = mod.run(cfg, tmp_path)
     for f in ["table.csv", "table.md", "table_layers.csv", "sweep.csv", "kept_at_discrepancy.csv",
               "sparsity_vs_discrepancy.png", "decision_regions.pdf", "config.yaml",
-              "networks/H8_alpha0_seed0_pruned.npz"]:
+              "per_neuron_vs_features.png", "networks/H8_sklearn_seed0_pruned.npz"]:
         assert (tmp_path / f).is_file(), f
     # the Theorem 1/2 bounds hold in every spirals run, table and sweep
     assert table["bound_held"].all() and sweep["bound_held"].all()
     assert (table["discrepancy"] <= 0.02).all() and len(table) == 2
     assert len(sweep) == 2 * 2 * 2  # seeds × schemes × gains
-    assert "| 8 | 0.01 | 16 → " in (tmp_path / "table.md").read_text()
+    assert "| 8 | widened | 16 → " in (tmp_path / "table.md").read_text()
+    assert (table["distinct_features"] > 0).all()
     # a second run reads every finished network back instead of recomputing
     again, sweep2, _ = mod.run(cfg, tmp_path)
     pd.testing.assert_frame_equal(again, table)

@@ -4,8 +4,9 @@ accuracy against magnitude pruning (real data).
 
 Tasks (one BLAS thread each: tasks are the parallelism):
 
-- :func:`target_task` trains a spirals network and prunes it with the largest gain whose relative
-  logit discrepancy ε_rd = ‖Z − Ẑ‖_F/‖Z‖_F stays below a target (Tables S.1/S.2): a row per layer;
+- :func:`target_task` trains a spirals network by a *recipe* (:func:`train_network`) and prunes
+  it with the largest gain whose relative logit discrepancy ε_rd = ‖Z − Ẑ‖_F/‖Z‖_F stays below a
+  target (Tables S.1/S.2): a row per layer, with the network's distinct layer-1 creases;
 - :func:`gain_task` trains a spirals network and prunes it at each of a list of gains with each
   scheme (the sparsity-against-ε_rd sweep): a row per (scheme, gain);
 - :func:`prune_task` prunes one saved trained classifier at a (scheme, gain) and magnitude-prunes
@@ -28,8 +29,9 @@ from ..baselines import magnitude_prune
 from ..network import Network
 from ..schemes import SCHEMES, prune_to_discrepancy, relative_discrepancy
 from .data import load_dataset, spirals
+from .features import distinct_features, widen
 from .sweep import run_resumable
-from .train import accuracy, finetune_masked, fit_relu_mlp, train_relu_mlp
+from .train import accuracy, finetune_masked, fit_relu_mlp, train_relu_mlp, train_torch_mlp
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +44,52 @@ def spirals_data(seed: int, n_train: int, n_test: int, **kwargs):
     return X, y, Xt, yt
 
 
-def _network(data, H, alpha, seed, train):
-    X, y = data[0], data[1]
-    return train_relu_mlp(X, y, (H, H), alpha=alpha, seed=seed, **train)
+#: What a recipe may hold besides its trainer's own keywords.
+_RECIPE_KEYS = ("trainer", "widen_from")
+
+
+def train_network(X, y, H: int, recipe: dict, seed: int, train: dict) -> Network:
+    """Train a 2·H·H·2 spirals network by ``recipe``.
+
+    Parameters
+    ----------
+    X, y : the training inputs (features × samples) and labels.
+    H : int
+        Hidden width.
+    recipe : dict
+        ``trainer``: "sklearn" (:func:`~nettrim.suite.train.fit_relu_mlp`, keys such as
+        ``alpha``; ``train`` adds its Adam settings) or "torch"
+        (:func:`~nettrim.suite.train.train_torch_mlp`: ``dropout``, ``l1``, ``epochs``, ...).
+        With ``widen_from: h`` a 2·h·h·2 network is trained and widened to H units per layer
+        (:func:`~nettrim.suite.features.widen`): the same function, wide.
+    seed : int
+        Training seed (and the widening's scales).
+    train : dict
+        The scikit-learn trainer's settings (``max_iter``, ``learning_rate_init``).
+
+    Returns
+    -------
+    Network
+    """
+    recipe = dict(recipe)
+    trainer = recipe.pop("trainer", None)
+    h = recipe.pop("widen_from", None)
+    width = H if h is None else check_int(h, "recipe.widen_from", low=1)
+    if width > H:
+        raise ValueError(f"recipe.widen_from must be at most H = {H}; got {width}")
+    if trainer == "sklearn":
+        net = train_relu_mlp(X, y, (width, width), seed=seed, **{**train, **recipe})
+    elif trainer == "torch":
+        net = train_torch_mlp(X, y, (width, width), seed=seed, **recipe)
+    else:
+        raise ValueError(f"recipe.trainer must be 'sklearn' or 'torch'; got {trainer!r}")
+    return net if h is None else widen(net, H, np.random.default_rng(seed))
+
+
+def _network(data, H, recipe, seed, train, recipes):
+    if recipe not in recipes:
+        raise ValueError(f"unknown recipe {recipe!r}; the config defines {sorted(recipes)}")
+    return train_network(data[0], data[1], H, recipes[recipe], seed, train)
 
 
 def _accuracies(net, data, suffix):
@@ -54,23 +99,29 @@ def _accuracies(net, data, suffix):
             f"acc_test{sep}{suffix}": accuracy(net, Xt, yt)}
 
 
-def target_task(tasks, *, data: dict, train: dict, target: float, scheme: str = "cascade",
-                gamma: float = 1.1, max_steps: int = 6, net_dir=None, **trim) -> list[dict]:
-    """For each (H, alpha, seed) in ``tasks``: train a 2·H·H·2 network on the spirals
-    ``data`` (keywords of :func:`spirals_data`), prune it with :func:`prune_to_discrepancy`
-    at ``target`` and return one row per layer. With ``net_dir``, the original and the
-    pruned network are saved there as ``H<H>_alpha<alpha>_seed<seed>_{original,pruned}.npz``.
-    ``gamma`` goes to the cascade, ``trim`` (solver, solver options) to either scheme."""
-    extra = {"gamma": gamma} if scheme == "cascade" else {}
+def target_task(tasks, *, data: dict, train: dict, recipes: dict, target: float,
+                scheme: str = "cascade", gamma: float = 1.1, cap: str = "linear",
+                max_steps: int = 6, features: dict | None = None, net_dir=None,
+                **trim) -> list[dict]:
+    """For each (H, recipe, seed) in ``tasks``: train a 2·H·H·2 network on the spirals
+    ``data`` (keywords of :func:`spirals_data`) by ``recipes[recipe]`` (:func:`train_network`),
+    prune it with :func:`prune_to_discrepancy` at ``target`` and return one row per layer, with
+    the network's distinct layer-1 creases (``features``: tolerances of
+    :func:`~nettrim.suite.features.distinct_features`). With ``net_dir``, the original and the
+    pruned network are saved there as ``H<H>_<recipe>_seed<seed>_{original,pruned}.npz``.
+    ``gamma`` and ``cap`` go to the cascade, ``trim`` (solver, solver options) to either
+    scheme."""
+    extra = {"gamma": gamma, "cap": cap} if scheme == "cascade" else {}
     rows = []
     with threadpool_limits(limits=1, user_api="blas"):
         d = spirals_data(**data)
-        for H, alpha, seed in tasks:
-            net = _network(d, H, alpha, seed, train)
+        for H, recipe, seed in tasks:
+            net = _network(d, H, recipe, seed, train, recipes)
             res = prune_to_discrepancy(net, d[0], target, scheme=scheme, max_steps=max_steps,
                                       **extra, **trim)
             chosen = res.search[res.search["chosen"]].iloc[0]
-            common = {"H": H, "alpha": alpha, "seed": seed, "scheme": scheme,
+            common = {"H": H, "recipe": recipe, "seed": seed, "scheme": scheme,
+                      "distinct_features": distinct_features(net, d[0], **(features or {})),
                       "gain": float(chosen["gain"]),
                       "discrepancy": relative_discrepancy(net, res.network, d[0]),
                       "steps": len(res.search), **_accuracies(net, d, "before"),
@@ -81,15 +132,15 @@ def target_task(tasks, *, data: dict, train: dict, target: float, scheme: str = 
                              "iterations": r.iterations, "time": r.time,
                              "bound_held": bool(r.bound_held)})
             if net_dir is not None:
-                stem = f"H{H}_alpha{alpha:g}_seed{seed}"
+                stem = f"H{H}_{recipe}_seed{seed}"
                 net.save_npz(f"{net_dir}/{stem}_original.npz")
                 res.network.save_npz(f"{net_dir}/{stem}_pruned.npz")
     return rows
 
 
-def gain_task(tasks, *, data: dict, train: dict, gains, schemes=("parallel", "cascade"),
-              gamma: float = 1.1, **trim) -> list[dict]:
-    """For each (H, alpha, seed) in ``tasks``: train a 2·H·H·2 network and prune it with each
+def gain_task(tasks, *, data: dict, train: dict, recipes: dict, gains,
+              schemes=("parallel", "cascade"), gamma: float = 1.1, **trim) -> list[dict]:
+    """For each (H, recipe, seed) in ``tasks``: train a 2·H·H·2 network and prune it with each
     scheme at each gain; one row per (scheme, gain) with ε_rd, the fraction of weights kept
     (all layers, and layer 2 alone), accuracies, whether every layer converged and every bound
     held. ``gamma`` goes to the cascade, ``trim`` (solver, options) to both schemes."""
@@ -100,8 +151,8 @@ def gain_task(tasks, *, data: dict, train: dict, gains, schemes=("parallel", "ca
     rows = []
     with threadpool_limits(limits=1, user_api="blas"):
         d = spirals_data(**data)
-        for H, alpha, seed in tasks:
-            net = _network(d, H, alpha, seed, train)
+        for H, recipe, seed in tasks:
+            net = _network(d, H, recipe, seed, train, recipes)
             before = _accuracies(net, d, "before")
             for scheme in schemes:
                 for g in gains:
@@ -109,7 +160,7 @@ def gain_task(tasks, *, data: dict, train: dict, gains, schemes=("parallel", "ca
                     res = SCHEMES[scheme](net, d[0], gain=g, **extra, **trim)
                     rep = res.report
                     rows.append({
-                        "H": H, "alpha": alpha, "seed": seed, "scheme": scheme, "gain": g,
+                        "H": H, "recipe": recipe, "seed": seed, "scheme": scheme, "gain": g,
                         "discrepancy": relative_discrepancy(net, res.network, d[0]),
                         "nnz_before": int(rep["nnz_before"].sum()),
                         "nnz_after": int(rep["nnz_after"].sum()),
@@ -228,7 +279,7 @@ def layer_table(rows: pd.DataFrame) -> pd.DataFrame:
     """:func:`target_task` rows (one per layer) as one row per network: nonzeros before and
     after for every layer, the layer-2 and overall reduction factors, ε_rd, the gain, the
     accuracies, whether every layer converged and every bound held."""
-    keys = ["H", "alpha", "seed"]
+    keys = ["H", "recipe", "seed"]
     out = []
     for key, g in rows.groupby(keys, sort=True):
         g = g.sort_values("layer")
@@ -238,7 +289,9 @@ def layer_table(rows: pd.DataFrame) -> pd.DataFrame:
             row[f"layer{r.layer}_before"], row[f"layer{r.layer}_after"] = r.nnz_before, r.nnz_after
         row["layer2_factor"] = row["layer2_before"] / max(row["layer2_after"], 1)
         row["total_factor"] = g["nnz_before"].sum() / max(g["nnz_after"].sum(), 1)
-        row.update({k: first[k] for k in ("gain", "discrepancy", "steps", "acc_train_before",
+        row["layer2_per_neuron"] = row["layer2_after"] / first["H"]
+        row.update({k: first[k] for k in ("gain", "discrepancy", "steps", "distinct_features",
+                                          "acc_train_before",
                                            "acc_train_after", "acc_test_before", "acc_test_after")})
         row["converged"] = bool((g["status"] == "converged").all())
         row["bound_held"] = bool(g["bound_held"].astype(bool).all())
@@ -246,11 +299,11 @@ def layer_table(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def load_pair(net_dir, H, alpha, seed) -> tuple[Network, Network]:
+def load_pair(net_dir, H, recipe, seed) -> tuple[Network, Network]:
     """The original and pruned networks :func:`target_task` saved."""
-    stem = f"{net_dir}/H{H}_alpha{alpha:g}_seed{seed}"
+    stem = f"{net_dir}/H{H}_{recipe}_seed{seed}"
     return Network.load_npz(f"{stem}_original.npz"), Network.load_npz(f"{stem}_pruned.npz")
 
 
-__all__ = ["spirals_data", "target_task", "gain_task", "train_classifier", "prune_task",
-           "run_study", "layer_table", "load_pair", "model_key"]
+__all__ = ["spirals_data", "train_network", "target_task", "gain_task", "train_classifier",
+           "prune_task", "run_study", "layer_table", "load_pair", "model_key"]

@@ -403,6 +403,43 @@ def weight_histograms(original, pruned, title: str = ""):
     return fig
 
 
+def per_neuron_vs_features(table: pd.DataFrame, supplement: dict | None = None,
+                           title: str = ""):
+    """Left: layer-2 nonzeros per neuron after pruning against the network's distinct layer-1
+    creases, one marker per table network, coloured by training recipe, sized by H, with the
+    line y = x (one weight per distinct crease). Right: the per-neuron count against H, with the
+    supplement's Table S.1 counts (``supplement``: H → layer-2 nonzeros). Hollow markers: a
+    layer did not converge."""
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.4))
+    for i, (recipe, g) in enumerate(table.groupby("recipe", sort=False)):
+        ok = g["converged"].astype(bool)
+        c = f"C{i}"
+        for ax, x in ((a1, g["distinct_features"]), (a2, g["H"])):
+            ax.scatter(x[ok], g.loc[ok, "layer2_per_neuron"], s=g.loc[ok, "H"] / 2, color=c,
+                       label=recipe if ax is a1 else None)
+            ax.scatter(x[~ok], g.loc[~ok, "layer2_per_neuron"], s=g.loc[~ok, "H"] / 2,
+                       facecolors="none", edgecolors=c)
+        g = g.sort_values("H")
+        a2.plot(g["H"], g["layer2_per_neuron"], "-", color=c, lw=0.8, label=recipe)
+    top = max(table["distinct_features"].max(), table["layer2_per_neuron"].max()) * 1.05
+    a1.plot([0, top], [0, top], "k:", lw=1, label="one weight per distinct crease")
+    a1.set_xlabel("distinct layer-1 creases crossing the data")
+    a1.set_ylabel("layer-2 nonzeros per neuron after pruning")
+    a1.legend(fontsize=7)
+    if supplement:
+        Hs = sorted(int(h) for h in supplement)
+        a2.plot(Hs, [supplement[h] / h for h in Hs], "k*--", ms=9,
+                label="supplement, Table S.1 (H2O, dropout)")
+    a2.set_xlabel("hidden width H")
+    a2.set_ylabel("layer-2 nonzeros per neuron after pruning")
+    a2.legend(fontsize=7)
+    for ax in (a1, a2):
+        ax.grid(True, lw=0.3, alpha=0.5)
+    fig.suptitle(title + ("; " if title else "") + "marker size ∝ H, hollow: a layer unconverged",
+                 y=1.02)
+    return fig
+
+
 __all__ = ["save", "phase_diagram", "collapse", "overlay", "agreement", "deep_recovery",
-           "sparsity_vs_discrepancy", "decision_regions", "accuracy_vs_compression", "layer_nnz",
-           "weight_histograms"]
+           "per_neuron_vs_features", "sparsity_vs_discrepancy", "decision_regions",
+           "accuracy_vs_compression", "layer_nnz", "weight_histograms"]
