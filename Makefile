@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # e.g. make demo ARGS="sampling=rademacher trials=40"
 ARGS ?=
 
-.PHONY: demo test test-all layer-demo agreement prediction deep spirals prune bench clean
+.PHONY: demo test test-all layer-demo agreement prediction deep spirals prune compare bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ spirals: $(STAMP)
 # Prune a trained digits classifier: accuracy against compression, Net-Trim vs magnitude
 prune: $(STAMP)
 	$(BIN)/python experiments/prune_network.py progress=false $(ARGS)
+
+# Net-Trim against magnitude, Wanda, SparseGPT and OBS on a LeNet-300-100-shaped digits network
+# and on the 2·200·200·2 spirals network (make prune does the 64·128·128·10 digits one)
+compare: $(STAMP)
+	$(BIN)/python experiments/prune_network.py experiment=prune_lenet $(ARGS)
+	$(BIN)/python experiments/prune_network.py experiment=prune_spirals $(ARGS)
 
 # Prune one random dense layer with ADMM and cvxpy, side by side
 layer-demo: $(STAMP)

@@ -1,14 +1,17 @@
-"""Prune a trained classifier on real data: test accuracy against compression, Net-Trim (parallel
-and cascade, a grid of gains) against magnitude pruning to the same per-layer counts, with and
-without masked fine-tuning.
+"""Prune a trained classifier: test accuracy against compression, Net-Trim (parallel and
+cascade, a grid of gains) against today's one-shot pruners — magnitude, Wanda, SparseGPT and
+exact greedy OBS — at the same per-layer counts, with and without masked fine-tuning, and under
+input noise.
 
-    python experiments/prune_network.py [overrides]          (make prune)
+    python experiments/prune_network.py [overrides]          (make prune; digits)
+    python experiments/prune_network.py experiment=prune_lenet      (64·300·100·10 on digits)
+    python experiments/prune_network.py experiment=prune_spirals    (2·200·200·2 spirals)
 
 Writes into the run directory: model.joblib / model.npz (the trained network; reused on a
-restart), results.csv (one row per scheme, gain and method), summary.md, networks/*.npz (each
-Net-Trim network), accuracy_vs_compression.{png,pdf}, layer_nnz.{png,pdf},
-weight_histograms.{png,pdf} and config.yaml. Finished prunings are kept under parts/: a restart
-resumes. See conf/prune_network.yaml.
+restart), results.csv (one row per scheme, gain and method), best_within_1pt.csv and
+summary.md, networks/*.npz (each Net-Trim network), accuracy_vs_compression.{png,pdf},
+robustness.{png,pdf}, layer_nnz.{png,pdf}, weight_histograms.{png,pdf} and config.yaml.
+Finished prunings are kept under parts/: a restart resumes. See conf/prune_network.yaml.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from nettrim.network import Network
 from nettrim.suite import compression, plots
 from nettrim.suite.cli import hydra_entry
 from nettrim.suite.parallel import backend
-from nettrim.suite.summary import markdown_table
+from nettrim.suite.summary import best_within, markdown_table
 from nettrim.suite.sweep import check_solver_config, finish_run, start_run
 
 log = logging.getLogger(__name__)
@@ -39,11 +42,14 @@ def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
             compression.prune_task, tasks, out_dir=out_dir, n_jobs=n_jobs,
             progress=config["progress"], data=config["data"], model_path=str(model),
             identity={"model": compression.model_key(config["data"], config["network"])},
-            gamma=config["gamma"], finetune=config["finetune"],
+            gamma=config["gamma"], baselines=config["baselines"], finetune=config["finetune"],
+            noise=config["noise"],
             net_dir=str(out_dir / "networks"), solver=config["solver"]["name"],
             **(config["solver"].get("options") or {}))
     results.to_csv(out_dir / "results.csv", index=False)
-    (out_dir / "summary.md").write_text(_markdown(results, net))
+    best = best_within(results, 0.01)
+    best.to_csv(out_dir / "best_within_1pt.csv", index=False)
+    (out_dir / "summary.md").write_text(_markdown(results, net) + "\n\n" + _best_markdown(best))
 
     if cfg.figures:
         sizes = "·".join(str(n) for n in [net.weights[0].shape[0], *[W.shape[1]
@@ -53,6 +59,8 @@ def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
                    out_dir / "accuracy_vs_compression")
         plots.save(plots.layer_nnz(results, net.nnz(), title), out_dir / "layer_nnz")
         scheme, gain = _best_within_a_point(results)
+        if config["noise"]["levels"]:
+            plots.save(plots.robustness(results, scheme, gain, title), out_dir / "robustness")
         pruned = Network.load_npz(out_dir / "networks" / f"{scheme}_gain{gain:g}.npz")
         plots.save(plots.weight_histograms(
             net, pruned, f"{title}: {scheme} Net-Trim, gain {gain:g}"),
@@ -71,30 +79,50 @@ def _best_within_a_point(results):
     return row["scheme"], float(row["gain"])
 
 
+_NAMES = {"nettrim": "Net-Trim", "magnitude": "magnitude", "wanda": "Wanda",
+          "sparsegpt": "SparseGPT", "obs": "OBS"}
+
+
 def _markdown(results: pd.DataFrame, net: Network) -> str:
     """The write-up's table (results/prune_network/README.md): one row per (scheme, gain),
-    Net-Trim beside magnitude pruning."""
+    test accuracy of Net-Trim and of every baseline at its per-layer counts (fine-tuned in
+    parentheses), Net-Trim's time and each method's pruning time."""
     layers = [c for c in results.columns if c.startswith("layer") and c.endswith("_nnz")]
     tuned = "acc_test_ft" in results
-    header = (["scheme", "gain", "nonzeros per layer", "compression (hidden)", "ε_rd",
-               "test acc. Net-Trim", "magnitude"]
-              + (["Net-Trim ft", "magnitude ft"] if tuned else [])
-              + ["time per layer (s)"])
-    accs = ["acc_test"] + (["acc_test_ft"] if tuned else [])
-    wide = results.pivot_table(index=["scheme", "gain"], columns="method", values=accs)
+    methods = list(dict.fromkeys(results["method"]))
+    header = (["scheme", "gain", "nonzeros per layer", "compression (hidden)", "ε_rd"]
+              + [f"{_NAMES.get(m, m)}" + (" (ft)" if tuned else "") for m in methods]
+              + ["pruning time (s): " + " / ".join(_NAMES.get(m, m) for m in methods)])
     rows = []
-    for (scheme, gain), r in results[results["method"] == "nettrim"].set_index(
-            ["scheme", "gain"]).iterrows():
-        w = wide.loc[(scheme, gain)]
-        times = " / ".join(f"{r[c.replace('_nnz', '_time')]:.1f}" for c in layers)
+    for (scheme, gain), g in results.groupby(["scheme", "gain"], sort=False):
+        g = g.set_index("method")
+        r = g.loc["nettrim"]
+        accs = [f"{g.at[m, 'acc_test']:.4f}" + (f" ({g.at[m, 'acc_test_ft']:.4f})" if tuned
+                                                 else "") for m in methods]
+        times = " / ".join(f"{g.at[m, 'prune_time']:.2f}" for m in methods)
         rows.append([scheme, f"{gain:g}", " / ".join(str(int(r[c])) for c in layers),
                      f"{r['compression']:.1f}× ({r['hidden_compression']:.1f}×)",
-                     f"{r['discrepancy']:.3f}",
-                     *[f"{w[(a, m)]:.4f}" for a in accs for m in ("nettrim", "magnitude")],
-                     times + ("" if r["converged"] else " (unconverged)")])
+                     f"{r['discrepancy']:.3f}", *accs,
+                     times + ("" if r["converged"] else " (Net-Trim unconverged)")])
     original = (f"Original: {' / '.join(str(k) for k in net.nnz())} nonzeros, test accuracy "
                 f"{results['original_acc_test'].iat[0]:.4f}.\n\n")
     return original + markdown_table(header, rows)
+
+
+def _best_markdown(best: pd.DataFrame) -> str:
+    """Per method: the largest compression within one point of the original test accuracy."""
+    header = ["method", "fine-tuned", "best compression within 1 point", "at (scheme, gain)",
+              "test accuracy", "ε_rd", "pruning time (s)"]
+    rows = []
+    for r in best.itertuples():
+        found = r.compression == r.compression  # not NaN
+        rows.append([_NAMES.get(r.method, r.method), "yes" if r.fine_tuned else "no",
+                     f"{r.compression:.1f}×" if found else "none within 1 point",
+                     f"{r.scheme}, {r.gain:g}" if found else "–",
+                     f"{r.acc_test:.4f}" if found else "–",
+                     f"{r.discrepancy:.3f}" if found else "–",
+                     f"{r.prune_time:.2f}" if found else "–"])
+    return markdown_table(header, rows)
 
 
 main = hydra_entry(__file__, "prune_network", run)

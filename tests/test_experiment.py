@@ -133,17 +133,27 @@ def test_prune_network_end_to_end_report_matches_saved_networks(tmp_path):
         "progress=false"])
     results = _load("prune_network").run(cfg, tmp_path)
     for f in ["results.csv", "summary.md", "model.joblib", "model.npz", "config.yaml",
-              "accuracy_vs_compression.png", "layer_nnz.pdf", "weight_histograms.png"]:
+              "best_within_1pt.csv", "accuracy_vs_compression.png", "robustness.png",
+              "layer_nnz.pdf", "weight_histograms.png"]:
         assert (tmp_path / f).is_file(), f
-    assert len(results) == 2 * 2 * 2 and results["bound_held"].all()
+    methods = ["nettrim", "magnitude", "wanda", "sparsegpt", "obs"]
+    assert len(results) == 2 * 2 * 5 and results["bound_held"].all()
+    assert list(results["method"].unique()) == methods
+    assert (results["prune_time"] > 0).all()
+    # noise lowers accuracy, and a network at noise level 0.5 is no better than at 0.1 on average
+    noisy = results[["acc_noise0.1", "acc_noise0.5"]].mean()
+    assert noisy["acc_noise0.5"] <= noisy["acc_noise0.1"]
+    best = pd.read_csv(tmp_path / "best_within_1pt.csv")
+    assert sorted(best["method"].unique()) == sorted(methods) and len(best) == 10
     _, _, Xt, yt = load_dataset("digits", n_train=300)
     for r in results[results["method"] == "nettrim"].itertuples():
         net = Network.load_npz(tmp_path / "networks" / f"{r.scheme}_gain{r.gain:g}.npz")
         assert net.nnz() == [r.layer1_nnz, r.layer2_nnz, r.layer3_nnz]
         assert accuracy(net, Xt, yt) == r.acc_test
-    # magnitude rows are pruned to exactly Net-Trim's per-layer counts
+    # every baseline is pruned to exactly Net-Trim's per-layer counts
     wide = results.set_index(["scheme", "gain", "method"])
     for key in results[["scheme", "gain"]].drop_duplicates().itertuples(index=False):
-        a, b = wide.loc[(*key, "nettrim")], wide.loc[(*key, "magnitude")]
-        assert np.array_equal(a.filter(like="_nnz").to_numpy(), b.filter(like="_nnz").to_numpy())
+        a = wide.loc[(*key, "nettrim")].filter(like="_nnz").to_numpy()
+        for m in methods[1:]:
+            assert np.array_equal(a, wide.loc[(*key, m)].filter(like="_nnz").to_numpy()), m
     assert "| cascade | 0.3 |" in (tmp_path / "summary.md").read_text()

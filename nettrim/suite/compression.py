@@ -9,8 +9,9 @@ Tasks (one BLAS thread each: tasks are the parallelism):
   target (Tables S.1/S.2): a row per layer, with the network's distinct layer-1 creases;
 - :func:`gain_task` trains a spirals network and prunes it at each of a list of gains with each
   scheme (the sparsity-against-ε_rd sweep): a row per (scheme, gain);
-- :func:`prune_task` prunes one saved trained classifier at a (scheme, gain) and magnitude-prunes
-  it to the same per-layer counts, each optionally fine-tuned: a row per method.
+- :func:`prune_task` prunes one saved trained classifier at a (scheme, gain) and prunes it
+  with each one-shot baseline (magnitude, Wanda, SparseGPT, OBS) to the same per-layer counts,
+  each optionally fine-tuned and tested under input noise: a row per method.
 
 :func:`run_study` runs a list of tasks resumably (:func:`nettrim.suite.sweep.run_resumable`).
 """
@@ -25,23 +26,18 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from .._validation import check_int, check_scalar
-from ..baselines import magnitude_prune
+from ..baselines import BASELINES
 from ..network import Network
 from ..schemes import SCHEMES, prune_to_discrepancy, relative_discrepancy
-from .data import load_dataset, spirals
+from .data import load_dataset, spirals_split
 from .features import distinct_features, widen
 from .sweep import run_resumable
 from .train import accuracy, finetune_masked, fit_relu_mlp, train_relu_mlp, train_torch_mlp
 
 log = logging.getLogger(__name__)
 
-def spirals_data(seed: int, n_train: int, n_test: int, **kwargs):
-    """Training and test draws of :func:`nettrim.suite.data.spirals` from independent streams of
-    SeedSequence(seed). Returns X_train (2×n_train), y_train, X_test, y_test."""
-    train_ss, test_ss = np.random.SeedSequence(check_int(seed, "seed", low=0)).spawn(2)
-    X, y = spirals(np.random.default_rng(train_ss), check_int(n_train, "n_train", low=2), **kwargs)
-    Xt, yt = spirals(np.random.default_rng(test_ss), check_int(n_test, "n_test", low=2), **kwargs)
-    return X, y, Xt, yt
+#: The spirals study's draw (kept under this name: the studies and tests call it).
+spirals_data = spirals_split
 
 
 #: What a recipe may hold besides its trainer's own keywords.
@@ -209,23 +205,63 @@ def model_key(data: dict, network: dict) -> str:
     return spec_hash({"data": dict(data), "network": dict(network)})
 
 
-def prune_task(tasks, *, data: dict, model_path, gamma: float = 1.1,
-               finetune: dict | None = None, net_dir=None, **trim) -> list[dict]:
-    """For each (scheme, gain) in ``tasks``: prune the classifier saved at ``model_path``
-    (:func:`train_classifier`) with Net-Trim on the training inputs, then magnitude-prune the
-    original to the same per-layer nonzero counts; with ``finetune`` (keywords of
-    :func:`~nettrim.suite.train.finetune_masked`, ``epochs`` > 0) fine-tune both on their own
-    sparsity patterns.
+def _layer_discrepancies(net: Network, pruned: Network, X) -> dict:
+    """‖Ŷ⁽ℓ⁾ − Y⁽ℓ⁾‖_F / ‖Y⁽ℓ⁾‖_F for every layer ℓ, on the inputs X."""
+    orig, hat = net.forward(X), pruned.forward(X)
+    return {f"layer{i}_discrepancy": float(np.linalg.norm(h - o) / np.linalg.norm(o))
+            for i, (o, h) in enumerate(zip(orig[1:], hat[1:]), start=1)}
 
-    One row per (scheme, gain, method ∈ {nettrim, magnitude}): nonzeros per layer, the
-    compression factors (all weights; hidden layers = every layer but the last), train/test
-    accuracy (and after fine-tuning), ε_rd on the training inputs, Net-Trim's per-layer wall time,
-    whether every layer converged and every bound held. With ``net_dir``, each Net-Trim
+
+def noisy_accuracy(net: Network, X, labels, level: float, seed: int) -> float:
+    """Accuracy on X plus Gaussian noise scaled, sample by sample, to ‖noise‖ = level·‖x‖
+    (the authors' robustness test); the same noise for every network given the same seed.
+
+    Parameters
+    ----------
+    net : Network
+    X : array of shape (n₀, P)
+    labels : array of shape (P,)
+    level : float
+        Noise-to-signal norm ratio.
+    seed : int
+
+    Returns
+    -------
+    float
+    """
+    noise = np.random.default_rng(seed).standard_normal(X.shape)
+    noise *= level * np.linalg.norm(X, axis=0) / np.linalg.norm(noise, axis=0)
+    return accuracy(net, X + noise, labels)
+
+
+def prune_task(tasks, *, data: dict, model_path, gamma: float = 1.1,
+               baselines=("magnitude",), finetune: dict | None = None,
+               noise: dict | None = None, net_dir=None, **trim) -> list[dict]:
+    """For each (scheme, gain) in ``tasks``: prune the classifier saved at ``model_path``
+    (:func:`train_classifier`) with Net-Trim on the training inputs, then prune the original
+    with each of ``baselines`` (names in :data:`nettrim.baselines.BASELINES`: magnitude, wanda,
+    sparsegpt, obs) to the same per-layer nonzero counts; with ``finetune`` (keywords of
+    :func:`~nettrim.suite.train.finetune_masked`, ``epochs`` > 0) fine-tune each on its own
+    sparsity pattern; with ``noise`` (``levels``, ``seed``) measure test accuracy under input
+    noise (:func:`noisy_accuracy`).
+
+    One row per (scheme, gain, method): nonzeros per layer, the compression factors (all
+    weights; hidden layers = every layer but the last), train/test accuracy (and after
+    fine-tuning), ε_rd and each layer's relative output discrepancy on the training inputs,
+    the method's pruning time (wall clock, one thread), Net-Trim's per-layer solve times,
+    whether every Net-Trim layer converged and every bound held (the baselines share the
+    row's counts, so these describe the pruning that set them). With ``net_dir``, each Net-Trim
     network is saved there as ``<scheme>_gain<gain>.npz``.
     """
+    import time
+
     import joblib
 
-    finetune = dict(finetune or {})
+    for b in baselines:
+        if b not in BASELINES:
+            raise ValueError(f"baselines must be among {sorted(BASELINES)}; got {b!r}")
+    finetune, noise = dict(finetune or {}), dict(noise or {})
+    levels = [check_scalar(v, "noise.levels", low=0.0) for v in noise.get("levels", [])]
     rows = []
     with threadpool_limits(limits=1, user_api="blas"):
         d = load_dataset(**data)
@@ -234,21 +270,33 @@ def prune_task(tasks, *, data: dict, model_path, gamma: float = 1.1,
         net = Network.from_sklearn(mlp)
         before = net.nnz()
         base = {f"original_{k}": v for k, v in _accuracies(net, d, "").items()}
+        base.update({f"original_acc_noise{v:g}": noisy_accuracy(net, d[2], d[3], v,
+                                                                 noise.get("seed", 0))
+                     for v in levels})
         for scheme, gain in tasks:
             extra = {"gamma": gamma} if scheme == "cascade" else {}
+            start = time.perf_counter()
             res = SCHEMES[scheme](net, X, gain=gain, **extra, **trim)
+            pruned = {"nettrim": (res.network, time.perf_counter() - start)}
             rep = res.report
             counts = res.network.nnz()
-            pruned = {"nettrim": res.network, "magnitude": magnitude_prune(net, counts)}
+            for b in baselines:
+                start = time.perf_counter()
+                p = BASELINES[b](net, X, counts)
+                pruned[b] = (p, time.perf_counter() - start)
             if net_dir is not None:
                 res.network.save_npz(f"{net_dir}/{scheme}_gain{gain:g}.npz")
-            for method, p in pruned.items():
+            for method, (p, seconds) in pruned.items():
                 row = {"scheme": scheme, "gain": gain, "method": method,
-                       **{f"layer{i + 1}_nnz": k for i, k in enumerate(counts)},
+                       **{f"layer{i + 1}_nnz": k for i, k in enumerate(p.nnz())},
                        "compression": sum(before) / max(sum(counts), 1),
                        "hidden_compression": sum(before[:-1]) / max(sum(counts[:-1]), 1),
                        "discrepancy": relative_discrepancy(net, p, X),
+                       **_layer_discrepancies(net, p, X), "prune_time": seconds,
                        **_accuracies(p, d, ""), **base,
+                       **{f"acc_noise{v:g}": noisy_accuracy(p, d[2], d[3], v,
+                                                           noise.get("seed", 0))
+                          for v in levels},
                        "converged": res.converged, "bound_held": bool(rep["bound_held"].all()),
                        **{f"layer{r.layer}_time": r.time for r in rep.itertuples()}}
                 if finetune.get("epochs", 0) > 0:
@@ -306,4 +354,4 @@ def load_pair(net_dir, H, recipe, seed) -> tuple[Network, Network]:
 
 
 __all__ = ["spirals_data", "train_network", "target_task", "gain_task", "train_classifier",
-           "prune_task", "run_study", "layer_table", "load_pair", "model_key"]
+           "prune_task", "noisy_accuracy", "run_study", "layer_table", "load_pair", "model_key"]

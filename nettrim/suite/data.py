@@ -171,11 +171,43 @@ def standardize(X_train, X_test):
     return scaler.transform(X_train.T).T, scaler.transform(X_test.T).T
 
 
+def spirals_split(seed: int, n_train: int, n_test: int, **kwargs):
+    """Training and test draws of :func:`spirals` from independent streams of
+    SeedSequence(seed).
+
+    Parameters
+    ----------
+    seed : int
+    n_train, n_test : int
+    **kwargs
+        ``turns``, ``noise`` of :func:`spirals`.
+
+    Returns
+    -------
+    X_train (2 × n_train), y_train, X_test (2 × n_test), y_test
+    """
+    train_ss, test_ss = np.random.SeedSequence(check_int(seed, "seed", low=0)).spawn(2)
+    X, y = spirals(np.random.default_rng(train_ss), check_int(n_train, "n_train", low=2), **kwargs)
+    Xt, yt = spirals(np.random.default_rng(test_ss), check_int(n_test, "n_test", low=2), **kwargs)
+    return X, y, Xt, yt
+
+
+#: The spirals as a named data set: the spirals study's draw (600 training, 2000 test points).
+SPIRALS = {"n_train": 600, "n_test": 2000, "turns": 1.5, "noise": 0.05}
+
+
 def load_dataset(name: str, *, path=None, seed: int = 0, test_size: float = 0.25,
                  n_train: int | None = None):
-    """A standardised classification data set by name: ``"digits"`` (shipped with
-    scikit-learn) or ``"mnist"`` (from ``path``, see :func:`load_mnist`); the first ``n_train``
+    """A classification data set by name: ``"digits"`` (shipped with scikit-learn) or
+    ``"mnist"`` (from ``path``, see :func:`load_mnist`), standardised, or ``"spirals"`` (the
+    spirals study's draw, :data:`SPIRALS`, left in its own coordinates); the first ``n_train``
     training samples when given. Returns X_train, y_train, X_test, y_test (features × samples)."""
+    if name == "spirals":
+        X, y, Xt, yt = spirals_split(seed, **SPIRALS)
+        if n_train is not None:
+            n_train = check_int(n_train, "n_train", low=1)
+            X, y = X[:, :n_train], y[:n_train]
+        return X, y, Xt, yt
     if name == "digits":
         X, y, Xt, yt = load_digits_split(seed, test_size)
     elif name == "mnist":
@@ -184,12 +216,12 @@ def load_dataset(name: str, *, path=None, seed: int = 0, test_size: float = 0.25
                              "(a directory of IDX files or an .npz); nothing is downloaded")
         X, y, Xt, yt = load_mnist(path)
     else:
-        raise ValueError(f"data.name must be 'digits' or 'mnist'; got {name!r}")
+        raise ValueError(f"data.name must be 'digits', 'mnist' or 'spirals'; got {name!r}")
     if n_train is not None:
         n_train = check_int(n_train, "n_train", low=1)
         X, y = X[:, :n_train], y[:n_train]
     X, Xt = standardize(X, Xt)
     return X, y, Xt, yt
 
-__all__ = ["spirals", "read_idx", "load_mnist", "load_digits_split", "standardize",
-           "load_dataset"]
+__all__ = ["spirals", "spirals_split", "SPIRALS", "read_idx", "load_mnist", "load_digits_split",
+           "standardize", "load_dataset"]

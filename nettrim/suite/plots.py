@@ -319,38 +319,69 @@ def decision_regions(networks: dict, X, labels, *, resolution: int = 300, title:
 
 
 _SCHEME_COLORS = {"parallel": "C0", "cascade": "C3"}
+_METHOD_STYLE = {"nettrim": ("C3", "o", "Net-Trim"), "magnitude": ("C0", "x", "magnitude"),
+                 "wanda": ("C1", "^", "Wanda"), "sparsegpt": ("C4", "v", "SparseGPT"),
+                 "obs": ("C2", "s", "OBS (exact, greedy)")}
+_SCHEME_LS = {"parallel": ":", "cascade": "-"}
 
 
 def accuracy_vs_compression(results: pd.DataFrame, title: str = ""):
-    """Test accuracy against the compression factor (all weights, log scale): Net-Trim per
-    scheme (solid) and magnitude pruning to the same per-layer counts (dotted), fine-tuned
-    versions hollow and dashed; the original network's accuracy and 1 point below it in grey."""
-    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    """Test accuracy against the compression factor (all weights, log scale), one line per
+    method (colour) and Net-Trim scheme whose counts it was given (line style); left without,
+    right with masked fine-tuning (when run). The original network's accuracy and 1 point
+    below it in grey."""
     tuned = "acc_test_ft" in results
-    for (scheme, method), g in results.groupby(["scheme", "method"]):
-        g = g.sort_values("compression")
-        c = _SCHEME_COLORS.get(scheme, "C2")
-        name = (f"Net-Trim {scheme}" if method == "nettrim"
-                else f"magnitude, at Net-Trim {scheme}'s counts")
-        ls, m = ("-", "o") if method == "nettrim" else (":", "x")
-        ax.plot(g["compression"], g["acc_test"], ls, marker=m, color=c, ms=5, label=name)
-        if tuned:
-            ax.plot(g["compression"], g["acc_test_ft"], "--", marker=m, mfc="none", color=c,
-                    ms=5, alpha=0.6, label=f"{name}, fine-tuned")
+    cols = [("acc_test", "no fine-tuning")] + ([("acc_test_ft", "masked fine-tuning")]
+                                               if tuned else [])
+    fig, axes = plt.subplots(1, len(cols), figsize=(6.4 * len(cols), 4.6), squeeze=False,
+                             sharey=True)
     acc0 = float(results["original_acc_test"].iat[0])
-    ax.axhline(acc0, color="grey", lw=1, label=f"original ({acc0:.3f})")
-    ax.axhline(acc0 - 0.01, color="grey", lw=0.8, ls=":", label="original − 1 point")
+    for ax, (col, name) in zip(axes[0], cols):
+        for (method, scheme), g in results.groupby(["method", "scheme"], sort=False):
+            g = g.sort_values("compression")
+            c, m, label = _METHOD_STYLE.get(method, ("C7", ".", method))
+            ax.plot(g["compression"], g[col], _SCHEME_LS.get(scheme, "-"), marker=m, color=c,
+                    ms=4, label=f"{label}, {scheme} counts")
+        ax.axhline(acc0, color="grey", lw=1, label=f"original ({acc0:.3f})")
+        ax.axhline(acc0 - 0.01, color="grey", lw=0.8, ls="-.", label="original − 1 point")
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(ticker.FormatStrFormatter("%g×"))
+        ax.xaxis.set_minor_formatter(ticker.FormatStrFormatter("%g×"))
+        ax.set_xlabel("compression factor (nonzero weights before / after, all layers)")
+        ax.set_title(name, fontsize=9)
+        ax.grid(True, which="both", lw=0.3, alpha=0.5)
+    axes[0][0].set_ylabel("test accuracy")
+    axes[0][0].legend(fontsize=6, loc="lower left", ncol=2)
     bad = int((~results.loc[results["method"] == "nettrim", "converged"].astype(bool)).sum())
-    ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(ticker.FormatStrFormatter("%g×"))
-    ax.xaxis.set_minor_formatter(ticker.FormatStrFormatter("%g×"))
-    ax.set_xlabel("compression factor (nonzero weights before / after, all layers)")
+    fig.suptitle((title + "\n" if title else "") + "equal per-layer counts: the baselines get "
+                 "Net-Trim's; " + (f"{bad} Net-Trim prunings with an unconverged layer" if bad
+                                   else "every Net-Trim layer solve converged"),
+                 fontsize=9, y=1.02)
+    return fig
+
+
+def robustness(results: pd.DataFrame, scheme: str, gain: float, title: str = ""):
+    """Test accuracy under additive input noise (‖noise‖ = level·‖x‖) against the level, for
+    the original network and every method at one (scheme, gain)'s per-layer counts."""
+    levels = sorted(float(c[len("acc_noise"):]) for c in results.columns
+                    if c.startswith("acc_noise"))
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    first = results.iloc[0]
+    ax.plot([0, *levels], [first["original_acc_test"],
+                           *[first[f"original_acc_noise{v:g}"] for v in levels]],
+            "k--", marker="o", ms=4, label="original")
+    rows = results[(results["scheme"] == scheme) & (results["gain"] == gain)]
+    for _, r in rows.iterrows():
+        c, m, label = _METHOD_STYLE.get(r["method"], ("C7", ".", r["method"]))
+        ax.plot([0, *levels], [r["acc_test"], *[r[f"acc_noise{v:g}"] for v in levels]],
+                "-", marker=m, color=c, ms=4, label=label)
+    ax.set_xlabel("noise level ‖noise‖ / ‖x‖ (per test sample)")
     ax.set_ylabel("test accuracy")
-    ax.legend(fontsize=7, loc="lower left")
-    ax.grid(True, which="both", lw=0.3, alpha=0.5)
-    ax.set_title((title + "\n" if title else "") +
-                 (f"{bad} Net-Trim prunings with an unconverged layer" if bad
-                  else "every Net-Trim layer solve converged"), fontsize=9)
+    ax.legend(fontsize=7)
+    ax.grid(True, lw=0.3, alpha=0.5)
+    comp = float(rows["compression"].iat[0]) if len(rows) else float("nan")
+    ax.set_title((title + "\n" if title else "") + f"{scheme} Net-Trim at gain {gain:g} "
+                 f"({comp:.1f}×) and the baselines at its per-layer counts", fontsize=9)
     return fig
 
 
@@ -442,4 +473,4 @@ def per_neuron_vs_features(table: pd.DataFrame, supplement: dict | None = None,
 
 __all__ = ["save", "phase_diagram", "collapse", "overlay", "agreement", "deep_recovery",
            "per_neuron_vs_features", "sparsity_vs_discrepancy", "decision_regions",
-           "accuracy_vs_compression", "layer_nnz", "weight_histograms"]
+           "accuracy_vs_compression", "robustness", "layer_nnz", "weight_histograms"]

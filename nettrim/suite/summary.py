@@ -192,6 +192,43 @@ def kept_at_discrepancy(runs: pd.DataFrame, levels) -> pd.DataFrame:
     return out.reset_index()
 
 
+def best_within(results: pd.DataFrame, points: float = 0.01) -> pd.DataFrame:
+    """Per method, with and without fine-tuning: the most compressed pruning whose test
+    accuracy is within ``points`` of the original's (a row per method and tuning; NaN
+    compression where no pruning qualifies). ``results`` are :func:`prune_task` rows.
+
+    Parameters
+    ----------
+    results : DataFrame
+    points : float, default 0.01
+        Accuracy drop allowed (0.01 = one point).
+
+    Returns
+    -------
+    DataFrame
+        method, fine_tuned, scheme, gain, compression, acc_test, original_acc_test,
+        discrepancy, prune_time.
+    """
+    acc0 = float(results["original_acc_test"].iat[0])
+    out = []
+    variants = [("acc_test", False)] + ([("acc_test_ft", True)] if "acc_test_ft" in results
+                                        else [])
+    for method, g in results.groupby("method", sort=False):
+        for col, tuned in variants:
+            ok = g[g[col] >= acc0 - points]
+            row = {"method": method, "fine_tuned": tuned, "original_acc_test": acc0}
+            if len(ok):
+                r = ok.loc[ok["compression"].idxmax()]
+                row.update({"scheme": r["scheme"], "gain": r["gain"],
+                            "compression": r["compression"], "acc_test": r[col],
+                            "discrepancy": r["discrepancy"], "prune_time": r["prune_time"]})
+            else:
+                row.update({"scheme": None, "gain": np.nan, "compression": np.nan,
+                            "acc_test": np.nan, "discrepancy": np.nan, "prune_time": np.nan})
+            out.append(row)
+    return pd.DataFrame(out)
+
+
 def markdown_table(header, rows) -> str:
     """A Markdown (GitHub) table from a header and rows of already formatted cells."""
     lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
@@ -199,6 +236,6 @@ def markdown_table(header, rows) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["markdown_table", "success_rates", "relative_P", "summarize", "agreement",
+__all__ = ["best_within", "markdown_table", "success_rates", "relative_P", "summarize", "agreement",
            "deep_recovery",
            "kept_at_discrepancy"]
