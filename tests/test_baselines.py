@@ -120,3 +120,26 @@ def test_data_aware_baselines_see_the_pruned_inputs():
     Z2 = pruned.weights[1].T @ Y1 + pruned.biases[1][:, None]
     assert np.allclose(Z2, net.weights[1].T @ Y1 + net.biases[1][:, None], atol=1e-6)
     assert not np.allclose(Y1, T[1])
+
+
+@pytest.mark.parametrize("name", ["wanda", "sparsegpt", "obs"])
+def test_dead_units_lose_their_weights_first(name):
+    """A unit dead on the calibration inputs costs nothing after the ReLU: the data-aware
+    baselines spend the count on the live units (the ReLU-aware step of the module docstring)."""
+    rng = np.random.default_rng(3)
+    X = rng.uniform(0.5, 1.5, (6, 300))                     # positive inputs
+    W1 = rng.standard_normal((6, 8))
+    W1[:, :3] = -np.abs(W1[:, :3])                         # units 0-2: dead on X
+    W1[:, 3:] = np.abs(W1[:, 3:])                          # units 3-7: active everywhere
+    b1 = np.r_[0.5, -0.2, 0.0, 0.1 * rng.standard_normal(5)]
+    net = Network([W1, rng.standard_normal((8, 2))], [b1, np.zeros(2)], last_relu=False)
+    assert not (net.weights[0][:, :3].T @ X + b1[:3, None] > 0).any()
+    live_weights = 6 * 5
+    pruned = BASELINES[name](net, X, [live_weights, 16])
+    W = pruned.weights[0]
+    assert not W[:, :3].any() and np.count_nonzero(W[:, 3:]) == live_weights
+    assert (pruned.biases[0][:3] <= 0).all()                 # still dead: output 0
+    Y1 = np.maximum(W.T @ X + pruned.biases[0][:, None], 0)
+    assert np.allclose(Y1[:3], 0.0)
+    if name != "wanda":                                      # nothing of the live part pruned
+        assert np.allclose(Y1[3:], net.forward(X)[1][3:], atol=1e-6)

@@ -29,6 +29,8 @@ REFERENCE = {
         "solver_agreement", ["n_jobs=1", "progress=false", "tag=throughput", "grid.N=[100,500]",
                              "grid.s=[10]", "grid.P=[0.9,1.1]", "trials=4", "figures=false"]),
     "prune_network/digits": ("prune_network", ["progress=false"]),
+    "prune_network/lenet_digits": ("prune_network", ["experiment=prune_lenet"]),
+    "prune_network/spirals": ("prune_network", ["experiment=prune_spirals"]),
     "spirals/default": ("spirals", ["progress=false"]),
     "solver_benchmark/default": ("solver_benchmark", []),
 }
