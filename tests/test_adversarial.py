@@ -63,7 +63,8 @@ CLI = [
     ("deep_recovery", ["schemes=[foo]"], r"schemes must list some of \['parallel', 'cascade'\]"),
     ("deep_recovery", ["network.values=foo"], r"network\.values must be one of"),
     ("prune_network", ["solver.options.max_iter=0"], r"solver\.options: max_iter must be >= 1"),
-    ("prune_network", ["data.name=foo"], r"data\.name must be 'digits' or 'mnist'"),
+    ("prune_network", ["data.name=foo"],
+     r"data\.name must be 'digits', 'mnist' or 'spirals'; got 'foo'"),
     ("prune_network", ["data.name=mnist", "data.path=/nonexistent/mnist"],
      r"MNIST path /nonexistent/mnist is neither a directory"),
 ]
