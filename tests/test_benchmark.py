@@ -34,6 +34,24 @@ def test_fixed_rho_baseline_stops_only_on_the_oracle():
     assert capped.status == "max_iter" and capped.info["iterations"] == 3
 
 
+@pytest.mark.parametrize("family", ["dense", "trained"])
+def test_authors_scaling_keeps_the_solution(family):
+    """The authors' solver divides X, Y and ε by c₀ = 0.3·√max_i (XXᵀ)_ii: the same program
+    (both runs reach the target against the cvxpy optimum), another conditioning for a fixed ρ."""
+    problem, _ = benchmark.layer_problem(family, 12, 3, 80, 0.1, seed=3)
+    c0 = benchmark.authors_scale(problem)
+    assert c0 == pytest.approx(0.3 * np.sqrt(max(np.sum(problem.X ** 2, axis=1))))
+    best = nettrim.solve(problem, "cvxpy").evaluation.l1
+    runs = {scale: benchmark.fixed_rho_admm(
+        problem, 1.0, scale=scale, max_iter=50_000,
+        stop=lambda W: benchmark.meets_target(problem, W, best)) for scale in (None, "authors")}
+    for res in runs.values():
+        assert res.converged and benchmark.meets_target(problem, res.W, best)
+    assert runs["authors"].info["scale"] == pytest.approx(c0) and runs[None].info["scale"] == 1
+    with pytest.raises(ValueError, match="scale must be None or 'authors'"):
+        benchmark.fixed_rho_admm(problem, 1.0, scale="mine")
+
+
 def test_benchmark_problem_table_and_summary():
     problem, _ = benchmark.layer_problem("sparse", 20, 3, 120, 0.05, seed=2)
     table = benchmark.benchmark_problem(problem, rhos=(1.0, 10.0), baseline_max_iter=5000)
