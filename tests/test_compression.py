@@ -29,7 +29,7 @@ def small_net():
 
 
 @pytest.mark.parametrize("scheme", ["cascade", "parallel"])
-def test_trim_to_discrepancy_meets_target_and_reports_search(small_net, scheme):
+def test_prune_to_discrepancy_meets_target_and_reports_search(small_net, scheme):
     net, X = small_net
     res = prune_to_discrepancy(net, X, 0.05, scheme=scheme, max_steps=5)
     e = relative_discrepancy(net, res.network, X)
@@ -42,7 +42,7 @@ def test_trim_to_discrepancy_meets_target_and_reports_search(small_net, scheme):
     assert res.report["bound_held"].all()
 
 
-def test_trim_to_discrepancy_reports_a_miss(small_net):
+def test_prune_to_discrepancy_reports_a_miss(small_net):
     net, X = small_net
     res = prune_to_discrepancy(net, X, 1e-3, gain=0.2, max_steps=1)
     assert res.search["discrepancy"].iat[0] > 1e-3 and res.search["chosen"].iat[0]
