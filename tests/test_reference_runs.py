@@ -32,6 +32,9 @@ REFERENCE = {
     "prune_network/lenet_digits": ("prune_network", ["experiment=prune_lenet"]),
     "prune_network/spirals": ("prune_network", ["experiment=prune_spirals"]),
     "spirals/default": ("spirals", ["progress=false"]),
+    "spirals/relaxed": ("spirals", ["progress=false", "cap=relaxed", "tag=relaxed",
+                                    "table.recipes=[sklearn,dropout]", "sweep.H=[50]",
+                                    "sweep.seeds=[0]"]),
     "solver_benchmark/default": ("solver_benchmark", []),
 }
 
