@@ -89,3 +89,22 @@ def test_authors_admm_reaches_the_optimum_with_an_oracle_and_reports_its_own_sto
     assert shipped.status in ("stopped", "max_iter") and shipped.info["rho"] == 100
     capped = benchmark.authors_admm(problem, 1.0, max_iter=7, stop=lambda W: False)
     assert capped.status == "max_iter" and capped.info["iterations"] == 7
+
+
+def test_benchmark_rows_and_summary_for_the_authors_solver():
+    problem, _ = benchmark.layer_problem("dense", 16, 3, 100, 0.05, seed=5)
+    table = benchmark.benchmark_problem(problem, rhos=(1.0,), baseline_max_iter=5000,
+                                        run_cvxpy=False, authors_rhos=(1.0, 10.0))
+    assert list(table["method"]) == ["reference", "admm", "fixed_rho", "authors_shipped",
+                                     "authors", "authors"]
+    theirs = table[table["method"] == "authors"]
+    assert theirs["met_target"].all()           # the oracle stop is the target itself
+    table["family"], table["N"] = "dense", 16
+    s = benchmark.summarize(table).iloc[0]
+    fastest = theirs.loc[theirs["time"].idxmin()]
+    assert s["authors_best_rho"] == fastest["rho"]
+    assert s["speedup_vs_authors_best"] == pytest.approx(fastest["time"] / s["admm_time"])
+    # without authors_rhos the table is the committed benchmark's, column for column
+    plain = benchmark.summarize(benchmark.benchmark_problem(
+        problem, rhos=(1.0,), baseline_max_iter=5000, run_cvxpy=False).assign(family="dense"))
+    assert "speedup_vs_authors_best" not in plain
