@@ -71,7 +71,18 @@ def _ratio(a: float, b: float) -> float:
     return a / b if b > 0 else (0.0 if a == 0 else np.inf)
 
 
-def _soft_threshold(V: np.ndarray, t: float) -> np.ndarray:
+def soft_threshold(V: np.ndarray, t: float) -> np.ndarray:
+    """The proximal map of t‖·‖₁: sign(V)·max(|V| − t, 0), entrywise.
+
+    Parameters
+    ----------
+    V : ndarray
+    t : float
+
+    Returns
+    -------
+    ndarray
+    """
     return np.sign(V) * np.maximum(np.abs(V) - t, 0.0)
 
 
@@ -171,7 +182,7 @@ def solve_admm(problem: LayerProblem, *, rho: float = 10.0, alpha: float = 1.6,
         XW1_old, W2_old = XW1, W2
         W1 = problem.project(Z_hat + U1)
         XW1 = X @ W1.T
-        W2 = _soft_threshold(W3_hat + U2, 1.0 / rho)
+        W2 = soft_threshold(W3_hat + U2, 1.0 / rho)
         U1 += Z_hat - W1
         XU1 += XZ_hat - XW1
         U2 += W3_hat - W2

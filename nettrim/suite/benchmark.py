@@ -21,6 +21,7 @@ from threadpoolctl import threadpool_limits
 from .._validation import check_int, check_scalar
 from ..problem import LayerProblem
 from ..prune import solve
+from ..solvers.admm import soft_threshold
 from ..solvers.base import SolverResult
 from .planted import planted_weights, relu_response
 from .sampling import gaussian
@@ -90,6 +91,16 @@ def authors_scale(problem: LayerProblem) -> float:
     return 0.3 * float(np.sqrt(np.max(np.einsum("ij,ij->i", problem.X, problem.X))))
 
 
+def _oracle_check(k, W2, stop, check_every, elapsed, time_budget):
+    """Every ``check_every`` iterations, outside the timed part: "converged" when the oracle
+    ``stop(W2)`` holds, "max_iter" past the time budget, else None (go on)."""
+    if k % check_every:
+        return None
+    if stop is not None and stop(W2):
+        return "converged"
+    return "max_iter" if elapsed > time_budget else None
+
+
 def fixed_rho_admm(problem: LayerProblem, rho: float = 1.0, *, scale: str | None = None,
                    max_iter: int = 10000, time_budget: float = np.inf, stop=None,
                    check_every: int = 10) -> SolverResult:
@@ -120,16 +131,14 @@ def fixed_rho_admm(problem: LayerProblem, rho: float = 1.0, *, scale: str | None
         W3 = cho_solve(chol, X @ (W1 - U1).T + W2 - U2)
         Z = W3.T @ X
         W1 = problem.project(Z + U1)
-        W2 = np.sign(W3 + U2) * np.maximum(np.abs(W3 + U2) - 1.0 / rho, 0.0)
+        W2 = soft_threshold(W3 + U2, 1.0 / rho)
         U1 += Z - W1
         U2 += W3 - W2
         elapsed += time.perf_counter() - t0
-        if k % check_every == 0:
-            if stop is not None and stop(W2):
-                status = "converged"
-                break
-            if elapsed > time_budget:
-                break
+        ended = _oracle_check(k, W2, stop, check_every, elapsed, time_budget)
+        if ended:
+            status = ended
+            break
     return SolverResult(W=W2, status=status,
                         info={"solver": f"fixed_rho({rho:g})", "iterations": k,
                               "time": elapsed, "rho": rho, "scale": c0})
@@ -182,21 +191,17 @@ def authors_admm(problem: LayerProblem, rho: float = AUTHORS_RHO, *, max_iter: i
         t0 = time.perf_counter()
         previous = W3
         W1 = scaled.project(W3.T @ X - U1)
-        W2 = np.sign(W3 - U2) * np.maximum(np.abs(W3 - U2) - 1.0 / rho, 0.0)
+        W2 = soft_threshold(W3 - U2, 1.0 / rho)
         W3 = cho_solve(chol, X @ (W1 + U1).T + W2 + U2)
         U1 += W1 - W3.T @ X
         U2 += W2 - W3
         change = np.linalg.norm(W3 - previous)
         elapsed += time.perf_counter() - t0
-        if stop is None and change < threshold:
-            status = "stopped"
+        ended = ("stopped" if stop is None and change < threshold
+                 else _oracle_check(k, W2, stop, check_every, elapsed, time_budget))
+        if ended:
+            status = ended
             break
-        if k % check_every == 0:
-            if stop is not None and stop(W2):
-                status = "converged"
-                break
-            if elapsed > time_budget:
-                break
     return SolverResult(W=W2, status=status,
                         info={"solver": f"authors({rho:g})", "iterations": k, "time": elapsed,
                               "rho": rho, "scale": c0})

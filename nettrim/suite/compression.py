@@ -40,10 +40,6 @@ log = logging.getLogger(__name__)
 spirals_data = spirals_split
 
 
-#: What a recipe may hold besides its trainer's own keywords.
-_RECIPE_KEYS = ("trainer", "widen_from")
-
-
 def train_network(X, y, H: int, recipe: dict, seed: int, train: dict) -> Network:
     """Train a 2·H·H·2 spirals network by ``recipe``.
 
