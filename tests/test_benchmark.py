@@ -13,8 +13,11 @@ def test_families_are_feasible_for_their_own_weights(family):
     assert problem.evaluate(W, rtol=1e-9).feasible
     assert benchmark.meets_target(problem, W, best_l1=np.abs(W).sum())
     assert not benchmark.meets_target(problem, W, best_l1=0.5 * np.abs(W).sum())
-    if family == "trained":
+    if family in ("trained", "spirals", "digits", "cascade", "linear"):
         assert problem.bias and (problem.X >= 0).all()
+    assert problem.linear == (family == "linear")
+    if family == "cascade":   # the cap is the pruned inputs' linear response
+        assert np.isfinite(problem.V).all() and not np.allclose(problem.V, 0)
     if family == "sparse":
         assert ((W != 0).sum(axis=0) == 1).all()  # N // 10 = 1 per column
 

@@ -83,7 +83,7 @@ def test_deep_recovery_end_to_end(tmp_path):
 
 def test_solver_benchmark_end_to_end(tmp_path):
     cfg = _compose("solver_benchmark", [
-        "sizes=[[12,3,80],[20,4,150]]", "families=[dense]", "rhos=[1,10]",
+        "problems=[[dense,12,3,80],[cascade,20,4,150]]", "authors_rhos=[1,10]", "rhos=[1]",
         "cvxpy.max_nmp=5000", "baseline.max_iter=5000"])
     runs, summary, scaling = _load("solver_benchmark").run(cfg, tmp_path)
     for f in ["runs.csv", "summary.csv", "summary.md", "scaling.csv", "config.yaml"]:
@@ -91,8 +91,16 @@ def test_solver_benchmark_end_to_end(tmp_path):
     assert len(summary) == 2 and summary["admm_met"].all()
     # cvxpy only where N·M·P ≤ max_nmp (12·3·80 = 2880, not 20·4·150 = 12000)
     assert list(runs.groupby("N")["method"].apply(lambda m: "cvxpy" in set(m))) == [True, False]
-    assert "| dense | 12, 3, 80 |" in (tmp_path / "summary.md").read_text()
-    assert (scaling["per_iteration_over_floor"] > 0).all()
+    text = (tmp_path / "summary.md").read_text()
+    assert "| dense | 12, 3, 80 |" in text and "| cascade | 20, 4, 150 |" in text
+    assert "authors best ρ" in text
+    assert (scaling["admm_over_floor"] > 0).all() and (scaling["authors_over_floor"] > 0).all()
+
+
+def test_solver_benchmark_names_a_bad_problem_entry(tmp_path):
+    cfg = _compose("solver_benchmark", ["problems=[[resnet,12,3,80]]"])
+    with pytest.raises(ValueError, match=r"problems: each entry must be \[family, N, M, P\]"):
+        _load("solver_benchmark").run(cfg, tmp_path)
 
 
 def test_spirals_end_to_end_and_resume(tmp_path):

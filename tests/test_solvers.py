@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 from conftest import random_layer
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 import nettrim
 from nettrim import LayerProblem, solve
@@ -161,3 +163,66 @@ def test_samplers_share_the_registry_rules():
         register_sampler("gaussian")(gaussian)
     with pytest.raises(ValueError, match="unknown sampler 'nope'; available: .*gaussian"):
         SAMPLERS.get("nope")
+
+
+EXACT = {"gap_tol": 1e-6, "feas_tol": 1e-6, "max_iter": 50_000}   # conf/solver/admm_exact.yaml
+
+
+def _trial_problem(N, s, P, trial, seed=1):
+    """A phase-transition trial's program (the suite's own draw), with its planted w*."""
+    from nettrim.suite.planted import planted_weights, relu_response
+    from nettrim.suite.sampling import gaussian
+    from nettrim.suite.trial import trial_seed
+
+    rng = np.random.default_rng(trial_seed(seed, N, s, P, trial))
+    w = planted_weights(rng, N, s, 1)
+    X = gaussian(rng, N, P)
+    y = relu_response(w, X)
+    return (LayerProblem(X, y, 0.0) if y.any() else None), w
+
+
+def test_admm_decides_an_exact_recovery_trial_that_once_hit_max_iter():
+    """N = 50, s = 5, P = 26, trial 0 of the agreement study: 50,000 iterations without a
+    certificate before the ε = 0 polish; with it, the LP's vertex, certified, in far fewer."""
+    problem, _ = _trial_problem(50, 5, 26, 0)
+    lp = solve(problem, "lp")
+    plain = solve(problem, "admm", **dict(EXACT, max_iter=3000), polish=False)
+    assert plain.status == "max_iter"
+    res = solve(problem, "admm", **EXACT)
+    assert res.converged and res.info["polished"] and res.info["iterations"] < 3000
+    assert res.info["gap"] <= 1e-6 and res.info["infeasibility"] <= 1e-6
+    np.testing.assert_allclose(res.W, lp.W, atol=1e-9 * np.abs(lp.W).max())
+
+
+def test_polish_with_a_wrong_support_fails_the_certificate():
+    """The vertex guess is never trusted: with the support moved off the true one, the
+    equalities cannot be met and the pair fails the feasibility test."""
+    from nettrim.solvers.admm import _polish_exact
+
+    problem, w = _trial_problem(40, 3, 60, 0)
+    wrong = np.zeros((40, 1), dtype=bool)
+    wrong[np.flatnonzero(w[:, 0] == 0)[:3], 0] = True
+    W, Lam = _polish_exact(problem, np.where(wrong, 1.0, 0.0), np.zeros((1, 60)), wrong)
+    assert problem.infeasibility(W.T @ problem.X) > 1e-3
+    right = w != 0
+    W, Lam = _polish_exact(problem, w, np.zeros((1, 60)), right)
+    np.testing.assert_allclose(W, w, atol=1e-10)
+
+
+@given(N=st.integers(20, 60), s=st.integers(2, 6), ratio=st.floats(0.5, 1.6),
+       trial=st.integers(0, 10_000))
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_admm_at_epsilon_zero_decides_like_the_lp(N, s, ratio, trial):
+    """Around the phase transition (P from 0.5 to 1.6 × the predicted P50), the ADMM with
+    the exact-recovery tolerances always certifies, and its answer is the LP's optimum."""
+    from nettrim.suite.theory import predicted_p50
+
+    P = max(4, int(ratio * predicted_p50(s, N)))
+    problem, w = _trial_problem(N, s, P, trial)
+    assume(problem is not None)   # no active sample: U = 0, nothing to solve
+    lp, ours = solve(problem, "lp"), solve(problem, "admm", **EXACT)
+    assert ours.converged, ours.info
+    assert ours.evaluation.l1 == pytest.approx(lp.evaluation.l1, rel=1e-5)
+    scale = np.linalg.norm(w)
+    lp_recovers = np.linalg.norm(lp.W - w) <= 1e-3 * scale
+    assert (np.linalg.norm(ours.W - w) <= 1e-3 * scale) == lp_recovers

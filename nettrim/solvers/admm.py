@@ -86,8 +86,37 @@ def soft_threshold(V: np.ndarray, t: float) -> np.ndarray:
     return np.sign(V) * np.maximum(np.abs(V) - t, 0.0)
 
 
+def _polish_exact(problem: LayerProblem, W: np.ndarray, Lam: np.ndarray,
+                  support: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For ε = 0: the vertex and multiplier that the ADMM iterate points at.
+
+    With ε = 0 each neuron's program is the linear program  min ‖w‖₁  s.t.  Xᵀ_Ω w = y_Ω,
+    Xᵀ_Ωᶜ w ≤ v_Ωᶜ.  Guess its support S from the iterate and its active inequalities A from the
+    multiplier (Λ > 0 on Ωᶜ); then w_S solves the equalities on E = Ω ∪ A (least squares, which
+    is exact when the guess is right), and the multiplier is corrected by the least change on E
+    that makes (XΛᵀ)_S = −sign(w_S), the stationarity condition on the support.  Nothing here
+    is trusted: the caller certifies the pair with the same feasibility and dual-gap test as any
+    other iterate, and goes on iterating when it fails.
+    """
+    X = problem.X
+    W_new, Lam_new = np.zeros_like(W), np.zeros_like(Lam)
+    for m in range(W.shape[1]):
+        S = support[:, m]
+        if not S.any():
+            continue
+        lam, on = Lam[m], problem.omega[m]
+        E = on | (lam > 1e-8 * (np.abs(lam).max() or 1.0))
+        X_SE = X[np.ix_(S, E)]
+        w_S = np.linalg.lstsq(X_SE.T, np.where(on, problem.Y[m], problem.V[m])[E],
+                              rcond=None)[0]
+        W_new[S, m] = w_S
+        Lam_new[m, E] = lam[E] + np.linalg.lstsq(X_SE, -np.sign(w_S) - X_SE @ lam[E],
+                                                 rcond=None)[0]
+    return W_new, Lam_new
+
+
 def _check_options(*, rho=10.0, alpha=1.6, gap_tol=1e-3, feas_tol=1e-4, max_iter=20000,
-                   adaptive_rho=True, check_every=10, W0=None) -> dict:
+                   adaptive_rho=True, check_every=10, polish=True, W0=None) -> dict:
     """The ADMM options, validated (each error names its option); W0 is checked at solve
     time against the problem's shape."""
     return {
@@ -100,13 +129,15 @@ def _check_options(*, rho=10.0, alpha=1.6, gap_tol=1e-3, feas_tol=1e-4, max_iter
         "max_iter": check_int(max_iter, "max_iter", low=1),
         "adaptive_rho": check_bool(adaptive_rho, "adaptive_rho"),
         "check_every": check_int(check_every, "check_every", low=1),
+        "polish": check_bool(polish, "polish"),
     }
 
 
 @register("admm", check=_check_options, priority=20)
 def solve_admm(problem: LayerProblem, *, rho: float = 10.0, alpha: float = 1.6,
                gap_tol: float = 1e-3, feas_tol: float = 1e-4, max_iter: int = 20000,
-               adaptive_rho: bool = True, check_every: int = 10, W0=None) -> SolverResult:
+               adaptive_rho: bool = True, check_every: int = 10, polish: bool = True,
+               W0=None) -> SolverResult:
     """Solve a :class:`~nettrim.problem.LayerProblem` by ADMM.
 
     Parameters
@@ -127,6 +158,11 @@ def solve_admm(problem: LayerProblem, *, rho: float = 10.0, alpha: float = 1.6,
         Balance infeasibility/feas_tol against gap/gap_tol by changing ρ (module docstring).
     check_every : int, default 10
         Iterations between stopping tests (each costs about one iteration's products).
+    polish : bool, default True
+        With ε = 0, whenever the support of the iterate is the same at two consecutive tests,
+        also test the vertex it points at (support and active constraints solved exactly, the
+        multiplier corrected to match; see ``_polish_exact``). The vertex is returned only
+        when it passes the same certificate; ``info["polished"]`` says so.
     W0 : array of shape (N, M), optional
         Warm start for W3 (and W2).
 
@@ -135,11 +171,11 @@ def solve_admm(problem: LayerProblem, *, rho: float = 10.0, alpha: float = 1.6,
     SolverResult
         ``W`` is the soft-thresholded (exactly sparse) iterate W2; ``info`` holds
         ``iterations``, ``time``, ``gap``, ``infeasibility``, ``dual_bound``,
-        ``primal_residual``, ``dual_residual`` and the final ``rho``.
+        ``primal_residual``, ``dual_residual``, the final ``rho`` and ``polished``.
     """
-    rho, alpha, gap_tol, feas_tol, max_iter, adaptive_rho, check_every = _check_options(
+    rho, alpha, gap_tol, feas_tol, max_iter, adaptive_rho, check_every, polish = _check_options(
         rho=rho, alpha=alpha, gap_tol=gap_tol, feas_tol=feas_tol, max_iter=max_iter,
-        adaptive_rho=adaptive_rho, check_every=check_every).values()
+        adaptive_rho=adaptive_rho, check_every=check_every, polish=polish).values()
     X_scale = np.linalg.norm(problem.X)
     if X_scale == 0:
         raise ValueError("X is zero: every sample is the zero vector, so UᵀX = 0 for every U "
@@ -169,6 +205,8 @@ def solve_admm(problem: LayerProblem, *, rho: float = 10.0, alpha: float = 1.6,
 
     interval = next_adapt = 2 * check_every
     status, k = "max_iter", 0
+    exact = polish and problem.epsilon == 0
+    support, polished = None, False
     gap = infeas = dual = r = s = np.inf
     for k in range(1, max_iter + 1):
         W3 = gram_solve(XW1 - XU1 + W2 - U2)
@@ -199,6 +237,18 @@ def solve_admm(problem: LayerProblem, *, rho: float = 10.0, alpha: float = 1.6,
         if infeas <= feas_tol and gap <= gap_tol:
             status = "converged"
             break
+        if exact:
+            support, previous_support = W2 != 0, support
+            if np.array_equal(support, previous_support):   # settled: try its vertex
+                W_p, Lam_p = _polish_exact(problem, W2, rho * U1, support)
+                l1_p = float(np.abs(W_p).sum())
+                dual_p = problem.dual_objective(Lam_p)
+                gap_p = (l1_p - dual_p) / l1_p if l1_p > 0 else np.inf
+                infeas_p = problem.infeasibility(W_p.T @ X)
+                if infeas_p <= feas_tol and gap_p <= gap_tol:
+                    W2, gap, infeas, dual, polished = W_p, gap_p, infeas_p, dual_p, True
+                    status = "converged"
+                    break
 
         if adaptive_rho and k >= next_adapt:
             next_adapt = k + interval
@@ -227,5 +277,6 @@ def solve_admm(problem: LayerProblem, *, rho: float = 10.0, alpha: float = 1.6,
         "primal_residual": float(r),
         "dual_residual": float(s),
         "rho": rho,
+        "polished": polished,
     }
     return SolverResult(W=W2, status=status, info=info)
