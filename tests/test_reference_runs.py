@@ -20,6 +20,7 @@ PREDICTION = ["experiment=prediction"]   # conf/experiment/prediction.yaml (make
 #: folder → (config, overrides of the command that wrote it: the Makefile's targets)
 REFERENCE = {
     "phase_transition/gaussian_lp_default": ("phase_transition", []),
+    "phase_transition/gaussian_admm_default": ("phase_transition", ["solver=admm_exact"]),
     **{f"phase_transition/multirun_prediction/sampling={law}":
        ("phase_transition", [f"sampling={law}", *PREDICTION])
        for law in ("gaussian", "rademacher", "uniform", "student_t")},
