@@ -125,6 +125,8 @@ API = [
      _raises(ValueError, r"feas_tol must be > 0")),
     ("adaptive_rho='no'", lambda: nettrim.prune_layer(X, Y, EPS, adaptive_rho="no"),
      _raises(TypeError, r"adaptive_rho must be true or false")),
+    ("gram_scale=0", lambda: nettrim.prune_layer(X, Y, EPS, gram_scale=0),
+     _raises(ValueError, r"gram_scale must be > 0")),
     ("polish=True", lambda: nettrim.prune_layer(X, Y, EPS, polish=True),
      _raises(ValueError, r"polish must be one of \('exact', 'always', 'never'\); got True")),
     ("ADMM on X = 0", lambda: nettrim.prune_layer(0 * X, Y, EPS),

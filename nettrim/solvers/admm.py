@@ -242,7 +242,8 @@ def _check_polish(polish) -> str:
 
 
 def _check_options(*, rho=10.0, alpha=1.6, gap_tol=1e-3, feas_tol=1e-4, max_iter=20000,
-                   adaptive_rho=True, check_every=10, polish="exact", W0=None) -> dict:
+                   adaptive_rho=True, check_every=10, polish="exact", gram_scale=1.0,
+                   W0=None) -> dict:
     """The ADMM options, validated (each error names its option); W0 is checked at solve
     time against the problem's shape."""
     return {
@@ -256,6 +257,7 @@ def _check_options(*, rho=10.0, alpha=1.6, gap_tol=1e-3, feas_tol=1e-4, max_iter
         "adaptive_rho": check_bool(adaptive_rho, "adaptive_rho"),
         "check_every": check_int(check_every, "check_every", low=1),
         "polish": _check_polish(polish),
+        "gram_scale": check_scalar(gram_scale, "gram_scale", low=0.0, low_inclusive=False),
     }
 
 
@@ -263,7 +265,7 @@ def _check_options(*, rho=10.0, alpha=1.6, gap_tol=1e-3, feas_tol=1e-4, max_iter
 def solve_admm(problem: LayerProblem, *, rho: float = 10.0, alpha: float = 1.6,
                gap_tol: float = 1e-3, feas_tol: float = 1e-4, max_iter: int = 20000,
                adaptive_rho: bool = True, check_every: int = 10, polish: str = "exact",
-               W0=None) -> SolverResult:
+               gram_scale: float = 1.0, W0=None) -> SolverResult:
     """Solve a :class:`~nettrim.problem.LayerProblem` by ADMM.
 
     Parameters
@@ -293,6 +295,12 @@ def solve_admm(problem: LayerProblem, *, rho: float = 10.0, alpha: float = 1.6,
         the iterations alone take tens of thousands of steps to certify; ``"always"`` also
         for ε > 0 (1.3–2.6× fewer iterations on sparse, digits and cascade layers; no gain
         on dense ones, where the flop budget mostly skips it).
+    gram_scale : float, default 1.0
+        The data are divided so that XXᵀ has this mean eigenvalue (the same solutions): the
+        weight of the W3ᵀX = W1 block against W3 = W2 under one ρ. Measured on seven layer
+        families at three sizes, ``gram_scale=10`` with ``rho=3`` needs about half the
+        iterations of the defaults (results/solver_benchmark/README.md); it becomes the default
+        once the studies are rerun with it.
     W0 : array of shape (N, M), optional
         Warm start for W3 (and W2).
 
@@ -303,18 +311,21 @@ def solve_admm(problem: LayerProblem, *, rho: float = 10.0, alpha: float = 1.6,
         ``iterations``, ``time``, ``gap``, ``infeasibility``, ``dual_bound``,
         ``primal_residual``, ``dual_residual``, the final ``rho`` and ``polished``.
     """
-    rho, alpha, gap_tol, feas_tol, max_iter, adaptive_rho, check_every, polish = _check_options(
+    (rho, alpha, gap_tol, feas_tol, max_iter, adaptive_rho, check_every, polish,
+     gram_scale) = _check_options(
         rho=rho, alpha=alpha, gap_tol=gap_tol, feas_tol=feas_tol, max_iter=max_iter,
-        adaptive_rho=adaptive_rho, check_every=check_every, polish=polish).values()
+        adaptive_rho=adaptive_rho, check_every=check_every, polish=polish,
+        gram_scale=gram_scale).values()
     X_scale = np.linalg.norm(problem.X)
     if X_scale == 0:
         raise ValueError("X is zero: every sample is the zero vector, so UᵀX = 0 for every U "
                          "and the program has no information to prune with")
 
     t0 = time.perf_counter()
-    # Equilibrate: divide X, Y, V, ε by the rms singular value of X (same solutions U), so that
-    # the W3ᵀX and W3 blocks have comparable scales and one ρ suits both.
-    problem = problem.rescaled(X_scale / np.sqrt(problem.N))
+    # Equilibrate: divide X, Y, V, ε so that XXᵀ has mean eigenvalue gram_scale (same solutions
+    # U). One ρ weighs both constraint blocks, W3ᵀX = W1 and W3 = W2; gram_scale sets their
+    # relative weight (1: comparable scales).
+    problem = problem.rescaled(X_scale / np.sqrt(problem.N * gram_scale))
     X = problem.X
     N, M, P = problem.N, problem.M, problem.P
     gram_solve = _GramSolve(X)
