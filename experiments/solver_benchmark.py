@@ -81,7 +81,7 @@ def _per_iteration(table: pd.DataFrame, N: int, M: int, P: int) -> dict:
     for method in ("admm", "authors"):
         runs = table[table["method"] == method]
         if len(runs):
-            run = benchmark._fastest(runs) if method == "authors" else runs.iloc[0]
+            run = benchmark.fastest(runs) if method == "authors" else runs.iloc[0]
             row[f"{method}_per_iteration"] = run["time"] / run["iterations"]
             row[f"{method}_over_floor"] = row[f"{method}_per_iteration"] / floor
     return row

@@ -326,8 +326,19 @@ def _finished(runs: pd.DataFrame) -> pd.Series:
     return runs["met_target"] & (runs["status"] != "max_iter")
 
 
-def _fastest(runs: pd.DataFrame) -> pd.Series:
-    """The fastest run that finished (:func:`_finished`), or, when none did, the longest."""
+def fastest(runs: pd.DataFrame) -> pd.Series:
+    """The fastest run that finished (met the target and stopped by itself), or, when none
+    did, the one that ran longest.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        Rows of :func:`benchmark_problem` (``time``, ``status``, ``met_target``).
+
+    Returns
+    -------
+    Series
+    """
     met = runs[_finished(runs)]
     return met.loc[met["time"].idxmin()] if len(met) else runs.loc[runs["time"].idxmax()]
 
@@ -358,10 +369,10 @@ def summarize(table: pd.DataFrame) -> pd.DataFrame:
         fixed = group[group["method"] == "fixed_rho"]
         if len(fixed):
             add("rho1", fixed[fixed["rho"] == 1.0].iloc[0])
-            add("best", _fastest(fixed), with_rho=True)
+            add("best", fastest(fixed), with_rho=True)
         if (group["method"] == "authors").any():
             add("authors_shipped", group[group["method"] == "authors_shipped"].iloc[0])
-            add("authors_best", _fastest(group[group["method"] == "authors"]), with_rho=True)
+            add("authors_best", fastest(group[group["method"] == "authors"]), with_rho=True)
         cvx = group[group["method"] == "cvxpy"]
         rec.update({"cvxpy_time": cvx["time"].iat[0] if len(cvx) else np.nan,
                     "cvxpy_met": bool(_finished(cvx).iat[0]) if len(cvx) else False})
@@ -381,4 +392,4 @@ def fit_exponent(nmp, seconds) -> float:
 __all__ = ["FAMILIES", "layer_problem", "meets_target", "authors_scale", "authors_admm",
            "AUTHORS_RHO", "AUTHORS_STOP", "fixed_rho_admm",
            "product_floor",
-           "benchmark_problem", "summarize", "fit_exponent"]
+           "benchmark_problem", "fastest", "summarize", "fit_exponent"]
