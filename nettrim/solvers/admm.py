@@ -83,6 +83,15 @@ _NEURON_OVERHEAD = 3e5
 _ITERATION_OVERHEAD = 6e5
 
 
+def _certificate(problem: LayerProblem, W: np.ndarray, Lam: np.ndarray):
+    """(relative gap of ‖W‖₁ to the dual bound d(Λ), infeasibility of W, d(Λ)): W is certified
+    when both are within tolerance, whichever way W and Λ were obtained."""
+    l1 = float(np.abs(W).sum())
+    dual = problem.dual_objective(Lam)
+    gap = (l1 - dual) / l1 if l1 > 0 else (0.0 if dual >= 0 else np.inf)
+    return gap, problem.infeasibility(W.T @ problem.X), dual
+
+
 def _ratio(a: float, b: float) -> float:
     """a/b, with 0/0 = 0 and a/0 = inf (a residual against a zero scale)."""
     return a / b if b > 0 else (0.0 if a == 0 else np.inf)
@@ -293,13 +302,11 @@ def solve_admm(problem: LayerProblem, *, rho: float = 10.0, alpha: float = 1.6,
         only when it passes (``info["polished"]``), and then it is the optimum to round-off.
         ``"exact"`` tries it for ε = 0 only, where it decides exact-recovery trials that
         the iterations alone take tens of thousands of steps to certify; ``"always"`` also
-        for ε > 0 (1.3–2.6× fewer iterations on sparse, digits and cascade layers; no gain
-        on dense ones, where the flop budget mostly skips it).
+        for ε > 0 (helps sparse solutions; dense ones mostly skip it under the flop budget).
     gram_scale : float, default 1.0
         The data are divided so that XXᵀ has this mean eigenvalue (the same solutions): the
-        weight of the W3ᵀX = W1 block against W3 = W2 under one ρ. Measured on seven layer
-        families at three sizes, ``gram_scale=10`` with ``rho=3`` needs about half the
-        iterations of the defaults (results/solver_benchmark/README.md); it becomes the default
+        weight of the W3ᵀX = W1 block against W3 = W2 under one ρ. ``gram_scale=10`` with
+        ``rho=3`` is benchmarked in results/solver_benchmark/candidate/; it becomes the default
         once the studies are rerun with it.
     W0 : array of shape (N, M), optional
         Warm start for W3 (and W2).
@@ -372,10 +379,7 @@ def solve_admm(problem: LayerProblem, *, rho: float = 10.0, alpha: float = 1.6,
         r1, r2 = np.linalg.norm(Z - W1), np.linalg.norm(W3 - W2)
         r = np.hypot(r1, r2)
         s = rho * np.linalg.norm(XW1 - XW1_old + W2 - W2_old)
-        l1 = float(np.abs(W2).sum())
-        infeas = problem.infeasibility(W2.T @ X)
-        dual = problem.dual_objective(rho * U1)
-        gap = (l1 - dual) / l1 if l1 > 0 else (0.0 if dual >= 0 else np.inf)
+        gap, infeas, dual = _certificate(problem, W2, rho * U1)
         if infeas <= feas_tol and gap <= gap_tol:
             status = "converged"
             break
@@ -390,10 +394,7 @@ def solve_admm(problem: LayerProblem, *, rho: float = 10.0, alpha: float = 1.6,
             polish_flops += spent
             if polished_pair is not None:
                 W_p, Lam_p = polished_pair
-                l1_p = float(np.abs(W_p).sum())
-                dual_p = problem.dual_objective(Lam_p)
-                gap_p = (l1_p - dual_p) / l1_p if l1_p > 0 else np.inf
-                infeas_p = problem.infeasibility(W_p.T @ X)
+                gap_p, infeas_p, dual_p = _certificate(problem, W_p, Lam_p)
                 if infeas_p <= feas_tol and gap_p <= gap_tol:
                     W2, gap, infeas, dual, polished = W_p, gap_p, infeas_p, dual_p, True
                     status = "converged"
