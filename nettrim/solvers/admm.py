@@ -250,7 +250,7 @@ def _check_polish(polish) -> str:
     return polish
 
 
-def _check_options(*, rho=10.0, alpha=1.6, gap_tol=1e-3, feas_tol=1e-4, max_iter=20000,
+def _check_options(*, rho=3.0, alpha=1.6, gap_tol=1e-3, feas_tol=1e-4, max_iter=20000,
                    adaptive_rho=True, check_every=10, polish="exact", gram_scale=1.0,
                    W0=None) -> dict:
     """The ADMM options, validated (each error names its option); W0 is checked at solve
@@ -271,7 +271,7 @@ def _check_options(*, rho=10.0, alpha=1.6, gap_tol=1e-3, feas_tol=1e-4, max_iter
 
 
 @register("admm", check=_check_options, priority=20)
-def solve_admm(problem: LayerProblem, *, rho: float = 10.0, alpha: float = 1.6,
+def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
                gap_tol: float = 1e-3, feas_tol: float = 1e-4, max_iter: int = 20000,
                adaptive_rho: bool = True, check_every: int = 10, polish: str = "exact",
                gram_scale: float = 1.0, W0=None) -> SolverResult:
@@ -280,7 +280,7 @@ def solve_admm(problem: LayerProblem, *, rho: float = 10.0, alpha: float = 1.6,
     Parameters
     ----------
     problem : LayerProblem
-    rho : float, default 10.0
+    rho : float, default 3.0
         Initial penalty ρ (on the equilibrated data); adapted when ``adaptive_rho``.
     alpha : float, default 1.6
         Over-relaxation α ∈ (0, 2); 1 is plain ADMM.
@@ -304,10 +304,11 @@ def solve_admm(problem: LayerProblem, *, rho: float = 10.0, alpha: float = 1.6,
         the iterations alone take tens of thousands of steps to certify; ``"always"`` also
         for ε > 0 (helps sparse solutions; dense ones mostly skip it under the flop budget).
     gram_scale : float, default 1.0
-        The data are divided so that XXᵀ has this mean eigenvalue (the same solutions): the
-        weight of the W3ᵀX = W1 block against W3 = W2 under one ρ. ``gram_scale=10`` with
-        ``rho=3`` is benchmarked in results/solver_benchmark/candidate/; it becomes the default
-        once the studies are rerun with it.
+        The data are divided so that ‖X‖²_F = gram_scale·max(N, P) (the same solutions): the
+        samples have mean squared norm gram_scale when P ≥ N, and XXᵀ mean eigenvalue
+        gram_scale when P < N. This weighs the W3ᵀX = W1 block against W3 = W2 under one ρ.
+        The defaults (ρ = 3, gram_scale = 1) were chosen on the benchmark layers
+        (results/solver_benchmark/) and the ε = 0 trials of the solver-agreement study.
     W0 : array of shape (N, M), optional
         Warm start for W3 (and W2).
 
@@ -329,10 +330,11 @@ def solve_admm(problem: LayerProblem, *, rho: float = 10.0, alpha: float = 1.6,
                          "and the program has no information to prune with")
 
     t0 = time.perf_counter()
-    # Equilibrate: divide X, Y, V, ε so that XXᵀ has mean eigenvalue gram_scale (same solutions
-    # U). One ρ weighs both constraint blocks, W3ᵀX = W1 and W3 = W2; gram_scale sets their
-    # relative weight (1: comparable scales).
-    problem = problem.rescaled(X_scale / np.sqrt(problem.N * gram_scale))
+    # Equilibrate: divide X, Y, V, ε (the same solutions U). One ρ weighs both constraint
+    # blocks, W3ᵀX = W1 and W3 = W2. With samples of unit mean norm the first block's weight
+    # grows with P/N, as the number of equations per unknown does; below P = N the rank, not
+    # the sample count, limits it, and XXᵀ is held at unit mean eigenvalue instead.
+    problem = problem.rescaled(X_scale / np.sqrt(max(problem.N, problem.P) * gram_scale))
     X = problem.X
     N, M, P = problem.N, problem.M, problem.P
     gram_solve = _GramSolve(X)
