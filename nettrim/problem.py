@@ -197,6 +197,7 @@ class LayerProblem:
         """
         new = copy.copy(self)
         new.X, new.Y, new.V = self.X / c, self.Y / c, self.V / c
+        new._cap_cache = None
         new.epsilon = self.epsilon / c
         new.epsilon_m = None if self.epsilon_m is None else self.epsilon_m / c
         return new
@@ -206,36 +207,44 @@ class LayerProblem:
         """Euclidean projection of Z (M×P) onto C: the ε-ball around Y on Ω, clipping at V on Ωᶜ.
 
         The two parts act on disjoint entries, so the projection onto their product is the pair
-        of projections. Written with 0/1 masks instead of boolean indexing, which costs as much
-        as the arithmetic: this runs once per ADMM iteration.
+        of projections. Written with a 0/1 mask and a cap of +inf on Ω instead of boolean
+        indexing, which costs as much as the arithmetic: this runs once per ADMM iteration.
         """
-        on, off = self._masks
+        # On Ω the projection onto the ball is Y + c(Z − Y) = Z − (1 − c)(Z − Y): start from
+        # min(Z, cap) (Z on Ω, the clip at V on Ωᶜ) and subtract the shrunk part where the
+        # ball is left. Six passes over M×P, one per ADMM iteration.
         D = Z - self.Y
-        D *= on
+        D *= self._on
+        out = np.minimum(Z, self._cap)
         if self.per_neuron:
             norms = np.sqrt(np.einsum("ij,ij->i", D, D))
-            scale = np.ones_like(norms)
             over = norms > self.epsilon_m
-            scale[over] = self.epsilon_m[over] / norms[over]
-            D *= scale[:, None]
+            if over.any():
+                shrink = np.zeros_like(norms)
+                shrink[over] = 1 - self.epsilon_m[over] / norms[over]
+                D *= shrink[:, None]
+                out -= D
         else:
             norm = np.sqrt(np.einsum("ij,ij->", D, D))
             if norm > self.epsilon:
-                D *= self.epsilon / norm
-        D += self.Y
-        D *= on
-        out = np.minimum(Z, self.V)
-        out *= off
-        out += D
+                D *= 1 - self.epsilon / norm
+                out -= D
         return out
 
     @property
-    def _masks(self) -> tuple[np.ndarray, np.ndarray]:
-        """Ω and Ωᶜ as 0/1 float arrays (cached; Ω never changes after construction)."""
-        cached = getattr(self, "_mask_cache", None)
+    def _on(self) -> np.ndarray:
+        """Ω as a 0/1 float array (cached; Ω never changes after construction)."""
+        cached = getattr(self, "_on_cache", None)
         if cached is None:
-            on = self.omega.astype(float)
-            cached = self._mask_cache = (on, 1 - on)
+            cached = self._on_cache = self.omega.astype(float)
+        return cached
+
+    @property
+    def _cap(self) -> np.ndarray:
+        """V on Ωᶜ and +inf on Ω (cached; :meth:`rescaled` drops the cache with V)."""
+        cached = getattr(self, "_cap_cache", None)
+        if cached is None:
+            cached = self._cap_cache = np.where(self.omega, np.inf, self.V)
         return cached
 
     # ------------------------------------------------------------- evaluate

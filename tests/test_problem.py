@@ -137,6 +137,16 @@ def test_projection_is_the_nearest_point_of_C(layer, per_neuron):
         assert np.sum((Z - PZ) * (C - PZ)) <= 1e-9 * np.linalg.norm(Z) ** 2
 
 
+def test_rescaled_problem_projects_with_its_own_cap(layer):
+    """The cap (V on Ωᶜ, +inf on Ω) is cached: a rescaled copy must not reuse the original's."""
+    X, W, Y = layer
+    rng = np.random.default_rng(4)
+    prob = LayerProblem(X, Y, 0.3 * np.linalg.norm(Y), V=0.5 * np.abs(rng.standard_normal(Y.shape)))
+    Z = Y + 2.0 * rng.standard_normal(Y.shape)
+    PZ = prob.project(Z)                              # fills the cache
+    np.testing.assert_allclose(prob.rescaled(4.0).project(Z / 4.0), PZ / 4.0, rtol=1e-12)
+
+
 def test_rescaled_problem_has_same_report_ratios(layer):
     X, W, Y = layer
     prob = LayerProblem(X, Y, 0.2 * np.linalg.norm(Y))

@@ -338,7 +338,6 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
     X = problem.X
     N, M, P = problem.N, problem.M, problem.P
     gram_solve = _GramSolve(X)
-    G = X @ X.T if N <= P else None
 
     if W0 is None:
         W3 = np.zeros((N, M))
@@ -348,7 +347,8 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
             raise ValueError(f"W0 must have shape (N, M) = ({N}, {M}); got {W3.shape}")
     W1 = problem.project(W3.T @ X)
     W2 = W3.copy()
-    U1 = np.zeros((M, P))
+    # T = U1 + (1 − α)W1 stands in for the scaled dual U1 (see the loop)
+    T = (1 - alpha) * W1
     U2 = np.zeros((N, M))
     XW1 = X @ W1.T
     XU1 = np.zeros((N, M))
@@ -360,25 +360,35 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
     iteration_flops = 4.0 * N * M * P + 2.0 * N * N * M + _ITERATION_OVERHEAD
     gap = infeas = dual = r = s = np.inf
     for k in range(1, max_iter + 1):
-        W3 = gram_solve(XW1 - XU1 + W2 - U2)
+        R = XW1 - XU1 + W2 - U2
+        W3 = gram_solve(R)
+        XZ = R - W3  # XXᵀW3, since (XXᵀ + I)W3 = R
         Z = W3.T @ X
-        XZ = G @ W3 if G is not None else X @ Z.T
+        checking = k % check_every == 0
+        if checking:
+            r1 = np.linalg.norm(Z - W1)
 
-        Z_hat = alpha * Z + (1 - alpha) * W1
+        # Over-relaxed updates. On the M×P block, V = αZ + (1−α)W1 + U1 is projected and
+        # U1 ← V − W1; keeping T = U1 + (1−α)W1 instead makes that V = αZ + T and
+        # T ← V − αW1: four passes over M×P besides the projection.
         XZ_hat = alpha * XZ + (1 - alpha) * XW1
         W3_hat = alpha * W3 + (1 - alpha) * W2
-
+        V = Z
+        V *= alpha
+        V += T
         XW1_old, W2_old = XW1, W2
-        W1 = problem.project(Z_hat + U1)
+        W1 = problem.project(V)
         XW1 = X @ W1.T
         W2 = soft_threshold(W3_hat + U2, 1.0 / rho)
-        U1 += Z_hat - W1
+        V -= alpha * W1
+        T = V
         XU1 += XZ_hat - XW1
         U2 += W3_hat - W2
-        if k % check_every:
+        if not checking:
             continue
 
-        r1, r2 = np.linalg.norm(Z - W1), np.linalg.norm(W3 - W2)
+        r2 = np.linalg.norm(W3 - W2)
+        U1 = T - (1 - alpha) * W1
         r = np.hypot(r1, r2)
         s = rho * np.linalg.norm(XW1 - XW1_old + W2 - W2_old)
         gap, infeas, dual = _certificate(problem, W2, rho * U1)
@@ -413,6 +423,7 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
                 new_rho = float(np.clip(rho * np.clip(factor, 0.1, 10.0), 1e-8, 1e8))
                 # scaled duals are y/ρ: keep y fixed
                 U1 *= rho / new_rho
+                T = U1 + (1 - alpha) * W1
                 U2 *= rho / new_rho
                 rho = new_rho
                 interval *= 2  # ADMM converges for any fixed ρ; changing it ever less often
