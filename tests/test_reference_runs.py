@@ -37,8 +37,6 @@ REFERENCE = {
                                     "table.recipes=[sklearn,dropout]", "sweep.H=[50]",
                                     "sweep.seeds=[0]"]),
     "solver_benchmark/default": ("solver_benchmark", []),
-    "solver_benchmark/candidate": ("solver_benchmark", ["tag=candidate", "+admm.rho=3",
-                                                        "+admm.gram_scale=10"]),
 }
 
 
