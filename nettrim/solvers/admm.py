@@ -55,8 +55,11 @@ from .base import SolverResult, register
 
 
 class _GramSolve:
-    """Solves (XXᵀ + I) W = R with one Cholesky factorisation.
+    """Solves (XXᵀ + I) W = R.
 
+    For N ≤ P by the explicit inverse, formed once from a Cholesky factorisation: one matrix
+    product per iteration runs at BLAS-3 speed, where two triangular solves take about twice
+    as long; XXᵀ + I has eigenvalues ≥ 1, so the inverse is as accurate as the solves.
     When P < N, the P×P Woodbury form (I + XXᵀ)⁻¹ = I − X(I + XᵀX)⁻¹Xᵀ is cheaper.
     """
 
@@ -67,12 +70,12 @@ class _GramSolve:
             self.X = X
             self.chol = cho_factor(X.T @ X + np.eye(P))
         else:
-            self.chol = cho_factor(X @ X.T + np.eye(N))
+            self.inverse = cho_solve(cho_factor(X @ X.T + np.eye(N)), np.eye(N))
 
     def __call__(self, R: np.ndarray) -> np.ndarray:
         if self.woodbury:
             return R - self.X @ cho_solve(self.chol, self.X.T @ R)
-        return cho_solve(self.chol, R)
+        return self.inverse @ R
 
 
 #: Most of the flops the pattern solves (``polish``) may take, as a share of the iterations'.
