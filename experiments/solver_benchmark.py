@@ -42,7 +42,8 @@ def run(cfg: DictConfig, out_dir) -> tuple:
             baseline_max_iter=config["baseline"]["max_iter"],
             baseline_budget=config["baseline"]["budget"],
             cvxpy_budget=config["cvxpy"]["budget"],
-            run_cvxpy=N * M * P <= config["cvxpy"]["max_nmp"], admm_options=config["admm"])
+            run_cvxpy=N * M * P <= config["cvxpy"]["max_nmp"], admm_options=config["admm"],
+            at_target=config["at_target"])
         for i, (name, value) in enumerate(zip(("family", "N", "M", "P", "gain"),
                                               (family, N, M, P, gain))):
             table.insert(i, name, value)
@@ -102,6 +103,9 @@ def _markdown(summary: pd.DataFrame) -> str:
                else ["ρ = 1 (its)", "best ρ (its)"])
     header += ["cvxpy", "vs shipped" if authors else "vs ρ = 1",
                "vs best ρ", "vs cvxpy"]
+    target = "admm_target_time" in summary and authors
+    if target:
+        header += ["ours at target tol. (its)", "vs best ρ"]
     first, best = ("authors_shipped", "authors_best") if authors else ("rho1", "best")
     rows = []
     for r in summary.to_dict("records"):
@@ -116,6 +120,10 @@ def _markdown(summary: pd.DataFrame) -> str:
             ratio(r[f"speedup_vs_{first}"], r[f"{first}_met"]),
             ratio(speedup_best, r[f"{best}_met"]),
             ratio(r["speedup_vs_cvxpy"], r["cvxpy_met"])])
+        if target:
+            rows[-1] += [f"{t(r['admm_target_time'], r['admm_target_met'])} "
+                         f"({r['admm_target_its']})",
+                         ratio(r["target_speedup_vs_authors_best"], r["authors_best_met"])]
     return markdown_table(header, rows)
 
 

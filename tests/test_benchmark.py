@@ -97,9 +97,13 @@ def test_authors_admm_reaches_the_optimum_with_an_oracle_and_reports_its_own_sto
 def test_benchmark_rows_and_summary_for_the_authors_solver():
     problem, _ = benchmark.layer_problem("dense", 16, 3, 100, 0.05, seed=5)
     table = benchmark.benchmark_problem(problem, rhos=(1.0,), baseline_max_iter=5000,
-                                        run_cvxpy=False, authors_rhos=(1.0, 10.0))
-    assert list(table["method"]) == ["reference", "admm", "fixed_rho", "authors_shipped",
-                                     "authors", "authors"]
+                                        run_cvxpy=False, authors_rhos=(1.0, 10.0),
+                                        at_target=True)
+    assert list(table["method"]) == ["reference", "admm", "admm_target", "fixed_rho",
+                                     "authors_shipped", "authors", "authors"]
+    # certified at the target's tolerances: never more iterations than at the defaults' 1e-4
+    ours, at_target = (table[table["method"] == m].iloc[0] for m in ("admm", "admm_target"))
+    assert at_target["met_target"] and at_target["iterations"] <= ours["iterations"]
     theirs = table[table["method"] == "authors"]
     assert theirs["met_target"].all()           # the oracle stop is the target itself
     table["family"], table["N"] = "dense", 16
@@ -107,6 +111,8 @@ def test_benchmark_rows_and_summary_for_the_authors_solver():
     fastest = theirs.loc[theirs["time"].idxmin()]
     assert s["authors_best_rho"] == fastest["rho"]
     assert s["speedup_vs_authors_best"] == pytest.approx(fastest["time"] / s["admm_time"])
+    assert s["target_speedup_vs_authors_best"] == pytest.approx(
+        fastest["time"] / at_target["time"])
     # without authors_rhos the table is the committed benchmark's, column for column
     plain = benchmark.summarize(benchmark.benchmark_problem(
         problem, rhos=(1.0,), baseline_max_iter=5000, run_cvxpy=False).assign(family="dense"))
