@@ -5,7 +5,9 @@
 Reads each study's own tables (nettrim.suite.solve_times.STUDIES) at git revision REV and in
 the working tree (or at --after), and writes OUT/table.csv and OUT/table.md: solves, total
 and median time, total iterations, their ratios, and the ratio of the two runs' benchmark
-product floors (the machine's speed on each day), against which a time ratio is to be read.
+product floors (the machine's speed on each day) and, where a study also ran an unchanged
+solver on the same trials (the LP), that solver's time ratio: a time ratio is to be read
+against those two; the iteration ratio does not depend on the machine.
 """
 
 from __future__ import annotations
@@ -22,12 +24,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _markdown(t) -> str:
     header = ["study", "ADMM solves", "time before → after (s)", "time ratio",
-              "iterations before → after", "iteration ratio"]
+              "iterations before → after", "iteration ratio", "LP time ratio (control)"]
     rows = [[r.study, f"{r.solves_before} / {r.solves_after}",
              f"{r.time_before:.1f} → {r.time_after:.1f}", f"{r.time_ratio:.2f}×",
              ("–" if r.iterations_before != r.iterations_before
               else f"{r.iterations_before:,.0f} → {r.iterations_after:,.0f}"),
-             ("–" if r.iteration_ratio != r.iteration_ratio else f"{r.iteration_ratio:.2f}×")]
+             ("–" if r.iteration_ratio != r.iteration_ratio else f"{r.iteration_ratio:.2f}×"),
+             ("–" if r.control_ratio != r.control_ratio else f"{r.control_ratio:.2f}×")]
             for r in t.itertuples()]
     m = t["machine_ratio"].iloc[0]
     note = (f"\nBenchmark floor (two 200·50·2000 products) before/after: {m:.2f} "

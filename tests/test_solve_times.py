@@ -40,6 +40,7 @@ def test_compare_reads_a_git_revision_against_the_working_tree(tmp_path):
     assert row["iteration_ratio"] == pytest.approx(sum(before[1]) / sum(after[1]))
     assert row["median_before"] == np.median(before[0])
     assert row["machine_ratio"] == pytest.approx(0.5)
+    assert np.isnan(row["control_ratio"])                     # spirals run no LP
     assert study_solves(results, "spirals/relaxed", "HEAD") is None
     with pytest.raises(ValueError, match="study must be one of"):
         study_solves(results, "spirals/nope")

@@ -18,6 +18,8 @@ import pandas as pd
 
 #: study folder (under results/) → (table, rows kept (a pandas query), time column, iterations
 #: column or None). The rows kept are the ADMM's solves; the LP-only studies are left out.
+#: CONTROLS: rows of the same table solved by a solver that did not change (the LP), whose
+#: time ratio measures the machine's speed on the two days for that study's workload.
 STUDIES = {
     "spirals/default": ("table_layers.csv", None, "time", "iterations"),
     "spirals/relaxed": ("table_layers.csv", None, "time", "iterations"),
@@ -32,6 +34,11 @@ STUDIES = {
                                              "iterations"),
     "phase_transition/gaussian_admm_default": ("trials.csv", None, "time", "iterations"),
 }
+
+
+CONTROLS = {"deep_recovery/gaussian_default": "epsilon == 0",
+            "solver_agreement/gaussian_default": "solver == 'lp'",
+            "solver_agreement/gaussian_throughput": "solver == 'lp'"}
 
 
 def _read(results: Path, rev: str | None, relpath: str) -> pd.DataFrame | None:
@@ -49,18 +56,22 @@ def _read(results: Path, rev: str | None, relpath: str) -> pd.DataFrame | None:
 
 
 def study_solves(results: Path, study: str, rev: str | None = None) -> dict | None:
-    """Solves, total and median time, total iterations of one study (None if absent)."""
+    """Solves, total and median time, total iterations of one study, and the total time of
+    its control solves (NaN without; :data:`CONTROLS`); None if the study is absent."""
     if study not in STUDIES:
         raise ValueError(f"study must be one of {sorted(STUDIES)}; got {study!r}")
     table, keep, time_col, its_col = STUDIES[study]
     df = _read(Path(results), rev, f"{study}/{table}")
     if df is None:
         return None
+    control = (float(df.query(CONTROLS[study])[time_col].sum()) if study in CONTROLS
+               else np.nan)
     if keep is not None:
         df = df.query(keep)
     times = df[time_col].to_numpy(float)
     return {"solves": len(df), "time": float(times.sum()), "median": float(np.median(times)),
-            "iterations": (float(df[its_col].sum()) if its_col else np.nan)}
+            "iterations": (float(df[its_col].sum()) if its_col else np.nan),
+            "control_time": control}
 
 
 def floor(results: Path, rev: str | None = None) -> float:
@@ -76,7 +87,8 @@ def floor(results: Path, rev: str | None = None) -> float:
 def compare(results: Path, before: str, after: str | None = None) -> pd.DataFrame:
     """One row per study present in both versions: solves, time and iterations before and
     after, and their ratios. ``time_ratio`` is before/after (> 1: faster now);
-    ``machine_ratio`` is the floor's before/after, to read the time ratio against."""
+    ``machine_ratio`` is the benchmark floor's before/after and ``control_ratio`` the same
+    study's unchanged solver's (where it has one), to read the time ratio against."""
     machine = floor(results, before) / floor(results, after)
     rows = []
     for study in STUDIES:
@@ -89,5 +101,6 @@ def compare(results: Path, before: str, after: str | None = None) -> pd.DataFram
                      "median_before": b["median"], "median_after": a["median"],
                      "iterations_before": b["iterations"], "iterations_after": a["iterations"],
                      "iteration_ratio": b["iterations"] / a["iterations"],
-                     "machine_ratio": machine})
+                     "machine_ratio": machine,
+                     "control_ratio": b["control_time"] / a["control_time"]})
     return pd.DataFrame(rows)
