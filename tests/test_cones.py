@@ -1,0 +1,93 @@
+"""δ(Σ^{1/2}D) by Monte Carlo (nettrim.suite.cones), checked against closed forms and cvxpy."""
+
+import cvxpy as cp
+import numpy as np
+import pytest
+from scipy import optimize
+
+from nettrim.suite.cones import (_project_subdifferential_cone, _random_signs,
+                                 _squared_distances, design_statistical_dimension)
+from nettrim.suite.theory import statistical_dimension
+
+
+def _toeplitz(N, r):
+    return r ** np.abs(np.subtract.outer(np.arange(N), np.arange(N)))
+
+
+def test_projection_onto_the_subdifferential_cone_is_cvxpys():
+    rng = np.random.default_rng(0)
+    N, s = 12, 3
+    U = 2.0 * rng.standard_normal((6, N))
+    U[0] = -5.0 * np.abs(U[0])                     # far outside: projects to 0 or near it
+    signs = _random_signs(rng, 6, N, s)
+    P = _project_subdifferential_cone(U, signs)
+    for u, sigma, p in zip(U, signs, P):
+        on = sigma != 0
+        v, tau = cp.Variable(N), cp.Variable(nonneg=True)
+        cp.Problem(cp.Minimize(cp.sum_squares(v - u)),
+                   [v[on] == tau * sigma[on], cp.abs(v[~on]) <= tau]).solve()
+        np.testing.assert_allclose(p, v.value, atol=1e-5)
+
+
+def test_identity_design_gives_each_draws_distance_to_the_scaled_subdifferential():
+    """Σ = I: dist²(g, cone ∂‖w*‖₁) = min_τ Σ_S (g − τσ)² + Σ_Sᶜ (|g| − τ)₊², a 1-D convex
+    problem solved here independently, draw by draw."""
+    rng = np.random.default_rng(1)
+    N, s, draws = 30, 4, 40
+    G, signs = rng.standard_normal((draws, N)), _random_signs(rng, draws, N, s)
+    dist2, converged = _squared_distances(np.eye(N), G, signs, 1e-12, 50_000)
+    assert converged.all()
+    for g, sigma, d in zip(G, signs, dist2):
+        on = sigma != 0
+
+        def f(tau, g=g, sigma=sigma, on=on):
+            return (np.sum((g[on] - tau * sigma[on]) ** 2)
+                    + np.sum(np.maximum(np.abs(g[~on]) - tau, 0) ** 2))
+        best = optimize.minimize_scalar(f, bounds=(0, 20), method="bounded",
+                                        options={"xatol": 1e-12})
+        assert d == pytest.approx(min(best.fun, f(0.0)), rel=1e-6, abs=1e-9)
+
+
+def test_correlated_design_distances_are_cvxpys():
+    rng = np.random.default_rng(2)
+    N, s, draws, r = 15, 3, 5, 0.8
+    Sigma = _toeplitz(N, r)
+    vals, vecs = np.linalg.eigh(Sigma / np.trace(Sigma) * N)
+    B = (vecs / np.sqrt(vals)) @ vecs.T
+    G, signs = rng.standard_normal((draws, N)), _random_signs(rng, draws, N, s)
+    dist2, converged = _squared_distances(B, G, signs, 1e-12, 100_000)
+    assert converged.all()
+    for g, sigma, d in zip(G, signs, dist2):
+        on = sigma != 0
+        v, tau = cp.Variable(N), cp.Variable(nonneg=True)
+        prob = cp.Problem(cp.Minimize(cp.sum_squares(g - B @ v)),
+                          [v[on] == tau * sigma[on], cp.abs(v[~on]) <= tau])
+        prob.solve()
+        assert d == pytest.approx(prob.value, rel=1e-5, abs=1e-7)
+
+
+def test_closed_forms_and_invariances():
+    N = 20
+    # s = N: the cone is the ray through σ, E dist² = N − E⟨g, σ⟩₊²/N = N − 1/2
+    full = design_statistical_dimension(np.eye(N), N, draws=4000, rng=3)
+    assert abs(full.delta - (N - 0.5)) <= 4 * full.stderr
+    assert design_statistical_dimension(np.eye(N), 0).delta == 0.0
+    # inf_τ E dist² (the closed form) bounds δ = E inf_τ dist² from above
+    est = design_statistical_dimension(np.eye(N), 4, draws=2000, rng=4)
+    assert est.converged and est.delta <= statistical_dimension(4, N) + 3 * est.stderr
+    # the cone does not see the scale of Σ: same draws, same δ
+    S = _toeplitz(N, 0.6)
+    a = design_statistical_dimension(S, 4, draws=200, rng=5)
+    b = design_statistical_dimension(7.0 * S, 4, draws=200, rng=5)
+    assert a.delta == pytest.approx(b.delta, rel=1e-6)
+
+
+@pytest.mark.parametrize("args, match", [
+    ((np.ones((3, 4)), 1), "Sigma must be a symmetric"),
+    ((np.triu(np.ones((3, 3))), 1), "Sigma must be a symmetric"),
+    ((np.eye(3), 4), "s must be <= N = 3"),
+    ((np.zeros((3, 3)), 1), "Sigma must be positive definite"),
+])
+def test_bad_input_names_the_argument(args, match):
+    with pytest.raises(ValueError, match=match):
+        design_statistical_dimension(*args)
