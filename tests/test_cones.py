@@ -5,8 +5,12 @@ import numpy as np
 import pytest
 from scipy import optimize
 
-from nettrim.suite.cones import (_project_subdifferential_cone, _random_signs,
-                                 _squared_distances, design_statistical_dimension)
+from nettrim.suite.cones import (
+    _project_subdifferential_cone,
+    _random_signs,
+    _squared_distances,
+    design_statistical_dimension,
+)
 from nettrim.suite.theory import statistical_dimension
 
 
