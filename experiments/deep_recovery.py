@@ -5,7 +5,8 @@
 Tests the claim that the single-layer theory applies layer by layer (ReLU outputs of
 subgaussian inputs are subgaussian). Writes into the run directory: trials.csv (one row per P,
 trial, scheme and layer), rates.csv (per scheme, layer, P), layers.csv (per scheme and layer:
-active fraction q, predicted P50 = δ(s, n_in+1)/q, measured P50, bound held in every trial),
+active fraction q, predicted P50 = δ(s, n_in+1)/q, the design-aware prediction δ(Σ^{1/2}D)/q
+(nettrim.suite.cones; config key `design`), measured P50, bound held in every trial),
 config.yaml and deep_recovery.{png,pdf}. See conf/deep_recovery.yaml.
 """
 
@@ -15,8 +16,11 @@ import logging
 
 from omegaconf import DictConfig
 
+from nettrim._validation import check_int
 from nettrim.suite import plots
 from nettrim.suite.cli import hydra_entry
+from nettrim.suite.cones import planted_network_prediction
+from nettrim.suite.sampling import sampler_from_config
 from nettrim.suite.summary import deep_recovery
 from nettrim.suite.sweep import deep_sweep_from_config, finish_run, start_run
 
@@ -24,8 +28,17 @@ log = logging.getLogger(__name__)
 
 def run(cfg: DictConfig, out_dir) -> tuple:
     out_dir, config = start_run(cfg, out_dir)
+    _check_design(config.get("design"))
     trials = deep_sweep_from_config(config, out_dir)
-    rates, layers = deep_recovery(trials)
+    design = None
+    if config.get("design"):
+        _, sampler = sampler_from_config(config["sampling"])
+        network, d = config["network"], config["design"]
+        design = planted_network_prediction(
+            network["sizes"], network["s"], sampler, values=network.get("values", "gaussian"),
+            networks=d["networks"], samples=d["samples"], draws=d["draws"],
+            seed=config["seed"], n_jobs=config["n_jobs"])
+    rates, layers = deep_recovery(trials, design)
     rates.to_csv(out_dir / "rates.csv", index=False)
     layers.to_csv(out_dir / "layers.csv", index=False)
     if cfg.figures:
@@ -36,6 +49,16 @@ def run(cfg: DictConfig, out_dir) -> tuple:
     log.info(f"\nbound held in every trial: {bool(trials['bound_held'].all())}")
     finish_run(cfg, out_dir)
     return trials, rates, layers
+
+
+def _check_design(design) -> None:
+    """The `design` entry (or null), checked before the sweep runs; errors name the key."""
+    if not design:
+        return
+    for key in ("networks", "samples", "draws"):
+        if key not in design:
+            raise ValueError(f"design must have a {key!r} entry (or be null to skip)")
+        check_int(design[key], f"design.{key}", low=2 if key != "networks" else 1)
 
 
 main = hydra_entry(__file__, "deep_recovery", run)

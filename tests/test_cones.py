@@ -2,6 +2,7 @@
 
 import cvxpy as cp
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import optimize
 
@@ -95,3 +96,45 @@ def test_closed_forms_and_invariances():
 def test_bad_input_names_the_argument(args, match):
     with pytest.raises(ValueError, match=match):
         design_statistical_dimension(*args)
+
+
+def test_layer_one_prediction_uses_the_conditioned_second_moment():
+    """Layer 1 of a planted net with Gaussian inputs: the active rows (w*ᵀx > 0) of the augmented
+    input (x, 1) have E[x̃x̃ᵀ | w*ᵀx > 0] = [[I, μ], [μᵀ, 1]], μ = √(2/π)·w*/‖w*‖. The estimate
+    from samples must give the δ of that closed-form Σ (same signs, same Monte Carlo draws)."""
+    from nettrim.suite.cones import planted_layer_dimensions
+    from nettrim.suite.planted import planted_network
+
+    rng = np.random.default_rng(6)
+    net = planted_network(rng, [12, 3], 3)
+    X = rng.standard_normal((12, 200_000))
+    rows = planted_layer_dimensions(net, X, 0, draws=300, rng=np.random.default_rng(7))
+    assert [r["neuron"] for r in rows] == [0, 1, 2]
+    check = np.random.default_rng(7)
+    for r in rows:
+        w = net.weights[0][:, r["neuron"]]
+        mu = np.sqrt(2 / np.pi) * w / np.linalg.norm(w)
+        Sigma = np.block([[np.eye(12), mu[:, None]], [mu[None, :], np.ones((1, 1))]])
+        signs = np.append(np.sign(w), 0.0)
+        exact = design_statistical_dimension(Sigma, 3, draws=300, rng=check, signs=signs)
+        assert r["q"] == pytest.approx(0.5, abs=0.01)
+        assert r["delta"] == pytest.approx(exact.delta, rel=0.02)
+        assert r["p50"] == pytest.approx(r["delta"] / r["q"])
+
+
+def test_network_prediction_does_not_depend_on_n_jobs():
+    from nettrim.suite.cones import planted_network_prediction
+    from nettrim.suite.sampling import gaussian
+
+    kwargs = dict(networks=2, samples=3000, draws=20, seed=3)
+    a = planted_network_prediction([10, 6, 4], 2, gaussian, n_jobs=1, **kwargs)
+    b = planted_network_prediction([10, 6, 4], 2, gaussian, n_jobs=2, **kwargs)
+    pd.testing.assert_frame_equal(a, b)
+    assert list(a["layer"]) == [1, 2] and a["design_converged"].all()
+    assert (a["p50_design_q1"] <= a["p50_design"]).all()
+    assert (a["p50_design"] <= a["p50_design_q3"]).all()
+
+
+def test_fixed_signs_are_checked():
+    with pytest.raises(ValueError, match="signs must be a vector of N = 3"):
+        design_statistical_dimension(np.eye(3), 1, signs=[1.0, 1.0, 0.0])

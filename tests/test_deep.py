@@ -80,6 +80,22 @@ def test_deep_recovery_summary_counts_unconverged_apart():
     assert layers["p50_pred"].gt(0).all()
 
 
+
+def test_deep_recovery_summary_carries_the_design_prediction_unless_unconverged():
+    import pandas as pd
+
+    rows = _deep(40).assign(N=SIZES[0], s=2, P=40, trial=0)
+    n_layers = int(rows["layer"].max())
+    design = pd.DataFrame({"layer": range(1, n_layers + 1), "p50_design": 30.0,
+                           "p50_design_q1": 25.0, "p50_design_q3": 35.0,
+                           "design_converged": [True] * (n_layers - 1) + [False]})
+    _, layers = deep_recovery(rows, design)
+    last = layers["layer"] == n_layers
+    assert layers.loc[~last, "p50_design"].eq(30.0).all()
+    assert layers.loc[last, "p50_design"].isna().all()          # not converged: no number
+    np.testing.assert_allclose(layers["ratio_design"], layers["p50"] / layers["p50_design"])
+
+
 def test_spirals_are_balanced_and_bounded():
     X, labels = spirals(np.random.default_rng(0), 101, noise=0.0)
     assert X.shape == (2, 101) and set(labels) == {0, 1}

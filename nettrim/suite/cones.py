@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from .._validation import check_int, check_matrix, check_scalar
 
@@ -83,7 +84,8 @@ def _inverse_sqrt(Sigma: np.ndarray) -> np.ndarray:
 
 
 def design_statistical_dimension(Sigma, s: int, *, draws: int = 400, rng=None,
-                                 tol: float = 1e-8, max_iter: int = 20000) -> ConeDimension:
+                                 tol: float = 1e-8, max_iter: int = 20000,
+                                 signs=None) -> ConeDimension:
     """δ(Σ^{1/2}D): the statistical dimension of the ℓ₁ descent cone at a random s-sparse w*
     seen through inputs of second-moment matrix Σ (module docstring).
 
@@ -100,6 +102,9 @@ def design_statistical_dimension(Sigma, s: int, *, draws: int = 400, rng=None,
         A draw's projection has converged when its squared distance changes by less than
         tol·N between iterations (checked every 50).
     max_iter : int, default 20000
+    signs : array of shape (N,), optional
+        sign(w*) of one planted vector (s entries ±1, the rest 0): δ at that w* instead of the
+        average over random supports and signs.
 
     Returns
     -------
@@ -119,12 +124,19 @@ def design_statistical_dimension(Sigma, s: int, *, draws: int = 400, rng=None,
     tol = check_scalar(tol, "tol", low=0.0, low_inclusive=False)
     max_iter = check_int(max_iter, "max_iter", low=1)
     rng = np.random.default_rng(rng)
+    if signs is not None:
+        signs = np.asarray(signs, dtype=float)
+        if (signs.shape != (N,) or not np.isin(signs, (-1.0, 0.0, 1.0)).all()
+                or np.count_nonzero(signs) != s):
+            raise ValueError(f"signs must be a vector of N = {N} entries in {{-1, 0, 1}} with "
+                             f"s = {s} nonzeros")
     if s == 0:   # w* = 0: D = {h : ‖h‖₁ ≤ 0} = {0}
         return ConeDimension(0.0, 0.0, draws, True)
 
     B = _inverse_sqrt(Sigma)
     G = rng.standard_normal((draws, N))
-    signs = _random_signs(rng, draws, N, s)
+    signs = (_random_signs(rng, draws, N, s) if signs is None
+             else np.broadcast_to(signs, (draws, N)))
     dist2, converged = _squared_distances(B, G, signs, tol, max_iter)
     return ConeDimension(float(dist2.mean()), float(dist2.std(ddof=1) / np.sqrt(draws)), draws,
                          bool(converged.all()))
@@ -155,4 +167,105 @@ def _squared_distances(B, G, signs, tol, max_iter):
     return np.sum((G - V @ B) ** 2, axis=1), converged
 
 
-__all__ = ["ConeDimension", "design_statistical_dimension"]
+def planted_layer_dimensions(net, X: np.ndarray, layer: int, *, draws: int = 200,
+                             rng=None) -> list[dict]:
+    """Design-aware prediction for every neuron of layer ``layer`` (0-based) of a planted net.
+
+    The layer program's rows are the augmented inputs x̃ = (h, 1) (h the previous layer's
+    signal for a sample of X, 1 the bias row) on the neuron's active samples, w*ᵀx̃ > 0. Its
+    second-moment matrix Σ = E[x̃x̃ᵀ | w*ᵀx̃ > 0] is estimated from X's samples; inputs that
+    are zero on every sample (dead ReLUs of the previous layer) are dropped, as the recovery
+    test ignores them. δ = δ(Σ^{1/2}D) at the neuron's own support and signs.
+
+    Parameters
+    ----------
+    net : Network
+        A planted network (biases 0: the bias weight is not in the support).
+    X : array of shape (n₀, P)
+        Many input samples (a few thousand or more: Σ is estimated from them).
+    layer : int
+    draws, rng
+        As in :func:`design_statistical_dimension`.
+
+    Returns
+    -------
+    list of dict
+        One per live neuron: ``neuron``, ``n_live`` (live inputs, bias included), ``s``
+        (support on them), ``q`` (active fraction), ``delta``, ``stderr``, ``converged`` and
+        ``p50`` = δ/q, the neuron's predicted 50% sample count.
+    """
+    rng = np.random.default_rng(rng)
+    H = net.forward(X)[layer]
+    live = np.abs(H).max(axis=1) > 0
+    H = np.vstack([H[live], np.ones(H.shape[1])])
+    W = np.vstack([net.weights[layer][live], net.biases[layer]])
+    rows = []
+    for m in range(W.shape[1]):
+        w = W[:, m]
+        active = w @ H > 0
+        if not active.any():
+            continue                         # a dead neuron: nothing to recover
+        Ha = H[:, active]
+        Sigma = Ha @ Ha.T / Ha.shape[1]
+        signs = np.sign(w)
+        est = design_statistical_dimension(Sigma, int(np.count_nonzero(signs)), draws=draws,
+                                           rng=rng, signs=signs)
+        q = float(active.mean())
+        rows.append({"neuron": m, "n_live": len(w), "s": int(np.count_nonzero(signs)),
+                     "q": q, "delta": est.delta, "stderr": est.stderr,
+                     "converged": est.converged, "p50": est.delta / q})
+    return rows
+
+
+def _network_dimensions(seed_seq, sizes, s, values, sampler, samples, draws) -> pd.DataFrame:
+    """Every layer's neuron rows (:func:`planted_layer_dimensions`) for one planted network."""
+    from .planted import planted_network
+
+    rng = np.random.default_rng(seed_seq)
+    net = planted_network(rng, sizes, s, values=values)
+    X = np.asarray(sampler(rng, sizes[0], samples), dtype=float)
+    return pd.DataFrame([{"layer": layer + 1, **row} for layer in range(net.n_layers)
+                         for row in planted_layer_dimensions(net, X, layer, draws=draws,
+                                                             rng=rng)])
+
+
+def planted_network_prediction(sizes, s, sampler, *, values: str = "gaussian",
+                               networks: int = 6, samples: int = 20000, draws: int = 100,
+                               seed: int = 0, n_jobs: int = 1) -> pd.DataFrame:
+    """Design-aware P50 prediction for each layer of a planted network (deep recovery).
+
+    Draws ``networks`` planted networks as the deep-recovery trials do
+    (:func:`nettrim.suite.planted.planted_network`), ``samples`` inputs from ``sampler`` for
+    each, and computes every live neuron's δ/q (:func:`planted_layer_dimensions`). A layer's
+    prediction is the median over its neurons — the measured P50 is where half of the
+    neurons are recovered. Network k uses the k-th child of SeedSequence(seed): the result does
+    not depend on ``n_jobs``.
+
+    Returns
+    -------
+    DataFrame
+        One row per layer (1-based): ``neurons`` (live neurons over all networks),
+        ``p50_design`` (median δ/q) with its quartiles ``p50_design_q1``/``_q3``, the mean
+        ``delta`` and ``q``, and ``design_converged`` (every projection converged; an
+        estimate that did not must not be reported as a result).
+    """
+    from joblib import Parallel, delayed
+
+    sizes = [check_int(n, "sizes", low=1) for n in sizes]
+    networks = check_int(networks, "networks", low=1)
+    samples = check_int(samples, "samples", low=2)
+    children = np.random.SeedSequence(check_int(seed, "seed", low=0)).spawn(networks)
+    parts = Parallel(n_jobs=n_jobs)(
+        delayed(_network_dimensions)(child, sizes, s, values, sampler, samples, draws)
+        for child in children)
+    rows = pd.concat(parts, ignore_index=True)
+    return rows.groupby("layer").agg(
+        neurons=("p50", "size"), p50_design=("p50", "median"),
+        p50_design_q1=("p50", lambda p: p.quantile(0.25)),
+        p50_design_q3=("p50", lambda p: p.quantile(0.75)),
+        delta=("delta", "mean"), q=("q", "mean"),
+        design_converged=("converged", "all")).reset_index()
+
+
+__all__ = ["ConeDimension", "design_statistical_dimension", "planted_layer_dimensions",
+           "planted_network_prediction"]

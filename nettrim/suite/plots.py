@@ -225,7 +225,8 @@ def agreement(trials: pd.DataFrame, pairs: list[tuple[str, str]], title: str = "
 
 def deep_recovery(rates: pd.DataFrame, layers: pd.DataFrame, title: str = ""):
     """One panel per scheme: the fraction of live neurons recovered against P for each layer
-    (markers), each layer's predicted δ(s, n_in+1)/q marked by a vertical line in its colour."""
+    (markers), each layer's predicted δ(s, n_in+1)/q marked by a dashed vertical line in its
+    colour and, when ``layers`` has it, the design-aware δ(Σ^{1/2}D)/q by a dash-dot one."""
     present = list(dict.fromkeys(rates["scheme"]))
     schemes = [s for s in ("parallel", "cascade") if s in present] + \
         [s for s in present if s not in ("parallel", "cascade")]
@@ -242,7 +243,12 @@ def deep_recovery(rates: pd.DataFrame, layers: pd.DataFrame, title: str = ""):
                     + (f", {und} unconverged left out" if und else ""))
             ax.plot(g["P"], g["layer_rate"], "s:", color=color, ms=3, alpha=0.6)
             ax.axvline(info["p50_pred"], color=color, ls="--", lw=1)
+            if np.isfinite(info.get("p50_design", np.nan)):
+                ax.axvline(info["p50_design"], color=color, ls="-.", lw=1.2)
         ax.plot([], [], "k--", lw=1, label=r"predicted $P_{50}=\delta(s,n_{in}+1)/q$")
+        if "p50_design" in layers:
+            ax.plot([], [], "k-.", lw=1.2,
+                    label=r"design-aware $\delta(\Sigma^{1/2}D)/q$ (median neuron)")
         ax.plot([], [], "ks:", ms=3, alpha=0.6, label="whole layer recovered")
         ax.axhline(0.5, color="grey", lw=0.5)
         ax.set_xscale("log")

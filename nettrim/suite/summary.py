@@ -117,7 +117,8 @@ def _crossing(P, rate, level=0.5) -> float:
     return float(np.exp(np.log(P[i - 1]) + t * (np.log(P[i]) - np.log(P[i - 1]))))
 
 
-def deep_recovery(trials: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def deep_recovery(trials: pd.DataFrame,
+                  design: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Summaries of a deep planted-recovery table (:func:`nettrim.suite.trial.run_deep_trial` rows).
 
     Returns
@@ -130,7 +131,10 @@ def deep_recovery(trials: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         Per (solver, scheme, layer): n_in, s, q (over all P), p50_pred = δ(s, n_in + 1)/q (the
         bias row is one more weight), p50 = the P where neuron_rate first reaches ½ (log-P
         interpolation; NaN if it never does or already does at the smallest P), their ratio,
-        and whether every trial held its bound.
+        and whether every trial held its bound. With ``design`` (per layer, from
+        :func:`nettrim.suite.cones.planted_network_prediction`) also the design-aware
+        prediction ``p50_design`` (with quartiles over neurons) and ``ratio_design`` =
+        p50/p50_design; a design estimate that did not converge gives NaN, not a number.
     """
     keys = ["solver", "scheme", "layer"]
     ok = trials["status"] == "converged"
@@ -154,7 +158,14 @@ def deep_recovery(trials: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
                      "p50": p50, "ratio": p50 / pred,
                      "bound_held": bool(r["bound_held"].fillna(True).all()),
                      "unconverged": int(r["unconverged"].sum())})
-    return rates, pd.DataFrame(rows)
+    layers = pd.DataFrame(rows)
+    if design is not None:
+        cols = ["p50_design", "p50_design_q1", "p50_design_q3"]
+        d = design[["layer", *cols, "design_converged"]].copy()
+        d.loc[~d["design_converged"], cols] = np.nan
+        layers = layers.merge(d, on="layer", how="left")
+        layers["ratio_design"] = layers["p50"] / layers["p50_design"]
+    return rates, layers
 
 
 def kept_at_discrepancy(runs: pd.DataFrame, levels) -> pd.DataFrame:

@@ -649,7 +649,7 @@ def deep_sweep_from_config(cfg: dict, out_dir=None) -> pd.DataFrame:
         raise ValueError(f"network.s = {s} exceeds a layer's input dimension {sizes[:-1]}")
     P = sorted(set(_as_int_list(cfg["P"], "P")))
     cells = pd.DataFrame({"N": sizes[0], "s": s, "P": P})
-    columns = _constant_columns(cfg, label, solvers, exclude=("P",))
+    columns = _constant_columns(cfg, label, solvers, exclude=("P", "design"))
     with backend(cfg.get("parallel"), cfg.get("n_jobs", 1)) as n_jobs:
         return run_sweep(cells, trials=cfg["trials"], base_seed=cfg["seed"], sampler=sampler,
                          solvers=solvers, n_jobs=n_jobs, out_dir=out_dir,
