@@ -11,8 +11,10 @@ min f(x) + g(z) s.t. Ax = z with x = W3, z = (W1, W2) and A(W3) = (W3ᵀX, W3). 
     U  ← U + Ŵ − (W1, W2)
 
 We keep XW1ᵀ and XU1ᵀ (both N×M) up to date so that an iteration costs two N·M·P products
-(W3ᵀX and XW1ᵀ); XZᵀ = (XXᵀ)W3 uses the Gram matrix (N²M) when N ≤ P.  The data are first
-equilibrated (X, Y, V, ε divided by the rms singular value of X; same solutions).
+(W3ᵀX and XW1ᵀ); XZᵀ = (XXᵀ)W3 costs nothing, since (XXᵀ + I)W3 = R gives XXᵀW3 = R − W3.
+(XXᵀ + I)⁻¹ is formed once (N ≤ P; Woodbury otherwise), so the W3 update is one N²M product.
+The data are first equilibrated (X, Y, V, ε divided so that ‖X‖²_F = max(N, P)·gram_scale;
+same solutions).
 
 *Stopping.* Residual tests (‖r‖, ‖s‖ small) turned out to be poor proxies here: at a good ρ
 the objective is optimal to 1e-5 long before the dual residual is small, and at a bad ρ the
