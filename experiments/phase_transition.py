@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 from omegaconf import DictConfig
 
 from nettrim.suite import plots
 from nettrim.suite.cli import hydra_entry
+from nettrim.suite.cones import sampler_dimension
+from nettrim.suite.sampling import sampler_from_config
 from nettrim.suite.summary import summarize
 from nettrim.suite.sweep import finish_run, start_run, sweep_from_config
 
@@ -25,17 +28,40 @@ def run(cfg: DictConfig, out_dir) -> tuple:
     out_dir, config = start_run(cfg, out_dir)
     trials = sweep_from_config(config, out_dir)
     summary = summarize(trials, by=["sampling", "solver"])
+    if config.get("design"):
+        summary = _with_design(summary, config)
     summary.to_csv(out_dir / "summary.csv", index=False)
     if cfg.figures:
         title = f"{summary['sampling'].iat[0]} inputs, {cfg.solver.name}"
         plots.save(plots.phase_diagram(trials, summary, title), out_dir / "phase_diagram")
         plots.save(plots.collapse(summary, title), out_dir / "collapse")
     cols = ["sampling", "N", "s", "p50", "p50_lo", "p50_hi", "p50_pred", "ratio",
+            *(["p50_design", "ratio_design"] if "p50_design" in summary else []),
             "p50_over_slog", "thm3", "fit", "undecided"]
     table = summary[cols].to_string(index=False, float_format="{:.3g}".format)
     log.info("summary (P50 measured against δ/q̂):\n" + table)
     finish_run(cfg, out_dir)
     return trials, summary
+
+
+def _with_design(summary, config):
+    """The design-aware prediction δ(Σ^{1/2}D)/q̂ per (N, s) (nettrim.suite.cones), NaN where
+    its Monte Carlo did not converge."""
+    if config.get("planted", {}).get("bias"):
+        raise ValueError("design: the design-aware prediction supports planted.bias = false only")
+    _, sampler = sampler_from_config(config["sampling"])
+    d = config["design"]
+    est = [sampler_dimension(sampler, int(N), int(s),
+                             values=config.get("planted", {}).get("values", "gaussian"),
+                             vectors=d["vectors"], draws=d["draws"], samples=d["samples"],
+                             seed=config["seed"])
+           for N, s in zip(summary["N"], summary["s"])]
+    ok = np.array([e["converged"] for e in est])
+    summary["delta_design"] = np.where(ok, [e["delta"] for e in est], np.nan)
+    summary["delta_design_se"] = np.where(ok, [e["delta_se"] for e in est], np.nan)
+    summary["p50_design"] = summary["delta_design"] / summary["q_hat"]
+    summary["ratio_design"] = summary["p50"] / summary["p50_design"]
+    return summary
 
 
 main = hydra_entry(__file__, "phase_transition", run)

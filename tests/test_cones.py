@@ -138,3 +138,16 @@ def test_network_prediction_does_not_depend_on_n_jobs():
 def test_fixed_signs_are_checked():
     with pytest.raises(ValueError, match="signs must be a vector of N = 3"):
         design_statistical_dimension(np.eye(3), 1, signs=[1.0, 1.0, 0.0])
+
+
+def test_sampler_dimension_of_isotropic_gaussian_inputs_is_the_identity_designs():
+    """x ~ N(0, I): conditioning on w*ᵀx > 0 leaves E[xxᵀ] = I, so the estimate must agree
+    with δ at Σ = I averaged over random w* (within the two Monte Carlo errors)."""
+    from nettrim.suite.cones import sampler_dimension
+    from nettrim.suite.sampling import gaussian
+
+    N, s = 30, 4
+    est = sampler_dimension(gaussian, N, s, vectors=12, draws=50, samples=30000, seed=1)
+    ref = design_statistical_dimension(np.eye(N), s, draws=2000, rng=2)
+    assert est["converged"]
+    assert abs(est["delta"] - ref.delta) <= 4 * np.hypot(est["delta_se"], ref.stderr)

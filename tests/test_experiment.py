@@ -68,10 +68,21 @@ def test_solver_agreement_end_to_end(tmp_path):
     assert trials.groupby(["P", "trial"])["active"].nunique().eq(1).all()
 
 
+def test_phase_transition_with_the_design_prediction(tmp_path):
+    cfg = _compose("phase_transition", [
+        "experiment=design", "sampling.cov=toeplitz", "sampling.r=0.5", "grid.N=[30]",
+        "grid.s=[3]", "grid.P=[10,20,40]", "trials=4", "n_jobs=1", "figures=false",
+        "design.vectors=2", "design.draws=10", "design.samples=3000"])
+    _, summary = _load("phase_transition").run(cfg, tmp_path)
+    row = summary.iloc[0]
+    assert row["p50_design"] == pytest.approx(row["delta_design"] / row["q_hat"])
+    assert row["delta_design_se"] > 0
+
+
 def test_deep_recovery_end_to_end(tmp_path):
     cfg = _compose("deep_recovery", [
         "network.sizes=[16,10,6]", "network.s=2", "P=[12,40]", "trials=2", "n_jobs=1",
-        "progress=false"])
+        "progress=false", "design.networks=1", "design.samples=2000", "design.draws=10"])
     trials, rates, layers = _load("deep_recovery").run(cfg, tmp_path)
     for f in ["trials.csv", "rates.csv", "layers.csv", "config.yaml", "deep_recovery.png",
               "deep_recovery.pdf"]:
@@ -79,6 +90,8 @@ def test_deep_recovery_end_to_end(tmp_path):
     assert len(trials) == 2 * 2 * 2 * 2  # P × trials × schemes × layers
     assert trials["bound_held"].all()
     assert sorted(layers["layer"].unique()) == [1, 2] and layers["bound_held"].all()
+    assert layers["p50_design"].gt(0).all()
+    assert "design.networks" not in trials          # a prediction setting, not a trial's
 
 
 def test_solver_benchmark_end_to_end(tmp_path):

@@ -267,5 +267,40 @@ def planted_network_prediction(sizes, s, sampler, *, values: str = "gaussian",
         design_converged=("converged", "all")).reset_index()
 
 
+def sampler_dimension(sampler, N: int, s: int, *, values: str = "gaussian", vectors: int = 20,
+                      draws: int = 20, samples: int = 20000, seed: int = 0) -> dict:
+    """Design-aware δ for a single planted neuron with inputs from ``sampler`` (phase transition).
+
+    For each of ``vectors`` planted w* (:func:`nettrim.suite.planted.planted_weights`, no bias)
+    the active rows' second-moment matrix Σ = E[xxᵀ | w*ᵀx > 0] is estimated from ``samples``
+    inputs and δ(Σ^{1/2}D) computed at w*'s signs with ``draws`` Monte Carlo draws. For a
+    centred, sign-symmetric law Σ is E[xxᵀ] itself; for others the conditioning matters.
+    Vector k uses the k-th child of SeedSequence(seed).
+
+    Returns
+    -------
+    dict
+        ``delta`` (mean over the vectors), ``delta_se`` (their standard error: Monte Carlo
+        noise and the spread over w* together) and ``converged``.
+    """
+    from .planted import planted_weights
+
+    vectors = check_int(vectors, "vectors", low=2)
+    samples = check_int(samples, "samples", low=2)
+    deltas, converged = [], True
+    for child in np.random.SeedSequence(check_int(seed, "seed", low=0)).spawn(vectors):
+        rng = np.random.default_rng(child)
+        w = planted_weights(rng, N, s, 1, values=values)[:, 0]
+        X = np.asarray(sampler(rng, N, samples), dtype=float)
+        Xa = X[:, w @ X > 0]
+        est = design_statistical_dimension(Xa @ Xa.T / Xa.shape[1], s, draws=draws, rng=rng,
+                                           signs=np.sign(w))
+        deltas.append(est.delta)
+        converged &= est.converged
+    deltas = np.asarray(deltas)
+    return {"delta": float(deltas.mean()),
+            "delta_se": float(deltas.std(ddof=1) / np.sqrt(vectors)), "converged": converged}
+
+
 __all__ = ["ConeDimension", "design_statistical_dimension", "planted_layer_dimensions",
-           "planted_network_prediction"]
+           "planted_network_prediction", "sampler_dimension"]
