@@ -101,9 +101,9 @@ def test_benchmark_rows_and_summary_for_the_authors_solver():
                                         at_target=True)
     assert list(table["method"]) == ["reference", "admm", "admm_target", "fixed_rho",
                                      "authors_shipped", "authors", "authors"]
-    # certified at the target's tolerances: never more iterations than at the defaults' 1e-4
-    ours, at_target = (table[table["method"] == m].iloc[0] for m in ("admm", "admm_target"))
-    assert at_target["met_target"] and at_target["iterations"] <= ours["iterations"]
+    # certified at the target's own tolerances, so its answer meets the target
+    at_target = table[table["method"] == "admm_target"].iloc[0]
+    assert at_target["met_target"] and at_target["status"] == "converged"
     theirs = table[table["method"] == "authors"]
     assert theirs["met_target"].all()           # the oracle stop is the target itself
     table["family"], table["N"] = "dense", 16
