@@ -84,7 +84,7 @@ def _inverse_sqrt(Sigma: np.ndarray) -> np.ndarray:
 
 
 def design_statistical_dimension(Sigma, s: int, *, draws: int = 400, rng=None,
-                                 tol: float = 1e-8, max_iter: int = 20000,
+                                 tol: float = 1e-8, max_iter: int = 200_000,
                                  signs=None) -> ConeDimension:
     """δ(Σ^{1/2}D): the statistical dimension of the ℓ₁ descent cone at a random s-sparse w*
     seen through inputs of second-moment matrix Σ (module docstring).
@@ -101,7 +101,9 @@ def design_statistical_dimension(Sigma, s: int, *, draws: int = 400, rng=None,
     tol : float, default 1e-8
         A draw's projection has converged when its squared distance changes by less than
         tol·N between iterations (checked every 50).
-    max_iter : int, default 20000
+    max_iter : int, default 200000
+        FISTA iterations per batch of draws (a rarely active deep neuron's Σ can have
+        condition 10⁸ and need ~10⁵).
     signs : array of shape (N,), optional
         sign(w*) of one planted vector (s entries ±1, the rest 0): δ at that w* instead of the
         average over random supports and signs.
