@@ -33,6 +33,8 @@ def run(cfg: DictConfig, out_dir) -> tuple:
     summary.to_csv(out_dir / "summary.csv", index=False)
     if cfg.figures:
         title = f"{summary['sampling'].iat[0]} inputs, {cfg.solver.name}"
+        if cfg.sampling.get("cov", "identity") != "identity":
+            title += f" (Σ {cfg.sampling.cov}, r = {cfg.sampling.r})"
         plots.save(plots.phase_diagram(trials, summary, title), out_dir / "phase_diagram")
         plots.save(plots.collapse(summary, title), out_dir / "collapse")
     cols = ["sampling", "N", "s", "p50", "p50_lo", "p50_hi", "p50_pred", "ratio",

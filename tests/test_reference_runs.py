@@ -21,6 +21,10 @@ PREDICTION = ["experiment=prediction"]   # conf/experiment/prediction.yaml (make
 REFERENCE = {
     "phase_transition/gaussian_lp_default": ("phase_transition", []),
     "phase_transition/gaussian_admm_default": ("phase_transition", ["solver=admm_exact"]),
+    "phase_transition/gaussian_lp_design": ("phase_transition", ["experiment=design"]),
+    **{f"phase_transition/gaussian_lp_design_toeplitz{r}":
+       ("phase_transition", ["experiment=design", "sampling.cov=toeplitz", f"sampling.r={r}",
+                             f"tag=design_toeplitz{r}"]) for r in ("0.8", "0.95")},
     **{f"phase_transition/multirun_prediction/sampling={law}":
        ("phase_transition", [f"sampling={law}", *PREDICTION])
        for law in ("gaussian", "rademacher", "uniform", "student_t")},

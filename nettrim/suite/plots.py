@@ -130,23 +130,31 @@ def phase_diagram(trials: pd.DataFrame, summary: pd.DataFrame, title: str = ""):
 
 
 def collapse(summary: pd.DataFrame, title: str = ""):
-    """Measured P50 against s·log(N/s) (with the fitted line) and against δ/q̂ (with y = x)."""
+    """Measured P50 against s·log(N/s) (with the fitted line) and against δ/q̂ (with y = x);
+    with a design-aware column (``p50_design``, experiment=design) also against δ(Σ^{1/2}D)/q̂
+    (diamonds)."""
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4.2))
     sm = summary[summary["p50"].notna()]
     C = fit_constant(sm["s"], sm["N"], sm["p50"])
     for N, g in sm.groupby("N"):
         args = (g["p50"], g["p50_lo"], g["p50_hi"], g["fit"])
         c = _p50_points(a1, g["s_log"], *args, ms=4, label=f"N = {N}")
-        _p50_points(a2, g["p50_pred"], *args, ms=4, color=c, label=f"N = {N}")
+        _p50_points(a2, g["p50_pred"], *args, ms=4, color=c,
+                    label=f"N = {N}: against δ(s, N)/q̂")
+        if "p50_design" in g:
+            _p50_points(a2, g["p50_design"], *args, marker="D", ms=4, color="C3",
+                        label=rf"N = {N}: against design-aware $\delta(\Sigma^{{1/2}}D)/\hat q$")
     if len(sm):
         x = np.linspace(0, sm["s_log"].max() * 1.05, 50)
         a1.plot(x, C * x, "k--", label=rf"fit $P_{{50}} = {C:.2f}\,s\log(N/s)$")
-        y = np.linspace(0, max(sm["p50_pred"].max(), sm["p50"].max()) * 1.05, 50)
+        top = max(sm["p50_pred"].max(), sm["p50"].max(), sm.get("p50_design", sm["p50"]).max())
+        y = np.linspace(0, top * 1.05, 50)
         a2.plot(y, y, "k-", label=r"$P_{50} = \delta/\hat q$")
         a2.fill_between(y, 0.9 * y, 1.1 * y, color="grey", alpha=0.2, label="±10%")
     a1.set_xlabel(r"$s\log(N/s)$")
     a1.set_ylabel(r"measured $P_{50}$ (samples)")
-    a2.set_xlabel(r"predicted $\delta(s,N)/\hat q$ (samples)")
+    a2.set_xlabel(r"predicted $\delta(s,N)/\hat q$" + (r" or $\delta(\Sigma^{1/2}D)/\hat q$"
+                  if "p50_design" in summary else "") + " (samples)")
     a2.set_ylabel(r"measured $P_{50}$ (samples)")
     for ax in (a1, a2):
         ax.legend(fontsize=8)
