@@ -43,7 +43,7 @@ def run(cfg: DictConfig, out_dir) -> tuple:
             baseline_budget=config["baseline"]["budget"],
             cvxpy_budget=config["cvxpy"]["budget"],
             run_cvxpy=N * M * P <= config["cvxpy"]["max_nmp"], admm_options=config["admm"],
-            at_target=config["at_target"])
+            at_target=config.get("at_target", False))
         for i, (name, value) in enumerate(zip(("family", "N", "M", "P", "gain"),
                                               (family, N, M, P, gain))):
             table.insert(i, name, value)
