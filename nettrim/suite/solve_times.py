@@ -85,7 +85,7 @@ def floor(results: Path, rev: str | None = None) -> float:
 
 
 def compare(results: Path, before: str, after: str | None = None) -> pd.DataFrame:
-    """One row per study present in both versions: solves, time and iterations before and
+    """One row per study present in both versions and rerun in between (its tables differ): solves, time and iterations before and
     after, and their ratios. ``time_ratio`` is before/after (> 1: faster now);
     ``machine_ratio`` is the benchmark floor's before/after and ``control_ratio`` the same
     study's unchanged solver's (where it has one), to read the time ratio against."""
@@ -93,7 +93,7 @@ def compare(results: Path, before: str, after: str | None = None) -> pd.DataFram
     rows = []
     for study in STUDIES:
         b, a = study_solves(results, study, before), study_solves(results, study, after)
-        if b is None or a is None:
+        if b is None or a is None or b == a:    # absent, or not rerun since
             continue
         rows.append({"study": study, "solves_before": b["solves"], "solves_after": a["solves"],
                      "time_before": b["time"], "time_after": a["time"],
