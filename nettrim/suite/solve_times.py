@@ -85,7 +85,8 @@ def floor(results: Path, rev: str | None = None) -> float:
 
 
 def compare(results: Path, before: str, after: str | None = None) -> pd.DataFrame:
-    """One row per study present in both versions and rerun in between (its tables differ): solves, time and iterations before and
+    """One row per study present in both versions and rerun in between (its tables differ):
+    solves, time and iterations before and
     after, and their ratios. ``time_ratio`` is before/after (> 1: faster now);
     ``machine_ratio`` is the benchmark floor's before/after and ``control_ratio`` the same
     study's unchanged solver's (where it has one), to read the time ratio against."""
