@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import logging
 
-import numpy as np
 from omegaconf import DictConfig
 
 from nettrim.suite import plots
 from nettrim.suite.cli import hydra_entry
-from nettrim.suite.cones import sampler_dimension
+from nettrim.suite.cones import with_design_prediction
 from nettrim.suite.sampling import sampler_from_config
 from nettrim.suite.summary import summarize
 from nettrim.suite.sweep import finish_run, start_run, sweep_from_config
@@ -47,23 +46,15 @@ def run(cfg: DictConfig, out_dir) -> tuple:
 
 
 def _with_design(summary, config):
-    """The design-aware prediction δ(Σ^{1/2}D)/q̂ per (N, s) (nettrim.suite.cones), NaN where
-    its Monte Carlo did not converge."""
-    if config.get("planted", {}).get("bias"):
+    """The design-aware prediction per (N, s) (nettrim.suite.cones; config key `design`)."""
+    planted = config.get("planted", {})
+    if planted.get("bias"):
         raise ValueError("design: the design-aware prediction supports planted.bias = false only")
     _, sampler = sampler_from_config(config["sampling"])
     d = config["design"]
-    est = [sampler_dimension(sampler, int(N), int(s),
-                             values=config.get("planted", {}).get("values", "gaussian"),
-                             vectors=d["vectors"], draws=d["draws"], samples=d["samples"],
-                             seed=config["seed"])
-           for N, s in zip(summary["N"], summary["s"])]
-    ok = np.array([e["converged"] for e in est])
-    summary["delta_design"] = np.where(ok, [e["delta"] for e in est], np.nan)
-    summary["delta_design_se"] = np.where(ok, [e["delta_se"] for e in est], np.nan)
-    summary["p50_design"] = summary["delta_design"] / summary["q_hat"]
-    summary["ratio_design"] = summary["p50"] / summary["p50_design"]
-    return summary
+    return with_design_prediction(summary, sampler, values=planted.get("values", "gaussian"),
+                                  vectors=d["vectors"], draws=d["draws"], samples=d["samples"],
+                                  seed=config["seed"])
 
 
 main = hydra_entry(__file__, "phase_transition", run)

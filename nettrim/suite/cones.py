@@ -207,27 +207,30 @@ def planted_layer_dimensions(net, X: np.ndarray, layer: int, *, draws: int = 200
     live = np.abs(H).max(axis=1) > 0
     H = np.vstack([H[live], np.ones(H.shape[1])])
     W = np.vstack([net.weights[layer][live], net.biases[layer]])
-    rows = []
-    for m in range(W.shape[1]):
-        w = W[:, m]
-        active = w @ H > 0
-        if not active.any():
-            continue                         # a dead neuron: nothing to recover
-        Ha = H[:, active]
-        Sigma = Ha @ Ha.T / Ha.shape[1]
-        signs = np.sign(w)
-        # an input that is zero on all of this neuron's active rows meets no equation: the
-        # program leaves its weight at 0, so it is out of the cone's space (if w* uses it,
-        # the active rows cannot recover that weight, as in the trials)
-        seen = np.diag(Sigma) > 1e-12 * np.diag(Sigma).max()
-        Sigma, signs = Sigma[np.ix_(seen, seen)], signs[seen]
-        est = design_statistical_dimension(Sigma, int(np.count_nonzero(signs)), draws=draws,
-                                           rng=rng, signs=signs)
-        q = float(active.mean())
-        rows.append({"neuron": m, "n_live": len(signs), "s": int(np.count_nonzero(signs)),
-                     "q": q, "delta": est.delta, "stderr": est.stderr,
-                     "converged": est.converged, "p50": est.delta / q})
+    rows = [{"neuron": m, **row} for m in range(W.shape[1])
+            if (row := _neuron_dimension(W[:, m], H, draws, rng)) is not None]
     return rows
+
+
+def _neuron_dimension(w: np.ndarray, X: np.ndarray, draws: int, rng) -> dict | None:
+    """δ(Σ^{1/2}D) at w* = w with Σ = E[xxᵀ | wᵀx > 0] estimated from the columns of X, and
+    the neuron's active fraction q and p50 = δ/q; None for a neuron active on no sample."""
+    active = w @ X > 0
+    if not active.any():
+        return None                          # a dead neuron: nothing to recover
+    Xa = X[:, active]
+    Sigma = Xa @ Xa.T / Xa.shape[1]
+    signs = np.sign(w)
+    # an input that is zero on all of this neuron's active rows meets no equation: the
+    # program leaves its weight at 0, so it is out of the cone's space (if w* uses it,
+    # the active rows cannot recover that weight, as in the trials)
+    seen = np.diag(Sigma) > 1e-12 * np.diag(Sigma).max()
+    Sigma, signs = Sigma[np.ix_(seen, seen)], signs[seen]
+    s = int(np.count_nonzero(signs))
+    est = design_statistical_dimension(Sigma, s, draws=draws, rng=rng, signs=signs)
+    q = float(active.mean())
+    return {"n_live": len(signs), "s": s, "q": q, "delta": est.delta, "stderr": est.stderr,
+            "converged": est.converged, "p50": est.delta / q}
 
 
 def _network_dimensions(seed_seq, sizes, s, values, sampler, samples, draws) -> pd.DataFrame:
@@ -305,15 +308,35 @@ def sampler_dimension(sampler, N: int, s: int, *, values: str = "gaussian", vect
         rng = np.random.default_rng(child)
         w = planted_weights(rng, N, s, 1, values=values)[:, 0]
         X = np.asarray(sampler(rng, N, samples), dtype=float)
-        Xa = X[:, w @ X > 0]
-        est = design_statistical_dimension(Xa @ Xa.T / Xa.shape[1], s, draws=draws, rng=rng,
-                                           signs=np.sign(w))
-        deltas.append(est.delta)
-        converged &= est.converged
+        row = _neuron_dimension(w, X, draws, rng)
+        if row is None:
+            raise ValueError(f"a planted w* was active on none of the {samples} samples: "
+                             "raise samples")
+        deltas.append(row["delta"])
+        converged &= row["converged"]
     deltas = np.asarray(deltas)
     return {"delta": float(deltas.mean()),
             "delta_se": float(deltas.std(ddof=1) / np.sqrt(vectors)), "converged": converged}
 
 
+def with_design_prediction(summary: pd.DataFrame, sampler, *, values: str = "gaussian",
+                           vectors: int = 20, draws: int = 20, samples: int = 20000,
+                           seed: int = 0) -> pd.DataFrame:
+    """A phase-transition summary (one row per N, s, with ``q_hat`` and ``p50``) with the
+    design-aware prediction added: ``delta_design`` ± ``delta_design_se``
+    (:func:`sampler_dimension`), ``p50_design`` = δ/q̂ and ``ratio_design`` = p50/p50_design;
+    NaN where the Monte Carlo did not converge (never a number it cannot back)."""
+    est = [sampler_dimension(sampler, int(N), int(s), values=values, vectors=vectors,
+                             draws=draws, samples=samples, seed=seed)
+           for N, s in zip(summary["N"], summary["s"])]
+    ok = np.array([e["converged"] for e in est])
+    out = summary.copy()
+    out["delta_design"] = np.where(ok, [e["delta"] for e in est], np.nan)
+    out["delta_design_se"] = np.where(ok, [e["delta_se"] for e in est], np.nan)
+    out["p50_design"] = out["delta_design"] / out["q_hat"]
+    out["ratio_design"] = out["p50"] / out["p50_design"]
+    return out
+
+
 __all__ = ["ConeDimension", "design_statistical_dimension", "planted_layer_dimensions",
-           "planted_network_prediction", "sampler_dimension"]
+           "planted_network_prediction", "sampler_dimension", "with_design_prediction"]
