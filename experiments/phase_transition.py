@@ -48,11 +48,11 @@ def run(cfg: DictConfig, out_dir) -> tuple:
 def _with_design(summary, config):
     """The design-aware prediction per (N, s) (nettrim.suite.cones; config key `design`)."""
     planted = config.get("planted", {})
-    if planted.get("bias"):
-        raise ValueError("design: the design-aware prediction supports planted.bias = false only")
     _, sampler = sampler_from_config(config["sampling"])
     d = config["design"]
     return with_design_prediction(summary, sampler, values=planted.get("values", "gaussian"),
+                                  bias=planted.get("bias", False),
+                                  bias_value=planted.get("bias_value"),
                                   vectors=d["vectors"], draws=d["draws"], samples=d["samples"],
                                   seed=config["seed"])
 

@@ -47,6 +47,10 @@ CLI = [
     ("phase_transition", ["seed=-1"], r"seed must be >= 0; got -1"),
     ("phase_transition", ["planted.values=foo"], r"planted\.values must be one of"),
     ("phase_transition", ["planted.bias=no"], r"planted\.bias must be true or false; got 'no'"),
+    ("phase_transition", ["+planted.bias_value=0"], r"planted\.bias_value fixes the planted "
+     r"bias, so it needs planted\.bias = true"),
+    ("phase_transition", ["planted.bias=true", "+planted.bias_value=abc"],
+     r"planted\.bias_value must be a real number; got str"),
     ("phase_transition", ["trials=abc"], r"trials must be an integer; got str"),
     ("phase_transition", ["n_jobs=0"], r"n_jobs must be a positive number of workers or -1"),
     ("phase_transition", ["chunk_size=0"], r"chunk_size must be >= 1; got 0"),

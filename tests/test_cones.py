@@ -1,5 +1,7 @@
 """δ(Σ^{1/2}D) by Monte Carlo (nettrim.suite.cones), checked against closed forms and cvxpy."""
 
+import functools
+
 import cvxpy as cp
 import numpy as np
 import pandas as pd
@@ -151,3 +153,45 @@ def test_sampler_dimension_of_isotropic_gaussian_inputs_is_the_identity_designs(
     ref = design_statistical_dimension(np.eye(N), s, draws=2000, rng=2)
     assert est["converged"]
     assert abs(est["delta"] - ref.delta) <= 4 * np.hypot(est["delta_se"], ref.stderr)
+
+
+def _shifted_conditioned_moment(w, m):
+    """E[x̃x̃ᵀ | wᵀx > 0] for x = m·𝟙 + z, z ~ N(0, I), x̃ = (x, 1): with u = ŵᵀz and
+    a = m·𝟙ᵀŵ the neuron is active when u > −a, E[u | ·] = φ(a)/Φ(a) and
+    E[u² | ·] = 1 − a·φ(a)/Φ(a); z's part orthogonal to ŵ is untouched."""
+    from scipy.stats import norm
+
+    N = len(w)
+    w_hat = w / np.linalg.norm(w)
+    a = m * w_hat.sum()
+    mills = norm.pdf(a) / norm.cdf(a)
+    Ez = mills * w_hat
+    Ezz = np.eye(N) + (1 - a * mills - 1) * np.outer(w_hat, w_hat)
+    one = np.ones(N)
+    Exx = m * m * np.outer(one, one) + m * (np.outer(one, Ez) + np.outer(Ez, one)) + Ezz
+    Ex = m * one + Ez
+    return np.block([[Exx, Ex[:, None]], [Ex[None, :], np.ones((1, 1))]])
+
+
+def test_sampler_dimension_with_a_mean_and_a_bias_row_uses_the_conditioned_moment():
+    """Shifted Gaussian inputs with a bias row planted at 0 (a deep layer's case): the
+    estimate must be the δ of the closed-form conditioned Σ̃ of the same w*, on the same
+    Monte Carlo draws (sampler_dimension's k-th vector replayed from its SeedSequence child)."""
+    from nettrim.suite.cones import sampler_dimension
+    from nettrim.suite.planted import planted_weights
+    from nettrim.suite.sampling import shifted_gaussian
+
+    N, s, m, samples = 12, 3, 0.7, 200_000
+    sampler = functools.partial(shifted_gaussian, mean=m)
+    est = sampler_dimension(sampler, N, s, bias=True, bias_value=0.0, vectors=2, draws=300,
+                            samples=samples, seed=5)
+    exact = []
+    for child in np.random.SeedSequence(5).spawn(2):
+        rng = np.random.default_rng(child)
+        w = planted_weights(rng, N, s, 1, bias=True, bias_value=0.0)[:, 0]
+        sampler(rng, N, samples)                 # advance the stream past the inputs
+        Sigma = _shifted_conditioned_moment(w[:N], m)
+        exact.append(design_statistical_dimension(Sigma, s, draws=300, rng=rng,
+                                                  signs=np.sign(w)).delta)
+    assert est["converged"]
+    assert est["delta"] == pytest.approx(np.mean(exact), rel=0.02)

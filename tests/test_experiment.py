@@ -79,6 +79,23 @@ def test_phase_transition_with_the_design_prediction(tmp_path):
     assert row["delta_design_se"] > 0
 
 
+@pytest.mark.parametrize("bias_value,extra", [(["+planted.bias_value=0"], 0), ([], 1)])
+def test_phase_transition_with_a_bias_row_predicts_the_program_it_solved(tmp_path, bias_value,
+                                                                        extra):
+    """The bias row is one more weight (N + 1) and, unless planted at 0, one more nonzero."""
+    from nettrim.suite.theory import statistical_dimension
+
+    cfg = _compose("phase_transition", [
+        "experiment=design", "sampling=shifted_gaussian", "planted.bias=true", *bias_value,
+        "grid.N=[20]", "grid.s=[3]", "grid.P=[10,30,60]", "trials=4", "n_jobs=1",
+        "figures=false", "design.vectors=2", "design.draws=10", "design.samples=3000"])
+    trials, summary = _load("phase_transition").run(cfg, tmp_path)
+    row = summary.iloc[0]
+    assert row["delta"] == pytest.approx(statistical_dimension(3 + extra, 21))
+    assert row["p50_design"] == pytest.approx(row["delta_design"] / row["q_hat"])
+    assert trials.loc[trials["P"] == 60, "success"].all()  # well above P50: recovered, bias too
+
+
 def test_deep_recovery_end_to_end(tmp_path):
     cfg = _compose("deep_recovery", [
         "network.sizes=[16,10,6]", "network.s=2", "P=[12,40]", "trials=2", "n_jobs=1",

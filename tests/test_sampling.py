@@ -41,6 +41,35 @@ def test_toeplitz_correlation():
     assert np.diag(C) == pytest.approx(1.0, abs=0.02)
 
 
+def test_cause_isolating_laws():
+    """shifted: mean m, unit variance, uncorrelated; rectified: max(z, 0), so mean 1/√(2π),
+    second moment ½, half zeros; relu_layer: ReLU(Gᵀz), whose second moment is the arc-cosine
+    kernel E[ReLU(a)ReLU(b)] = ‖gᵢ‖‖gⱼ‖(sin θ + (π − θ) cos θ)/(2π), θ = ∠(gᵢ, gⱼ)."""
+    rng = np.random.default_rng(0)
+    S = sampling.shifted_gaussian(rng, 6, 100_000, mean=2.5)
+    assert S.mean(axis=1) == pytest.approx(2.5, abs=0.02)
+    assert np.cov(S) == pytest.approx(np.eye(6), abs=0.02)
+    R = sampling.rectified_gaussian(rng, 6, 100_000)
+    assert R.min() == 0.0 and (R == 0).mean() == pytest.approx(0.5, abs=0.01)
+    assert R.mean() == pytest.approx(1 / np.sqrt(2 * np.pi), abs=0.005)
+    assert (R ** 2).mean() == pytest.approx(0.5, abs=0.01)
+    # relu_layer draws G first from its rng: the same seed redraws it
+    G = planted_weights(np.random.default_rng(1), 8, 3, 5)
+    L = sampling.relu_layer(np.random.default_rng(1), 5, 400_000, inputs=8, s=3)
+    norms = np.linalg.norm(G, axis=0)
+    theta = np.arccos(np.clip(G.T @ G / np.outer(norms, norms), -1, 1))
+    kernel = (np.outer(norms, norms) / (2 * np.pi)
+              * (np.sin(theta) + (np.pi - theta) * np.cos(theta)))
+    assert L.min() == 0.0
+    assert L @ L.T / L.shape[1] == pytest.approx(kernel, abs=0.02 * kernel.max())
+    dense = sampling.relu_layer(rng, 4, 10, inputs=3, s=None)
+    assert dense.shape == (4, 10)
+    with pytest.raises(ValueError, match="s must be <= inputs"):
+        sampling.relu_layer(rng, 4, 10, inputs=3, s=5)
+    with pytest.raises(ValueError, match="mean"):
+        sampling.shifted_gaussian(rng, 4, 10, mean=np.inf)
+
+
 def test_bad_sampler_arguments():
     rng = np.random.default_rng(0)
     with pytest.raises(ValueError, match="cov"):

@@ -283,15 +283,17 @@ def planted_network_prediction(sizes, s, sampler, *, values: str = "gaussian",
         design_converged=("converged", "all")).reset_index()
 
 
-def sampler_dimension(sampler, N: int, s: int, *, values: str = "gaussian", vectors: int = 20,
-                      draws: int = 20, samples: int = 20000, seed: int = 0) -> dict:
+def sampler_dimension(sampler, N: int, s: int, *, values: str = "gaussian", bias: bool = False,
+                      bias_value: float | None = None, vectors: int = 20, draws: int = 20,
+                      samples: int = 20000, seed: int = 0) -> dict:
     """Design-aware δ for a single planted neuron with inputs from ``sampler`` (phase transition).
 
-    For each of ``vectors`` planted w* (:func:`nettrim.suite.planted.planted_weights`, no bias)
-    the active rows' second-moment matrix Σ = E[xxᵀ | w*ᵀx > 0] is estimated from ``samples``
-    inputs and δ(Σ^{1/2}D) computed at w*'s signs with ``draws`` Monte Carlo draws. For a
-    centred, sign-symmetric law Σ is E[xxᵀ] itself; for others the conditioning matters.
-    Vector k uses the k-th child of SeedSequence(seed).
+    For each of ``vectors`` planted w* (:func:`nettrim.suite.planted.planted_weights`, with a
+    bias row when ``bias``, planted at ``bias_value`` or drawn) the active rows'
+    second-moment matrix Σ = E[x̃x̃ᵀ | w*ᵀx̃ > 0] (x̃ = x, or [x; 1] with the bias row) is
+    estimated from ``samples`` inputs and δ(Σ^{1/2}D) computed at w*'s signs with ``draws``
+    Monte Carlo draws. For a centred, sign-symmetric law without a bias Σ is E[xxᵀ] itself;
+    for others the conditioning matters. Vector k uses the k-th child of SeedSequence(seed).
 
     Returns
     -------
@@ -306,8 +308,10 @@ def sampler_dimension(sampler, N: int, s: int, *, values: str = "gaussian", vect
     deltas, converged = [], True
     for child in np.random.SeedSequence(check_int(seed, "seed", low=0)).spawn(vectors):
         rng = np.random.default_rng(child)
-        w = planted_weights(rng, N, s, 1, values=values)[:, 0]
+        w = planted_weights(rng, N, s, 1, values=values, bias=bias, bias_value=bias_value)[:, 0]
         X = np.asarray(sampler(rng, N, samples), dtype=float)
+        if bias:
+            X = np.vstack([X, np.ones(samples)])
         row = _neuron_dimension(w, X, draws, rng)
         if row is None:
             raise ValueError(f"a planted w* was active on none of the {samples} samples: "
@@ -320,14 +324,17 @@ def sampler_dimension(sampler, N: int, s: int, *, values: str = "gaussian", vect
 
 
 def with_design_prediction(summary: pd.DataFrame, sampler, *, values: str = "gaussian",
+                           bias: bool = False, bias_value: float | None = None,
                            vectors: int = 20, draws: int = 20, samples: int = 20000,
                            seed: int = 0) -> pd.DataFrame:
     """A phase-transition summary (one row per N, s, with ``q_hat`` and ``p50``) with the
     design-aware prediction added: ``delta_design`` ± ``delta_design_se``
-    (:func:`sampler_dimension`), ``p50_design`` = δ/q̂ and ``ratio_design`` = p50/p50_design;
-    NaN where the Monte Carlo did not converge (never a number it cannot back)."""
-    est = [sampler_dimension(sampler, int(N), int(s), values=values, vectors=vectors,
-                             draws=draws, samples=samples, seed=seed)
+    (:func:`sampler_dimension`; ``values``, ``bias``, ``bias_value`` as the trials planted),
+    ``p50_design`` = δ/q̂ and ``ratio_design`` = p50/p50_design; NaN where the Monte Carlo did
+    not converge (never a number it cannot back)."""
+    est = [sampler_dimension(sampler, int(N), int(s), values=values, bias=bias,
+                             bias_value=bias_value, vectors=vectors, draws=draws,
+                             samples=samples, seed=seed)
            for N, s in zip(summary["N"], summary["s"])]
     ok = np.array([e["converged"] for e in est])
     out = summary.copy()

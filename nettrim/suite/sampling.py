@@ -6,8 +6,11 @@ A sampler is any function ``f(rng, N, P, **params) -> ndarray of shape (N, P)`` 
 new hypothesis is one function (anywhere importable) plus one YAML file, or just an override
 ``sampling._target_=my_module.my_sampler``.
 
-All built-in laws have zero mean and unit variance per coordinate, so they differ only in shape
-(tails, sparsity, correlation), which is what the sample-complexity theory is about.
+The first five built-in laws have zero mean and unit variance per coordinate, so they differ only
+in shape (tails, sparsity, correlation), which is what the sample-complexity theory is about.
+Three more isolate what sets a deeper layer's inputs apart (issue 17): a common mean
+(:func:`shifted_gaussian`), non-negativity with a mean (:func:`rectified_gaussian`) and the
+ReLU outputs of one random layer, correlated through their shared inputs (:func:`relu_layer`).
 """
 
 from __future__ import annotations
@@ -117,6 +120,43 @@ def student_t(rng: np.random.Generator, N: int, P: int, *, df: float = 3.0) -> n
     return rng.standard_t(df, size=(N, P)) * np.sqrt((df - 2) / df)
 
 
+@register_sampler("shifted_gaussian")
+def shifted_gaussian(rng: np.random.Generator, N: int, P: int, *,
+                     mean: float = 1.0) -> np.ndarray:
+    """x = mean·𝟙 + z with z ~ N(0, I): a common mean and nothing else (independent, signed,
+    unit-variance coordinates)."""
+    N, P = _check(N, P)
+    mean = check_scalar(mean, "mean")
+    return mean + rng.standard_normal((N, P))
+
+
+@register_sampler("rectified_gaussian")
+def rectified_gaussian(rng: np.random.Generator, N: int, P: int) -> np.ndarray:
+    """x_i = max(z_i, 0) with z ~ N(0, I): non-negative, a common mean 1/√(2π), half the
+    entries zero, independent coordinates (the inputs of a layer after a ReLU, without the
+    correlation a shared input brings)."""
+    N, P = _check(N, P)
+    return np.maximum(rng.standard_normal((N, P)), 0.0)
+
+
+@register_sampler("relu_layer")
+def relu_layer(rng: np.random.Generator, N: int, P: int, *, inputs: int = 60,
+               s: int | None = 4) -> np.ndarray:
+    """x = ReLU(Gᵀz) with z ~ N(0, I_inputs) and G (inputs × N) drawn once per call with
+    ``s``-sparse Gaussian columns (dense when ``s`` is None): the inputs of a second planted
+    layer (the deep-recovery networks' layer 2 at the defaults inputs = 60, s = 4, N = 40,
+    without their bias row — add it with ``planted.bias``)."""
+    from .planted import planted_weights
+
+    N, P = _check(N, P)
+    inputs = check_int(inputs, "inputs", low=1)
+    s = inputs if s is None else check_int(s, "s", low=1)
+    if s > inputs:
+        raise ValueError(f"s must be <= inputs (a column of G has {inputs} entries); got {s}")
+    G = planted_weights(rng, inputs, s, N)
+    return np.maximum(G.T @ rng.standard_normal((inputs, P)), 0.0)
+
+
 def sampler_from_config(config) -> tuple[str, Sampler]:
     """Build a sampler from a Hydra-style mapping and check that it can be called.
 
@@ -165,4 +205,5 @@ def sampler_from_config(config) -> tuple[str, Sampler]:
 
 __all__ = ["sampler_from_config", "register_sampler", "get_sampler", "available_samplers",
            "gaussian", "rademacher",
-           "uniform", "bernoulli_gaussian", "student_t"]
+           "uniform", "bernoulli_gaussian", "student_t", "shifted_gaussian", "rectified_gaussian",
+           "relu_layer"]

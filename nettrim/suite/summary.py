@@ -21,10 +21,22 @@ def success_rates(trials: pd.DataFrame, by: list[str] | None = None) -> pd.DataF
     return out
 
 
+def _program_size(trials: pd.DataFrame, N: int, s: int) -> tuple[int, int]:
+    """(s, N) of the program the trials solved: with a planted bias (column ``planted.bias``)
+    the bias row is one more weight, and one more nonzero unless ``planted.bias_value`` is 0."""
+    if "planted.bias" not in trials or not bool(trials["planted.bias"].iat[0]):
+        return s, N
+    value = trials["planted.bias_value"].iat[0] if "planted.bias_value" in trials else np.nan
+    return s + int(value != 0), N + 1
+
+
 def relative_P(trials: pd.DataFrame) -> pd.Series:
-    """P / (δ(s,N)/q̂) per trial, with q̂ the mean active fraction of the trial's (N, s)."""
+    """P / (δ(s,N)/q̂) per trial, with q̂ the mean active fraction of the trial's (N, s) (and
+    (s, N) those of the program solved, :func:`_program_size`)."""
     q_hat = trials.groupby(["N", "s"])["active_fraction"].transform("mean")
-    pred = [predicted_p50(int(s), int(n), q) if q > 0 else np.nan
+    size = {(n, s): _program_size(trials, int(n), int(s))
+            for n, s in trials[["N", "s"]].drop_duplicates().itertuples(index=False)}
+    pred = [predicted_p50(*size[n, s], q) if q > 0 else np.nan
             for n, s, q in zip(trials["N"], trials["s"], q_hat)]
     return trials["P"] / np.asarray(pred)
 
@@ -33,7 +45,8 @@ def summarize(trials: pd.DataFrame, by: list[str] | None = None, *, level: float
               mu: float = 2.0) -> pd.DataFrame:
     """One row per (``by`` + N, s): the measured P50 with its CI, the prediction δ(s,N)/q̂ with
     q̂ the mean measured active fraction, their ratio, P50/(s·log(N/s)), and NIPS Theorem 3's
-    count (µ = ``mu``).
+    count (µ = ``mu``). With a planted bias the prediction is that of the program solved: the
+    bias row is one more weight, and one more nonzero unless it was planted at 0.
 
     Columns: trials, undecided, q_hat, delta, p50_pred, p50, p50_lo, p50_hi, fit, ratio,
     ratio_lo, ratio_hi, s_log, p50_over_slog, thm3.
@@ -48,8 +61,9 @@ def summarize(trials: pd.DataFrame, by: list[str] | None = None, *, level: float
         fit = (fit_p50(decided["P"], decided["success"].astype(bool), level)
                if len(decided) else None)
         q_hat = float(g["active_fraction"].mean())
-        delta = statistical_dimension(s, N)
-        pred = predicted_p50(s, N, q_hat) if q_hat > 0 else np.nan
+        s_eff, N_eff = _program_size(g, N, s)
+        delta = statistical_dimension(s_eff, N_eff)
+        pred = predicted_p50(s_eff, N_eff, q_hat) if q_hat > 0 else np.nan
         slog = float(s_log_n_over_s(s, N))
         p50 = fit.p50 if fit else np.nan
         rec.update(

@@ -592,14 +592,21 @@ def sweep_from_config(cfg: dict, out_dir=None, solvers=None) -> pd.DataFrame:
                         P_mode=grid.get("P_mode", "explicit"), q=grid.get("q", 0.5),
                         s_mode=grid.get("s_mode", "count"))
     planted = dict(cfg.get("planted") or {})
-    unknown = set(planted) - {"values", "bias"}
+    unknown = set(planted) - {"values", "bias", "bias_value"}
     if unknown:
-        raise ValueError(f"planted has unknown key(s) {sorted(unknown)}; it takes values, bias")
+        raise ValueError(f"planted has unknown key(s) {sorted(unknown)}; it takes values, bias "
+                         "and (optional) bias_value")
     try:
         values = check_values_law(planted.get("values", "gaussian"))
     except ValueError as exc:
         raise ValueError(f"planted.{exc}") from None
     bias = check_bool(planted.get("bias", False), "planted.bias")
+    bias_value = planted.get("bias_value")
+    if bias_value is not None:
+        bias_value = check_scalar(bias_value, "planted.bias_value")
+        if not bias:
+            raise ValueError("planted.bias_value fixes the planted bias, so it needs "
+                             "planted.bias = true")
     columns = _constant_columns(cfg, label, solvers, exclude=("grid",))
     with backend(cfg.get("parallel"), cfg.get("n_jobs", 1)) as n_jobs:
         return run_sweep(cells, trials=cfg["trials"], base_seed=cfg["seed"], sampler=sampler,
@@ -607,6 +614,8 @@ def sweep_from_config(cfg: dict, out_dir=None, solvers=None) -> pd.DataFrame:
                          chunk_size=cfg.get("chunk_size", 25), columns=columns,
                          progress=cfg.get("progress", True),
                          allow_large=cfg.get("allow_large", False), values=values, bias=bias,
+                         # only when set: an unchanged config keeps its resume identity
+                         **({} if bias_value is None else {"bias_value": bias_value}),
                          success_tol=cfg.get("success_tol", 1e-3))
 
 

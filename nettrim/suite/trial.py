@@ -48,8 +48,8 @@ def _score(w_hat, w_star, success_tol, support_tol):
 
 def run_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sampler: Callable,
               solvers: Sequence[tuple[str, dict]] = (("lp", {}),), values: str = "gaussian",
-              bias: bool = False, success_tol: float = SUCCESS_TOL,
-              support_tol: float = SUPPORT_TOL) -> list[dict]:
+              bias: bool = False, bias_value: float | None = None,
+              success_tol: float = SUCCESS_TOL, support_tol: float = SUPPORT_TOL) -> list[dict]:
     """Draw (X, w*), solve with each solver, and return one row per solver.
 
     Parameters
@@ -66,6 +66,9 @@ def run_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sampler: Ca
         Law of w*'s nonzero values (:func:`nettrim.suite.planted.planted_weights`).
     bias : bool
         Plant a bias too (a row of ones appended to X).
+    bias_value : float, optional
+        The planted bias (with ``bias``); drawn from ``values`` when None. 0 gives the bias row
+        of a deep-recovery layer: one more weight to prune, planted at zero.
     success_tol, support_tol : float
         See :data:`SUCCESS_TOL`, :data:`SUPPORT_TOL`.
 
@@ -82,7 +85,7 @@ def run_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sampler: Ca
     check_scalar(support_tol, "support_tol", low=0.0, low_inclusive=False, high=1.0,
                  high_inclusive=False)
     rng = np.random.default_rng(trial_seed(base_seed, N, s, P, trial))
-    w_star = planted_weights(rng, N, s, 1, values=values, bias=bias)
+    w_star = planted_weights(rng, N, s, 1, values=values, bias=bias, bias_value=bias_value)
     try:
         X = _draw_inputs(sampler, rng, N, P)
     except (ValueError, MemoryError) as exc:  # a failed draw is data too (the pilot refuses
