@@ -6,6 +6,11 @@ Writes trials.csv (one row per trial and solver, with ‖ŵ − ŵ_other‖/‖w
 solver), agreement.csv (per solver: success decisions equal to the reference's, distances,
 times), throughput.csv (solves per second per solver and N) and agreement.{png,pdf}.
 See conf/solver_agreement.yaml.
+
+With a noise model (``experiment=noisy``, conf/noise/) the trials are noisy (ε > 0, solved by
+admm and cvxpy) and it also writes noise.csv (per cell: error/ε, the Gordon bound/ε, how often
+the bound held; :func:`nettrim.suite.summary.noisy_recovery`), summary.csv (P50 of
+‖ŵ − w*‖ ≤ c·ε), and per solver noisy_<solver>.{png,pdf} and phase_diagram_<solver>.{png,pdf}.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from omegaconf import DictConfig
 
 from nettrim.suite import plots
 from nettrim.suite.cli import hydra_entry
-from nettrim.suite.summary import agreement, throughput
+from nettrim.suite.summary import agreement, noisy_recovery, summarize, throughput
 from nettrim.suite.sweep import finish_run, start_run, sweep_from_config
 
 log = logging.getLogger(__name__)
@@ -28,17 +33,48 @@ def run(cfg: DictConfig, out_dir):
     table.to_csv(out_dir / "agreement.csv", index=False)
     speed = throughput(trials)
     speed.to_csv(out_dir / "throughput.csv", index=False)
+    noisy = cfg.get("noise") is not None
+    if noisy:
+        noise = noisy_recovery(trials)
+        noise.to_csv(out_dir / "noise.csv", index=False)
+        summary = summarize(trials, by=["sampling", "solver"])
+        summary.to_csv(out_dir / "summary.csv", index=False)
+        _log_bound(noise)
     if cfg.figures:
         others = [n for n in trials["solver"].unique() if n != cfg.reference]
         pairs = [(o, cfg.reference) for o in others]
         if {"admm", "cvxpy"} <= set(others):
             pairs.append(("admm", "cvxpy"))
-        plots.save(plots.agreement(trials, pairs, f"{trials['sampling'].iat[0]} inputs"),
+        title = f"{trials['sampling'].iat[0]} inputs"
+        plots.save(plots.agreement(trials, pairs, title,
+                                   success_tol=None if noisy else cfg.success_tol),
                    out_dir / "agreement")
+        if noisy:
+            _noisy_figures(trials, summary, cfg, out_dir, title)
     log.info(table.to_string(index=False, float_format="{:.3g}".format))
     log.info("\n" + speed.to_string(index=False, float_format="{:.3g}".format))
     finish_run(cfg, out_dir)
     return trials, table
+
+
+def _log_bound(noise):
+    for solver, g in noise.groupby("solver", sort=False):
+        log.info("%s: Gordon bound held in %d of %d judged trials (converged, w* feasible, "
+                 "above the transition); w* feasible in %.1f%% of trials", solver,
+                 g["held"].sum(), g["judged"].sum(),
+                 100 * (g["feasible"] * g["trials"]).sum() / g["trials"].sum())
+
+
+def _noisy_figures(trials, summary, cfg, out_dir, title):
+    """Per solver: error/ε against the bound, and the phase diagram of ‖ŵ − w*‖ ≤ c·ε."""
+    c = cfg.noise.c
+    for solver in trials["solver"].unique():
+        plots.save(plots.noisy_recovery(trials, solver, c, title), out_dir / f"noisy_{solver}")
+        plots.save(plots.phase_diagram(trials[trials["solver"] == solver],
+                                       summary[summary["solver"] == solver],
+                                       f"{solver}, noise {cfg.noise.model}",
+                                       criterion=f"success: ‖ŵ − w*‖ ≤ {c:g}·ε"),
+                   out_dir / f"phase_diagram_{solver}")
 
 
 main = hydra_entry(__file__, "solver_agreement", run)

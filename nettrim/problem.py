@@ -94,6 +94,10 @@ class LayerProblem:
         One ball per neuron instead of one for the layer.
     linear : bool, default False
         Last-layer form: no ReLU, Ω = every entry, no inequality constraints.
+    omega : array of bool, shape (M, P), optional
+        The active set Ω when it is known apart from Y (default: Ω = {Y > 0}). Then Y is read
+        on Ω only and may be negative there: a noisy observation of a ReLU output whose
+        active pattern is known (the suite's noisy-recovery trials).
 
     Attributes
     ----------
@@ -104,7 +108,8 @@ class LayerProblem:
     epsilon_m : ndarray (M,) or None — per-neuron budgets (``per_neuron=True`` only).
     """
 
-    def __init__(self, X, Y, epsilon, *, V=None, bias=False, per_neuron=False, linear=False):
+    def __init__(self, X, Y, epsilon, *, V=None, bias=False, per_neuron=False, linear=False,
+                 omega=None):
         bias = check_bool(bias, "bias")
         per_neuron = check_bool(per_neuron, "per_neuron")
         linear = check_bool(linear, "linear")
@@ -118,7 +123,16 @@ class LayerProblem:
                 f"X and Y must have the same number of samples (columns): X is {X.shape} "
                 f"(N×P), Y is {Y.shape} (M×P)"
             )
-        if not linear and (Y < 0).any():
+        if omega is not None:
+            if linear:
+                raise ValueError("omega must be None for the linear (last-layer) form: its Ω is "
+                                 "every entry")
+            omega = np.asarray(omega)
+            if omega.dtype != bool or omega.shape != Y.shape:
+                raise ValueError(f"omega must be a boolean array of the shape of Y {Y.shape}; "
+                                 f"got {omega.dtype} of shape {omega.shape}")
+            Y = np.where(omega, Y, 0.0)
+        elif not linear and (Y < 0).any():
             raise ValueError(
                 "Y must be a ReLU output (all entries >= 0); it has "
                 f"{int((Y < 0).sum())} negative entries (min {Y.min():.3g}). "
@@ -136,10 +150,11 @@ class LayerProblem:
             self.omega = np.ones((M, P), dtype=bool)
             self.V = np.zeros((M, P))
         else:
-            self.omega = Y > 0
+            self.omega = Y > 0 if omega is None else omega
             if not self.omega.any():
                 raise ValueError(
-                    "Y has no positive entry, so the active set Ω is empty: every neuron is "
+                    f"{'Y has no positive entry' if omega is None else 'omega is all False'}, "
+                    "so the active set Ω is empty: every neuron is "
                     "off on every sample and U = 0 is trivially optimal"
                 )
             if V is None:

@@ -49,6 +49,9 @@ CLI = [
     ("phase_transition", ["planted.bias=no"], r"planted\.bias must be true or false; got 'no'"),
     ("phase_transition", ["+planted.bias_value=0"], r"planted\.bias_value fixes the planted "
      r"bias, so it needs planted\.bias = true"),
+    ("phase_transition", ["noise=after"], r"noise: the solver\(s\) \['lp'\] handle only "
+     r"ε = 0"),
+    ("solver_agreement", ["experiment=noisy", "noise.sigma=-1"], r"noise\.sigma must be > 0"),
     ("phase_transition", ["planted.bias=true", "+planted.bias_value=abc"],
      r"planted\.bias_value must be a real number; got str"),
     ("phase_transition", ["trials=abc"], r"trials must be an integer; got str"),

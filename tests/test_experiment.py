@@ -68,6 +68,22 @@ def test_solver_agreement_end_to_end(tmp_path):
     assert trials.groupby(["P", "trial"])["active"].nunique().eq(1).all()
 
 
+def test_noisy_recovery_end_to_end(tmp_path):
+    cfg = _compose("solver_agreement", [
+        "experiment=noisy", "grid.N=[30]", "grid.s=[3]", "grid.P=[0.6,2.0]", "trials=3",
+        "n_jobs=1", "progress=false"])
+    trials, table = _load("solver_agreement").run(cfg, tmp_path)
+    for f in ["noise.csv", "summary.csv", "noisy_admm.png", "noisy_cvxpy.pdf",
+              "phase_diagram_admm.png", "agreement.png"]:
+        assert (tmp_path / f).is_file(), f
+    assert list(table["solver"]) == ["cvxpy", "admm"]       # lp: null drops it
+    assert (trials["noise.model"] == "after").all() and trials["epsilon"].gt(0).all()
+    noise = pd.read_csv(tmp_path / "noise.csv")
+    assert set(noise["solver"]) == {"admm", "cvxpy"} and noise["feasible"].eq(1).all()
+    assert (noise["held"] <= noise["judged"]).all()
+    assert noise.groupby("solver")["trials"].sum().eq(6).all()
+
+
 def test_phase_transition_with_the_design_prediction(tmp_path):
     cfg = _compose("phase_transition", [
         "experiment=design", "sampling.cov=toeplitz", "sampling.r=0.5", "grid.N=[30]",

@@ -155,3 +155,26 @@ def test_rescaled_problem_has_same_report_ratios(layer):
     assert a.ball_excess == pytest.approx(b.ball_excess)
     assert a.feasible == b.feasible
     assert b.relu_error == pytest.approx(a.relu_error / 7.0)
+
+
+def test_an_explicit_active_set_reads_y_on_it_only():
+    """omega given: Y may be negative on Ω (a noisy observation), Y off Ω is ignored, and the
+    default Ω = {Y > 0} is the same problem as passing it explicitly."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((6, 30))
+    Y = np.maximum(rng.standard_normal((2, 30)), 0.0)
+    a, b = LayerProblem(X, Y, 0.1), LayerProblem(X, Y, 0.1, omega=Y > 0)
+    assert np.array_equal(a.omega, b.omega) and np.array_equal(a.Y, b.Y)
+    omega = rng.random((2, 30)) < 0.5
+    noisy = np.where(omega, rng.standard_normal((2, 30)), 7.0)   # negative on Ω, junk off it
+    p = LayerProblem(X, noisy, 0.1, omega=omega)
+    assert np.array_equal(p.omega, omega)
+    assert (p.Y[~omega] == 0).all() and np.array_equal(p.Y[omega], noisy[omega])
+    with pytest.raises(ValueError, match="omega must be a boolean array of the shape of Y"):
+        LayerProblem(X, Y, 0.1, omega=np.ones((2, 29), dtype=bool))
+    with pytest.raises(ValueError, match="omega must be a boolean array"):
+        LayerProblem(X, Y, 0.1, omega=np.ones((2, 30)))
+    with pytest.raises(ValueError, match="omega must be None for the linear"):
+        LayerProblem(X, Y, 0.1, omega=omega, linear=True)
+    with pytest.raises(ValueError, match="omega is all False"):
+        LayerProblem(X, Y, 0.1, omega=np.zeros((2, 30), dtype=bool))

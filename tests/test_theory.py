@@ -106,3 +106,26 @@ def test_profile_interval_matches_the_delta_method_on_a_healthy_curve():
     lo, hi = theory.profile_interval(P, y)
     assert fit.method == "logistic" and fit.lo < fit.p50 < fit.hi
     assert lo == pytest.approx(fit.lo, rel=0.03) and hi == pytest.approx(fit.hi, rel=0.03)
+
+
+def test_gaussian_norm_mean_closed_forms_and_bounds():
+    assert theory.gaussian_norm_mean(1) == pytest.approx(np.sqrt(2 / np.pi), rel=1e-12)
+    assert theory.gaussian_norm_mean(2) == pytest.approx(np.sqrt(np.pi / 2), rel=1e-12)
+    g = np.random.default_rng(0).standard_normal((200_000, 7))
+    assert theory.gaussian_norm_mean(7) == pytest.approx(np.linalg.norm(g, axis=1).mean(),
+                                                         rel=3e-3)
+    for m in [1, 3, 10, 100, 10_000]:
+        a = theory.gaussian_norm_mean(m)
+        assert m / np.sqrt(m + 1) <= a <= np.sqrt(m)
+
+
+def test_gordon_bound_is_infinite_below_the_transition_and_linear_in_epsilon():
+    delta = theory.statistical_dimension(5, 100)
+    m_low = int(delta)                       # a_m < √m ≤ √δ: no escape
+    assert theory.gordon_error_bound(0.3, m_low, delta) == np.inf
+    b1 = theory.gordon_error_bound(0.3, 200, delta)
+    assert b1 == pytest.approx(0.6 / (theory.gaussian_norm_mean(200) - np.sqrt(delta)))
+    assert theory.gordon_error_bound(0.6, 200, delta) == pytest.approx(2 * b1)
+    assert theory.gordon_error_bound(0.3, 200, delta, t=1.0) > b1
+    with pytest.raises(ValueError, match="epsilon must be >= 0"):
+        theory.gordon_error_bound(-1.0, 200, delta)

@@ -92,9 +92,10 @@ def _unreliable_note(summary: pd.DataFrame) -> str:
             f"95% interval, arrow = open-ended")
 
 
-def phase_diagram(trials: pd.DataFrame, summary: pd.DataFrame, title: str = ""):
+def phase_diagram(trials: pd.DataFrame, summary: pd.DataFrame, title: str = "",
+                  criterion: str = "exact recovery: ‖ŵ − w*‖ ≤ 1e-3‖w*‖"):
     """Success probability over (s, P) for each N, with the measured 50% points (and CI), the
-    prediction δ(s,N)/q̂ and the fitted C·s·log(N/s)."""
+    prediction δ(s,N)/q̂ and the fitted C·s·log(N/s); ``criterion`` names what success is."""
     Ns = sorted(trials["N"].unique())
     fig, axes = plt.subplots(1, len(Ns), figsize=(5.2 * len(Ns), 4.2), squeeze=False)
     rates = success_rates(trials)
@@ -124,7 +125,7 @@ def phase_diagram(trials: pd.DataFrame, summary: pd.DataFrame, title: str = ""):
         ax.set_title(f"N = {N}" + (f" — {title}" if title else ""))
         ax.legend(loc="upper left", fontsize=7, framealpha=0.8)
     fig.colorbar(mesh, ax=axes[0].tolist(), label="success probability")
-    fig.text(0.01, -0.02, "exact recovery: ‖ŵ − w*‖ ≤ 1e-3‖w*‖" + _undecided_note(trials)
+    fig.text(0.01, -0.02, criterion + _undecided_note(trials)
              + _unreliable_note(summary), fontsize=7)
     return fig
 
@@ -202,8 +203,10 @@ def overlay(summaries: dict[str, pd.DataFrame], title: str = "",
     return fig
 
 
-def agreement(trials: pd.DataFrame, pairs: list[tuple[str, str]], title: str = ""):
-    """Left: ‖ŵ_a − ŵ_b‖/‖w*‖ per trial for each solver pair, against P/P50_pred (log scale).
+def agreement(trials: pd.DataFrame, pairs: list[tuple[str, str]], title: str = "",
+              success_tol: float | None = 1e-3):
+    """Left: ‖ŵ_a − ŵ_b‖/‖w*‖ per trial for each solver pair, against P/P50_pred (log scale),
+    with the exact-recovery ``success_tol`` (None: no such line, e.g. a noisy sweep).
     Right: success rate against P/P50_pred for each solver (same trials, same seeds)."""
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
     t = trials.assign(P_rel=relative_P(trials))
@@ -212,7 +215,9 @@ def agreement(trials: pd.DataFrame, pairs: list[tuple[str, str]], title: str = "
         g = t[t["solver"] == a]
         a1.scatter(g["P_rel"], np.maximum(g[f"diff_vs_{b}"], floor), s=10, alpha=0.6,
                    label=rf"$\|\hat w_{{\rm {a}}} - \hat w_{{\rm {b}}}\| / \|w^*\|$")
-    a1.axhline(1e-3, color="k", ls=":", lw=1, label="success tolerance 1e-3")
+    if success_tol is not None:
+        a1.axhline(success_tol, color="k", ls=":", lw=1,
+                   label=f"success tolerance {success_tol:g}")
     a1.set_yscale("log")
     a1.set_xlabel(r"$P$ / predicted $P_{50}$")
     a1.set_ylabel(f"relative distance (floored at {floor:g})")
@@ -228,6 +233,39 @@ def agreement(trials: pd.DataFrame, pairs: list[tuple[str, str]], title: str = "
     a2.legend(fontsize=8)
     if title:
         fig.suptitle(title)
+    return fig
+
+
+def noisy_recovery(trials: pd.DataFrame, solver: str, c: float, title: str = ""):
+    """Noisy recovery with one solver. Left: ‖ŵ − w*‖/ε per trial against P/P50_pred, one
+    colour per s, with the Gordon bound 2ε/(a_|Ω| − √δ) over ε (median per cell, dashed) and
+    the success level c. Right: the fraction of trials with ‖ŵ − w*‖ ≤ c·ε."""
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    t = trials[trials["solver"] == solver]
+    t = t.assign(P_rel=relative_P(trials)[t.index])
+    conv = t[t["status"] == "converged"]
+    for i, (s, g) in enumerate(conv.groupby("s")):
+        color = f"C{i}"
+        a1.scatter(g["P_rel"], g["error_over_epsilon"], s=8, alpha=0.5, color=color,
+                   label=f"s = {s}: measured")
+        b = g.replace(np.inf, np.nan).groupby("P")[["P_rel", "bound_over_epsilon"]].median()
+        a1.plot(b["P_rel"], b["bound_over_epsilon"], "--", color=color, lw=1.5,
+                label=f"s = {s}: Gordon bound")
+        r = g.groupby("P")[["P_rel", "success"]].agg(
+            {"P_rel": "mean", "success": lambda v: v.astype(bool).mean()})
+        a2.plot(r["P_rel"], r["success"], "o-", ms=3, color=color, label=f"s = {s}")
+    a1.axhline(c, color="k", ls=":", lw=1, label=f"success level c = {c:g}")
+    a1.set_yscale("log")
+    a1.set_xlabel(r"$P$ / predicted $P_{50}$ ($\delta(s,N)/\hat q$)")
+    a1.set_ylabel(r"$\|\hat w - w^*\|_2 / \varepsilon$")
+    a1.legend(fontsize=6, ncol=2)
+    a2.set_xlabel(r"$P$ / predicted $P_{50}$ ($\delta(s,N)/\hat q$)")
+    a2.set_ylabel(rf"fraction with $\|\hat w - w^*\| \leq {c:g}\,\varepsilon$")
+    a2.set_ylim(-0.03, 1.03)
+    a2.legend(fontsize=8)
+    und = len(t) - len(conv)
+    fig.suptitle(f"{solver}" + (f" — {title}" if title else "")
+                 + (f" ({und} unconverged, left out)" if und else ""))
     return fig
 
 

@@ -108,6 +108,40 @@ def agreement(trials: pd.DataFrame, reference: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def noisy_recovery(trials: pd.DataFrame) -> pd.DataFrame:
+    """Per (solver, N, s, P) of a noisy sweep (:func:`nettrim.suite.trial.run_trial` with
+    ``noise``): the error against ε and against the Gordon bound.
+
+    Columns: trials, unconverged, P_rel (P / (δ/q̂), mean), feasible (fraction of trials
+    with w* feasible), success_rate (‖ŵ − w*‖ ≤ c·ε, converged trials), error_over_epsilon
+    (median, and its 90th percentile ``error_over_epsilon_q90``), bound_over_epsilon (median
+    over the trials where the bound is finite), error_over_bound (median over the judged
+    trials: how tight the bound is), judged (trials where the bound applies:
+    converged, w* feasible, above the transition) and held (of those, how many met it).
+    """
+    need = {"error_over_epsilon", "bound_over_epsilon", "bound_held", "w_star_feasible"}
+    if not need <= set(trials.columns):
+        raise ValueError(f"not a noisy sweep: the trials lack {sorted(need - set(trials))}")
+    t = trials.assign(P_rel=relative_P(trials), conv=trials["status"] == "converged")
+    rows = []
+    for (solver, N, s, P), g in t.groupby(["solver", "N", "s", "P"], sort=True):
+        c = g[g["conv"]]
+        finite = c["bound_over_epsilon"].replace(np.inf, np.nan).dropna()
+        judged = c["bound_held"].dropna().astype(bool)
+        rows.append({
+            "solver": solver, "N": N, "s": s, "P": P, "trials": len(g),
+            "unconverged": int((~g["conv"]).sum()), "P_rel": float(g["P_rel"].mean()),
+            "feasible": float(g["w_star_feasible"].astype(bool).mean()),
+            "success_rate": float(c["success"].astype(bool).mean()) if len(c) else np.nan,
+            "error_over_epsilon": float(c["error_over_epsilon"].median()),
+            "error_over_epsilon_q90": float(c["error_over_epsilon"].quantile(0.9)),
+            "bound_over_epsilon": float(finite.median()) if len(finite) else np.inf,
+            "error_over_bound": float((c["error"] / c["bound"])[c["bound_held"].notna()]
+                                      .median()) if len(judged) else np.nan,
+            "judged": len(judged), "held": int(judged.sum())})
+    return pd.DataFrame(rows)
+
+
 def throughput(trials: pd.DataFrame) -> pd.DataFrame:
     """Per solver and N: solves, solves per second (one core), median time, and how many trials
     ended undecided (not converged). Time includes the trials a solver left undecided."""
@@ -262,5 +296,5 @@ def markdown_table(header, rows) -> str:
 
 
 __all__ = ["best_within", "markdown_table", "success_rates", "relative_P", "summarize", "agreement",
-           "deep_recovery",
+           "deep_recovery", "noisy_recovery", "throughput",
            "kept_at_discrepancy"]

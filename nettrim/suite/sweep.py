@@ -36,7 +36,7 @@ from .parts import (
     write_part,
 )
 from .theory import predicted_p50, s_log_n_over_s
-from .trial import run_trial
+from .trial import check_noise, run_trial
 
 P_MODES = ("explicit", "slog", "p50")
 KEYS = ["N", "s", "P", "trial"]
@@ -437,9 +437,11 @@ def flatten(mapping: dict, prefix: str = "") -> dict:
 
 def solvers_from_config(cfg: dict) -> list[tuple[str, dict]]:
     """[(name, options)] from ``cfg["solver"]``, or from the mapping ``cfg["solvers"]`` with
-    ``cfg["reference"]`` (if given) moved first."""
+    ``cfg["reference"]`` (if given) moved first; an entry set to null is left out (e.g.
+    ``solvers.lp=null`` for a noisy sweep, which the ε = 0 LP cannot solve)."""
     if "solvers" in cfg:
-        solvers = [(s["name"], dict(s.get("options") or {})) for s in cfg["solvers"].values()]
+        solvers = [(s["name"], dict(s.get("options") or {}))
+                   for s in cfg["solvers"].values() if s is not None]
     elif "solver" in cfg:
         solvers = [(cfg["solver"]["name"], dict(cfg["solver"].get("options") or {}))]
     else:
@@ -607,6 +609,15 @@ def sweep_from_config(cfg: dict, out_dir=None, solvers=None) -> pd.DataFrame:
         if not bias:
             raise ValueError("planted.bias_value fixes the planted bias, so it needs "
                              "planted.bias = true")
+    noise = check_noise(cfg.get("noise"))
+    if noise is not None:
+        from ..solvers import SOLVERS
+
+        zero = [n for n, _ in solvers if SOLVERS.entry(n).meta.get("epsilon") == "zero"]
+        if zero:
+            raise ValueError(f"noise: the solver(s) {zero} handle only ε = 0 and a noisy "
+                             "trial has ε > 0; use admm or cvxpy (in solver_agreement: "
+                             f"solvers.{zero[0]}=null)")
     columns = _constant_columns(cfg, label, solvers, exclude=("grid",))
     with backend(cfg.get("parallel"), cfg.get("n_jobs", 1)) as n_jobs:
         return run_sweep(cells, trials=cfg["trials"], base_seed=cfg["seed"], sampler=sampler,
@@ -616,6 +627,7 @@ def sweep_from_config(cfg: dict, out_dir=None, solvers=None) -> pd.DataFrame:
                          allow_large=cfg.get("allow_large", False), values=values, bias=bias,
                          # only when set: an unchanged config keeps its resume identity
                          **({} if bias_value is None else {"bias_value": bias_value}),
+                         **({} if noise is None else {"noise": noise}),
                          success_tol=cfg.get("success_tol", 1e-3))
 
 

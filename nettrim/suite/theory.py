@@ -6,7 +6,9 @@
   (Amelunxen, Lotz, McCoy & Tropp 2014), and :func:`predicted_p50` = δ/q: at the planted w* the
   inactive constraints are slack, so the ε = 0 program is basis pursuit on the |Ω| ≈ qP active
   rows, whose 50% point is |Ω| ≈ δ;
-- :func:`fit_p50` — the measured 50% point of an empirical success curve (logistic fit in log P).
+- :func:`fit_p50` — the measured 50% point of an empirical success curve (logistic fit in log P);
+- :func:`gordon_error_bound` — the error bound for noisy recovery (ε > 0) from Gordon's
+  escape-through-the-mesh inequality on the same descent cone.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, stats
 
-from .._validation import check_int
+from .._validation import check_int, check_scalar
 
 
 def s_log_n_over_s(s, N):
@@ -75,6 +77,52 @@ def predicted_p50(s: int, N: int, q: float = 0.5) -> float:
     if not 0 < q <= 1:
         raise ValueError(f"q (the active fraction) must be in (0, 1]; got {q}")
     return statistical_dimension(s, N) / q
+
+
+def gaussian_norm_mean(m: int) -> float:
+    """a_m = E‖g‖₂ for g ~ N(0, I_m): √2·Γ((m + 1)/2)/Γ(m/2), between m/√(m + 1) and √m."""
+    from scipy.special import gammaln
+
+    m = check_int(m, "m", low=1)
+    return float(np.sqrt(2.0) * np.exp(gammaln((m + 1) / 2) - gammaln(m / 2)))
+
+
+def gordon_error_bound(epsilon: float, m: int, delta: float, t: float = 0.0) -> float:
+    """Bound on ‖ŵ − w*‖₂ for noisy recovery: 2ε / (a_m − √δ − t), +∞ below the transition.
+
+    The derivation, for the program min ‖w‖₁ s.t. ‖(Xᵀw − y)_Ω‖₂ ≤ ε, (Xᵀw)_{Ωᶜ} ≤ 0, with
+    w* feasible (‖(Xᵀw* − y)_Ω‖₂ ≤ ε and (Xᵀw*)_{Ωᶜ} ≤ 0): the minimiser ŵ has
+    ‖ŵ‖₁ ≤ ‖w*‖₁, so h = ŵ − w* lies in the descent cone D of ‖·‖₁ at w*; both points lie in
+    the ball, so ‖Ah‖₂ ≤ 2ε with A = X_Ωᵀ (m = |Ω| rows; the Ωᶜ constraints only shrink the
+    feasible set and are not used). For A with i.i.d. N(0, 1) entries, Gordon's inequality and
+    Gaussian concentration (the minimum is 1-Lipschitz in A) give, with probability at least
+    1 − exp(−t²/2), min over unit h ∈ D of ‖Ah‖₂ ≥ a_m − w(D ∩ S) − t, and the Gaussian width
+    satisfies w(D ∩ S)² ≤ δ(D) (Amelunxen, Lotz, McCoy & Tropp 2014, Prop. 10.2). Hence
+    ‖ŵ − w*‖₂ ≤ 2ε/(a_m − √δ − t) whenever a_m > √δ + t. For Net-Trim's rows — x conditioned
+    on w*ᵀx > 0, so not i.i.d. Gaussian along w* — the bound is a prediction to test, not a
+    theorem.
+
+    Parameters
+    ----------
+    epsilon : float
+        The program's ε (≥ 0).
+    m : int
+        Number of rows that enter the ball (|Ω|).
+    delta : float
+        Statistical dimension of the descent cone (e.g. :func:`statistical_dimension`).
+    t : float, default 0
+        Deviation: the bound holds with probability ≥ 1 − exp(−t²/2) under the Gaussian model.
+
+    Returns
+    -------
+    float
+        The bound, ``inf`` when a_m ≤ √δ + t (no escape: nothing is guaranteed).
+    """
+    epsilon = check_scalar(epsilon, "epsilon", low=0.0)
+    delta = check_scalar(delta, "delta", low=0.0)
+    t = check_scalar(t, "t", low=0.0)
+    margin = gaussian_norm_mean(m) - np.sqrt(delta) - t
+    return 2.0 * epsilon / margin if margin > 0 else float("inf")
 
 
 @dataclass(frozen=True)
@@ -225,4 +273,5 @@ def fit_constant(s, N, p50) -> float:
 
 
 __all__ = ["s_log_n_over_s", "nips_theorem3", "statistical_dimension", "predicted_p50",
-           "P50Fit", "fit_p50", "profile_interval", "fit_constant"]
+           "P50Fit", "fit_p50", "profile_interval", "fit_constant",
+           "gaussian_norm_mean", "gordon_error_bound"]

@@ -46,11 +46,89 @@ def _score(w_hat, w_star, success_tol, support_tol):
     return float(err), bool(np.array_equal(big, w_star != 0)), bool(err <= success_tol)
 
 
+#: Noise models (``noise.model``): ``after`` observes the active set Ω = {w*ᵀx > 0} and
+#: y = w*ᵀx + z on it (the Gordon bound's model: w* is always feasible); ``before`` observes
+#: y = ReLU(w*ᵀx + z) and the program takes Ω = {y > 0}, as a user pruning a layer would — z
+#: can move a sample across the kink, and w* is then infeasible (0 < w*ᵀx on Ωᶜ).
+NOISE_MODELS = ("after", "before")
+
+
+def check_noise(noise) -> dict | None:
+    """The noise settings as a dict (None: noiseless), every value checked; errors name the key.
+
+    Keys: ``model`` (:data:`NOISE_MODELS`), ``sigma`` (> 0: z ~ N(0, (σ‖w*‖)²), i.e. σ
+    relative to the spread of w*ᵀx for unit-variance inputs), ``epsilon_factor`` (≥ 1: ε =
+    factor·‖(y − X̃ᵀw*)_Ω‖₂, the smallest ε that keeps w* in the ball, times the factor) and
+    ``c`` (> 0: a trial succeeds when ‖ŵ − w*‖₂ ≤ c·ε).
+    """
+    if noise is None:
+        return None
+    noise = dict(noise)
+    unknown = set(noise) - {"model", "sigma", "epsilon_factor", "c"}
+    if unknown:
+        raise ValueError(f"noise has unknown key(s) {sorted(unknown)}; it takes model, sigma, "
+                         "epsilon_factor, c")
+    model = noise.get("model", "after")
+    if model not in NOISE_MODELS:
+        raise ValueError(f"noise.model must be one of {NOISE_MODELS}; got {model!r}")
+    return {"model": model,
+            "sigma": check_scalar(noise.get("sigma", 0.05), "noise.sigma", low=0.0,
+                                  low_inclusive=False),
+            "epsilon_factor": check_scalar(noise.get("epsilon_factor", 1.0),
+                                           "noise.epsilon_factor", low=1.0),
+            "c": check_scalar(noise.get("c", 2.0), "noise.c", low=0.0, low_inclusive=False)}
+
+
+def _augmented(X, bias) -> np.ndarray:
+    return np.vstack([X, np.ones(X.shape[1])]) if bias else X
+
+
+def _noisy_response(rng, w_star, X, bias, noise) -> tuple[np.ndarray, np.ndarray]:
+    """(y, Ω), both 1×P, under ``noise`` (see :data:`NOISE_MODELS`); z is drawn after X from
+    the trial's rng, so a noisy trial sees the same (w*, X) as the noiseless trial of the same
+    seed."""
+    pre = w_star.T @ _augmented(X, bias)
+    z = noise["sigma"] * np.linalg.norm(w_star) * rng.standard_normal(pre.shape)
+    if noise["model"] == "after":
+        omega = pre > 0
+        return np.where(omega, pre + z, 0.0), omega
+    y = np.maximum(pre + z, 0.0)
+    return y, y > 0
+
+
+def _noisy_scores(w_hat, w_star, X, omega, bias, epsilon, converged, noise) -> dict:
+    """Error against ε and the Gordon bound (:func:`nettrim.suite.theory.gordon_error_bound`
+    with δ of the program solved: |supp w*| nonzeros among its len(w*) weights). The bound is
+    judged only where w* is feasible (its derivation needs it; an Ω row flipped by the noise
+    can make w*ᵀx > 0 on Ωᶜ), the solve converged and the bound is finite (above the
+    transition: below it nothing is claimed)."""
+    from .theory import gordon_error_bound, statistical_dimension
+
+    fit = _augmented(X, bias).T @ w_star.ravel()
+    omega = omega.ravel()
+    feasible = bool(np.all(fit[~omega] <= 0))
+    delta = statistical_dimension(int(np.count_nonzero(w_star)), w_star.size)
+    m = int(omega.sum())
+    bound = gordon_error_bound(epsilon, m, delta) if m else float("inf")
+    err = np.nan if w_hat is None else float(np.linalg.norm(w_hat - w_star))
+    judged = converged and feasible and w_hat is not None and np.isfinite(bound)
+    return {"epsilon": epsilon, "w_star_feasible": feasible, "error": err,
+            "error_over_epsilon": err / epsilon if epsilon > 0 else np.nan,
+            "bound": bound, "bound_over_epsilon": bound / epsilon if epsilon > 0 else np.nan,
+            "bound_held": bool(err <= bound) if judged else None,
+            "success": bool(err <= noise["c"] * epsilon) if converged and w_hat is not None
+            else None}
+
+
 def run_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sampler: Callable,
               solvers: Sequence[tuple[str, dict]] = (("lp", {}),), values: str = "gaussian",
-              bias: bool = False, bias_value: float | None = None,
+              bias: bool = False, bias_value: float | None = None, noise: dict | None = None,
               success_tol: float = SUCCESS_TOL, support_tol: float = SUPPORT_TOL) -> list[dict]:
     """Draw (X, w*), solve with each solver, and return one row per solver.
+
+    Noiseless (``noise`` None) the program is ε = 0 and success is exact recovery. With
+    ``noise`` (:func:`check_noise`) y is observed with noise, ε is the smallest radius that
+    keeps w* in the ball (times ``epsilon_factor``), and success is ‖ŵ − w*‖₂ ≤ c·ε.
 
     Parameters
     ----------
@@ -69,6 +147,8 @@ def run_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sampler: Ca
     bias_value : float, optional
         The planted bias (with ``bias``); drawn from ``values`` when None. 0 gives the bias row
         of a deep-recovery layer: one more weight to prune, planted at zero.
+    noise : dict, optional
+        Noise settings (:func:`check_noise`); None for the exact-recovery trial.
     success_tol, support_tol : float
         See :data:`SUCCESS_TOL`, :data:`SUPPORT_TOL`.
 
@@ -78,7 +158,10 @@ def run_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sampler: Ca
         Per solver: ``solver``, ``status``, ``message``, ``active`` (|Ω|), ``active_fraction``,
         ``rel_error``, ``support_recovered``, ``success`` (None unless the solver converged:
         an unconverged solve decides nothing), ``iterations``, ``time``, and, with several
-        solvers, ``diff_vs_<name>`` = ‖ŵ − ŵ_name‖/‖w*‖ for every solver name.
+        solvers, ``diff_vs_<name>`` = ‖ŵ − ŵ_name‖/‖w*‖ for every solver name. With
+        ``noise`` also ``epsilon``, ``w_star_feasible``, ``error`` (‖ŵ − w*‖₂),
+        ``error_over_epsilon``, ``bound`` (:func:`nettrim.suite.theory.gordon_error_bound`),
+        ``bound_over_epsilon`` and ``bound_held`` (None unless converged with w* feasible).
     """
     check_scalar(success_tol, "success_tol", low=0.0, low_inclusive=False, high=1.0,
                  high_inclusive=False)
@@ -94,8 +177,15 @@ def run_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sampler: Ca
                  f"{exc}", "active": np.nan, "active_fraction": np.nan, "iterations": np.nan,
                  "time": 0.0, "rel_error": np.nan, "support_recovered": None, "success": None}
                 for name, _ in solvers]
-    y = relu_response(w_star, X, bias=bias)
-    active = int((y > 0).sum())
+    noise = check_noise(noise)
+    if noise is None:
+        y, epsilon = relu_response(w_star, X, bias=bias), 0.0
+        omega = y > 0
+    else:
+        y, omega = _noisy_response(rng, w_star, X, bias, noise)
+        epsilon = noise["epsilon_factor"] * float(
+            np.linalg.norm((y - w_star.T @ _augmented(X, bias))[omega]))
+    active = int(omega.sum())
     base = {"active": active, "active_fraction": active / P}
 
     rows, w_hats = [], []
@@ -108,7 +198,9 @@ def run_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sampler: Ca
             row.update(status="converged", iterations=0)
         else:
             try:
-                res = solve(LayerProblem(X, y, 0.0, bias=bias), name, **dict(options))
+                problem = LayerProblem(X, y, epsilon, bias=bias,
+                                       omega=None if noise is None else omega)
+                res = solve(problem, name, **dict(options))
             except Exception as exc:  # a failed solve is data, not a crashed sweep
                 w_hat = None
                 row.update(status="error", message=f"{type(exc).__name__}: {exc}",
@@ -124,6 +216,9 @@ def run_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sampler: Ca
             err, support, ok = _score(w_hat, w_star, success_tol, support_tol)
             row.update(rel_error=err, support_recovered=support,
                        success=ok if row["status"] == "converged" else None)
+        if noise is not None:
+            row.update(_noisy_scores(w_hat, w_star, X, omega, bias, epsilon,
+                                     row["status"] == "converged", noise))
         w_hats.append(w_hat)
         rows.append(row)
     if len(solvers) > 1:  # pairwise distances between the solvers' answers, relative to ‖w*‖
