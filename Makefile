@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # e.g. make demo ARGS="sampling=rademacher trials=40"
 ARGS ?=
 
-.PHONY: demo test test-all layer-demo agreement prediction deep design noisy spirals prune compare bench clean
+.PHONY: demo test test-all layer-demo agreement prediction deep design noisy finite-size spirals prune compare bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ design: $(STAMP)
 	$(BIN)/python experiments/phase_transition.py experiment=design sampling=rectified_gaussian planted.bias=true +planted.bias_value=0 tag=design_bias0 $(ARGS)
 	$(BIN)/python experiments/phase_transition.py experiment=design sampling=relu_layer sampling.inputs=150 planted.bias=true +planted.bias_value=0 tag=design_bias0 $(ARGS)
 	$(BIN)/python experiments/figures.py $(addprefix results/phase_transition/,$(DESIGN_RUNS)) --out results/phase_transition/overlay_design --table
+
+# The finite-size (kinematic-formula) prediction against the prediction runs' P50 (make
+# prediction first; its committed runs are in the repository)
+finite-size: $(STAMP)
+	$(BIN)/python experiments/finite_size.py results/phase_transition/multirun_prediction --out results/phase_transition/finite_size $(ARGS)
 
 # Noisy recovery: admm and cvxpy on the same noisy trials, error against ε and the Gordon bound,
 # noise after the ReLU (the bound's model) and before it (what a pruning user sees)

@@ -269,6 +269,36 @@ def noisy_recovery(trials: pd.DataFrame, solver: str, c: float, title: str = "")
     return fig
 
 
+def finite_size(table: pd.DataFrame, title: str = ""):
+    """P50 measured over predicted against s, one panel per N: the isotropic δ(s, N)/q̂ (open
+    markers, dashed) and the kinematic-formula prediction through the same estimator (filled,
+    with the measured P50's CI), one colour per law; the ±5% band."""
+    Ns = sorted(table["N"].unique())
+    fig, axes = plt.subplots(1, len(Ns), figsize=(5.2 * len(Ns), 4.2), squeeze=False,
+                             sharey=True)
+    for ax, N in zip(axes[0], Ns):
+        t = table[table["N"] == N]
+        for i, (law, g) in enumerate(t.groupby("sampling", sort=True)):
+            g = g.sort_values("s")
+            color = f"C{i}"
+            ax.plot(g["s"], g["ratio"], "o--", mfc="none", color=color, lw=0.8, ms=4,
+                    label=rf"{law}: / $\delta(s,N)/\hat q$")
+            err = np.vstack([g["ratio_kinematic"] - g["ratio_kinematic_lo"],
+                             g["ratio_kinematic_hi"] - g["ratio_kinematic"]])
+            ax.errorbar(g["s"], g["ratio_kinematic"], yerr=err, fmt="o-", color=color, ms=4,
+                        lw=1.2, capsize=2, label=f"{law}: / kinematic formula")
+        ax.axhline(1.0, color="k", lw=0.8)
+        ax.axhspan(0.95, 1.05, color="grey", alpha=0.2, label="±5%")
+        ax.set_xscale("log")
+        ax.set_xticks(sorted(t["s"].unique()))
+        _plain_log(ax.xaxis)
+        ax.set_xlabel("sparsity s (log scale)")
+        ax.set_title(f"N = {N}" + (f" — {title}" if title else ""))
+    axes[0][0].set_ylabel(r"measured $P_{50}$ / predicted $P_{50}$")
+    axes[0][-1].legend(fontsize=6, ncol=2)
+    return fig
+
+
 def deep_recovery(rates: pd.DataFrame, layers: pd.DataFrame, title: str = ""):
     """One panel per scheme: the fraction of live neurons recovered against P for each layer
     (markers), each layer's predicted δ(s, n_in+1)/q marked by a dashed vertical line in its

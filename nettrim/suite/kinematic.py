@@ -1,0 +1,190 @@
+"""Finite-size prediction of the exact-recovery transition, from the kinematic formula.
+
+The ε = 0 program fails exactly when the null space of its m = |Ω| active rows meets the ℓ₁
+descent cone D at w* in a nonzero point: the inactive constraints are strictly slack at w*, and
+the ℓ₁ ball is polyhedral, so every direction of D is feasible and descending for a small step.
+For Gaussian inputs an active row x | w*ᵀx > 0 has the law of ±x, and a row's sign leaves the
+null space unchanged, so given m the null space is a uniformly random subspace of codimension m
+and the Crofton (kinematic) formula is exact (Amelunxen, Lotz, McCoy & Tropp 2014):
+
+    Pr(success | m) = 1 − 2·Σ_{j = 1, 3, 5, …} v_{m+j}(D),
+
+with v_k(D) the conic intrinsic volumes of D. At P samples m ~ Binomial(P, q), and the success
+probability is the mixture. The isotropic prediction P50 ≈ δ(s, N)/q keeps only the mean of
+the intrinsic-volume distribution (and the closed form δ(s, N) is an upper bound on that mean,
+loose at small s); this keeps all of it, and the spread of |Ω|.
+
+Intrinsic volumes: v_k(D) = v_{N−k}(D°) with D° = cone(∂‖w*‖₁), and for a polyhedral cone v_j
+is the probability that the projection of a standard Gaussian vector lies in the relative
+interior of a j-dimensional face. The projection onto D° is p_S = τσ, p_i = clip(g_i, ±τ) off
+the support (:func:`nettrim.suite.cones._project_subdifferential_cone`); it lies in the face
+whose free coordinates are the unsaturated ones, of dimension 1 + #{i ∉ S : |g_i| < τ} (0 at
+τ = 0). One Monte Carlo over g gives every v_k at once.
+
+The measured P50 comes from a logistic fit in log P over the cell's grid; when the predicted
+curve is skewed (small s) its own 50% point and that estimator differ, so
+:func:`finite_size_prediction` also returns the estimator applied to the predicted curve on the
+same P values and trial counts (the comparison the measured number supports).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .._validation import check_int, check_scalar
+from .cones import _project_subdifferential_cone
+
+_BATCH = 20_000
+
+
+def intrinsic_volumes(s: int, N: int, *, draws: int = 200_000, rng=None) -> np.ndarray:
+    """Conic intrinsic volumes v_0 … v_N of the ℓ₁ descent cone at an s-sparse point of ℝᴺ,
+    by Monte Carlo (module docstring).
+
+    Parameters
+    ----------
+    s : int
+        Sparsity, 1 ≤ s ≤ N (the signs and the support do not matter: the law of g is
+        invariant under coordinate permutations and sign flips).
+    N : int
+        Dimension.
+    draws : int, default 200000
+        Gaussian draws; each v_k has Monte Carlo error ≤ 1/(2√draws).
+    rng : numpy Generator or int, optional
+
+    Returns
+    -------
+    ndarray of shape (N + 1,)
+        v_k for k = 0 … N: non-negative, summing to 1, with Σ k·v_k = δ(D).
+    """
+    N = check_int(N, "N", low=1)
+    s = check_int(s, "s", low=1)
+    if s > N:
+        raise ValueError(f"s must be <= N; got s = {s}, N = {N}")
+    draws = check_int(draws, "draws", low=1)
+    rng = np.random.default_rng(rng)
+    counts = np.zeros(N + 1)
+    for start in range(0, draws, _BATCH):
+        n = min(_BATCH, draws - start)
+        signs = np.zeros((n, N))
+        signs[:, :s] = 1.0
+        G = rng.standard_normal((n, N))
+        tau = _project_subdifferential_cone(G, signs)[:, 0]       # p_1 = τ·σ_1 = τ
+        free = (np.abs(G[:, s:]) < tau[:, None]).sum(axis=1)
+        face = np.where(tau > 0, 1 + free, 0)                      # dimension of D°'s face
+        counts += np.bincount(N - face, minlength=N + 1)           # v_k(D) = v_{N−k}(D°)
+    return counts / draws
+
+
+def success_given_rows(v: np.ndarray) -> np.ndarray:
+    """Pr(success | m active rows) for m = 0 … N from D's intrinsic volumes (Crofton formula):
+    1 − 2·Σ_{j odd} v_{m+j}; 1 for m ≥ N (the null space is {0})."""
+    v = np.asarray(v, float)
+    N = v.size - 1
+    # Monte Carlo noise can push the sum a hair past ½ where the truth is ½ (m = 0)
+    return np.clip([1.0 - 2.0 * v[m + 1::2].sum() for m in range(N + 1)], 0.0, 1.0)
+
+
+def success_probability(P, q: float, v: np.ndarray) -> np.ndarray:
+    """Pr(success) at each sample count in ``P`` with |Ω| ~ Binomial(P, q)."""
+    q = check_scalar(q, "q", low=0.0, low_inclusive=False, high=1.0)
+    given = success_given_rows(v)
+    N = given.size - 1
+    out = []
+    for p in np.atleast_1d(P):
+        m = np.arange(int(p) + 1)
+        out.append(float(stats.binom.pmf(m, int(p), q) @ given[np.minimum(m, N)]))
+    return np.clip(out, 0.0, 1.0)             # a pmf summing to 1 + 1e-16 is still ≤ 1
+
+
+def _crossing(P, rate) -> float:
+    """First P where ``rate`` reaches ½, interpolated in log P (NaN if it never does)."""
+    above = np.flatnonzero(rate >= 0.5)
+    if above.size == 0 or above[0] == 0:
+        return np.nan
+    i = above[0]
+    t = (0.5 - rate[i - 1]) / (rate[i] - rate[i - 1])
+    return float(np.exp(np.log(P[i - 1]) + t * (np.log(P[i]) - np.log(P[i - 1]))))
+
+
+def finite_size_prediction(s: int, N: int, q: float, P=None, trials=None, *,
+                           draws: int = 200_000, rng=None, volumes=None) -> dict:
+    """The kinematic-formula P50 for a planted s-sparse neuron with active fraction q.
+
+    Parameters
+    ----------
+    s, N : int
+    q : float
+        Active fraction (the cell's q̂).
+    P, trials : array-like, optional
+        The cell's sample counts and the number of decided trials at each: with them the
+        prediction is also put through the measured P50's estimator (logistic fit in log P,
+        :func:`nettrim.suite.theory.fit_p50`) on the expected outcomes.
+    draws : int, default 200000
+        Monte Carlo draws for the intrinsic volumes.
+    rng : numpy Generator or int, optional
+    volumes : array of shape (N + 1,), optional
+        D's intrinsic volumes if already computed (:func:`intrinsic_volumes`); then ``draws``
+        and ``rng`` are not used.
+
+    Returns
+    -------
+    dict
+        ``delta_exact`` (Σ k·v_k, the statistical dimension itself), ``p50_kinematic`` (where
+        the predicted curve crosses ½, on the integers P) and, with ``P``,
+        ``p50_kinematic_fit`` (the logistic estimator on that curve at the cell's P).
+    """
+    from .theory import _logistic_mle
+
+    v = intrinsic_volumes(s, N, draws=draws, rng=rng) if volumes is None else np.asarray(volumes)
+    if v.shape != (N + 1,):
+        raise ValueError(f"volumes must have shape (N + 1,) = ({N + 1},); got {v.shape}")
+    top = int(4 * N / q) + 10
+    grid = np.arange(1, top + 1)
+    out = {"delta_exact": float(np.arange(N + 1) @ v),
+           "p50_kinematic": _crossing(grid, success_probability(grid, q, v))}
+    if P is not None:
+        P = np.asarray(P, float)
+        n = np.ones_like(P) if trials is None else np.asarray(trials, float)
+        if P.shape != n.shape:
+            raise ValueError(f"P and trials must have the same length; got {P.size} and "
+                             f"{n.size}")
+        rate = success_probability(P, q, v)
+        # expected outcomes: trial weights by repetition of whole counts (the fit takes rows)
+        reps = np.round(n).astype(int)
+        (a, b), _ = _logistic_mle(np.repeat(np.log(P), reps), np.repeat(rate, reps))
+        out["p50_kinematic_fit"] = float(np.exp(-a / b)) if b > 0 else np.nan
+    return out
+
+
+def with_finite_size_prediction(trials: pd.DataFrame, summary: pd.DataFrame, *,
+                                draws: int = 200_000, seed: int = 0) -> pd.DataFrame:
+    """A phase-transition summary (one row per sampling, N, s) with the kinematic prediction
+    added: ``delta_exact``, ``p50_kinematic``, ``p50_kinematic_fit`` (on the cell's own P
+    values and decided-trial counts, from ``trials``) and ``ratio_kinematic`` = p50 /
+    p50_kinematic_fit with its CI (``ratio_kinematic_lo``/``_hi`` from the P50 CI). Cell k
+    uses SeedSequence(seed, N, s) (the same intrinsic volumes for every law at one (N, s))."""
+    rows, volumes = [], {}
+    for _, r in summary.iterrows():
+        N, s = int(r["N"]), int(r["s"])
+        if (N, s) not in volumes:
+            volumes[N, s] = intrinsic_volumes(s, N, draws=draws, rng=np.random.default_rng(
+                np.random.SeedSequence([seed, N, s])))
+        cell = trials[(trials["sampling"] == r["sampling"]) & (trials["N"] == N)
+                      & (trials["s"] == s) & trials["success"].notna()]
+        counts = cell.groupby("P").size()
+        pred = finite_size_prediction(s, N, float(r["q_hat"]), counts.index.to_numpy(float),
+                                      counts.to_numpy(float), volumes=volumes[N, s])
+        rows.append(pred)
+    out = pd.concat([summary.reset_index(drop=True), pd.DataFrame(rows)], axis=1)
+    fit = out["p50_kinematic_fit"]
+    out["ratio_kinematic"] = out["p50"] / fit
+    out["ratio_kinematic_lo"] = out["p50_lo"] / fit
+    out["ratio_kinematic_hi"] = out["p50_hi"] / fit
+    return out
+
+
+__all__ = ["intrinsic_volumes", "success_given_rows", "success_probability",
+           "finite_size_prediction", "with_finite_size_prediction"]
