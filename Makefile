@@ -54,6 +54,7 @@ design: $(STAMP)
 # prediction first; its committed runs are in the repository)
 finite-size: $(STAMP)
 	$(BIN)/python experiments/finite_size.py results/phase_transition/multirun_prediction --out results/phase_transition/finite_size $(ARGS)
+	$(BIN)/python experiments/finite_size.py results/phase_transition/gaussian_lp_design --out results/phase_transition/finite_size_demo $(ARGS)
 
 # Noisy recovery: admm and cvxpy on the same noisy trials, error against ε and the Gordon bound,
 # noise after the ReLU (the bound's model) and before it (what a pruning user sees)

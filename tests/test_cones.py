@@ -6,7 +6,7 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import optimize
+from scipy import optimize, stats
 
 from nettrim.suite.cones import (
     _project_subdifferential_cone,
@@ -185,7 +185,7 @@ def test_sampler_dimension_with_a_mean_and_a_bias_row_uses_the_conditioned_momen
     sampler = functools.partial(shifted_gaussian, mean=m)
     est = sampler_dimension(sampler, N, s, bias=True, bias_value=0.0, vectors=2, draws=300,
                             samples=samples, seed=5)
-    exact = []
+    exact, p50 = [], []
     for child in np.random.SeedSequence(5).spawn(2):
         rng = np.random.default_rng(child)
         w = planted_weights(rng, N, s, 1, bias=True, bias_value=0.0)[:, 0]
@@ -193,5 +193,22 @@ def test_sampler_dimension_with_a_mean_and_a_bias_row_uses_the_conditioned_momen
         Sigma = _shifted_conditioned_moment(w[:N], m)
         exact.append(design_statistical_dimension(Sigma, s, draws=300, rng=rng,
                                                   signs=np.sign(w)).delta)
-    assert est["converged"]
+        q = stats.norm.cdf(m * w[:N].sum() / np.linalg.norm(w[:N]))      # Pr(wᵀx > 0)
+        p50.append(exact[-1] / q)
+    assert est["converged"] and est["dead"] == 0
     assert est["delta"] == pytest.approx(np.mean(exact), rel=0.02)
+    assert est["p50"] == pytest.approx(np.median(p50), rel=0.03)   # per-w* δ_w/q_w, median
+
+
+def test_dead_planted_neurons_are_counted_not_averaged():
+    """Non-negative inputs: a w* with no positive weight is never active. Those w* are left out
+    of δ and reported as the dead fraction; with every w* dead there is no estimate."""
+    from nettrim.suite.cones import sampler_dimension
+    from nettrim.suite.sampling import rectified_gaussian
+
+    est = sampler_dimension(rectified_gaussian, 20, 1, vectors=16, draws=20, samples=4000,
+                            seed=2)
+    assert 0.15 <= est["dead"] <= 0.85 and np.isfinite(est["delta"]) and est["converged"]
+    none = sampler_dimension(lambda rng, N, P: np.zeros((N, P)), 20, 1, vectors=2, draws=5,
+                             samples=500)
+    assert none["dead"] == 1.0 and np.isnan(none["delta"]) and not none["converged"]

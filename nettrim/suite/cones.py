@@ -295,17 +295,25 @@ def sampler_dimension(sampler, N: int, s: int, *, values: str = "gaussian", bias
     Monte Carlo draws. For a centred, sign-symmetric law without a bias Σ is E[xxᵀ] itself;
     for others the conditioning matters. Vector k uses the k-th child of SeedSequence(seed).
 
+    Each w* has its own 50% point δ_w/q_w (q_w: its active fraction); a sweep's success rate
+    averages the w*'s curves, so it crosses ½ near the median of δ_w/q_w — not at mean δ over
+    mean q, which a law whose q_w varies with w* (a common mean: q_w = Φ(μ𝟙ᵀw*/‖w*‖)) gets
+    badly wrong. A w* active on none of the samples (for a non-negative law, every w* without
+    a positive weight) is never recovered: its δ_w/q_w is +∞ in the median.
+
     Returns
     -------
     dict
-        ``delta`` (mean over the vectors), ``delta_se`` (their standard error: Monte Carlo
-        noise and the spread over w* together) and ``converged``.
+        ``delta`` (mean δ_w over the live vectors), ``delta_se`` (its standard error: Monte
+        Carlo noise and the spread over w* together), ``p50`` (median of δ_w/q_w, dead ones
+        at +∞; +∞ when half or more are dead), ``converged`` and ``dead`` (the fraction of
+        dead w*; NaN ``delta`` if all are).
     """
     from .planted import planted_weights
 
     vectors = check_int(vectors, "vectors", low=2)
     samples = check_int(samples, "samples", low=2)
-    deltas, converged = [], True
+    deltas, p50s, converged = [], [], True
     for child in np.random.SeedSequence(check_int(seed, "seed", low=0)).spawn(vectors):
         rng = np.random.default_rng(child)
         w = planted_weights(rng, N, s, 1, values=values, bias=bias, bias_value=bias_value)[:, 0]
@@ -313,14 +321,18 @@ def sampler_dimension(sampler, N: int, s: int, *, values: str = "gaussian", bias
         if bias:
             X = np.vstack([X, np.ones(samples)])
         row = _neuron_dimension(w, X, draws, rng)
-        if row is None:
-            raise ValueError(f"a planted w* was active on none of the {samples} samples: "
-                             "raise samples")
+        if row is None:     # a dead neuron (e.g. negative weights on non-negative inputs)
+            p50s.append(np.inf)
+            continue
         deltas.append(row["delta"])
+        p50s.append(row["p50"])
         converged &= row["converged"]
     deltas = np.asarray(deltas)
-    return {"delta": float(deltas.mean()),
-            "delta_se": float(deltas.std(ddof=1) / np.sqrt(vectors)), "converged": converged}
+    live = deltas.size
+    return {"delta": float(deltas.mean()) if live else np.nan,
+            "delta_se": float(deltas.std(ddof=1) / np.sqrt(live)) if live > 1 else np.nan,
+            "p50": float(np.median(p50s)), "converged": converged and live > 0,
+            "dead": 1.0 - live / vectors}
 
 
 def with_design_prediction(summary: pd.DataFrame, sampler, *, values: str = "gaussian",
@@ -330,8 +342,10 @@ def with_design_prediction(summary: pd.DataFrame, sampler, *, values: str = "gau
     """A phase-transition summary (one row per N, s, with ``q_hat`` and ``p50``) with the
     design-aware prediction added: ``delta_design`` ± ``delta_design_se``
     (:func:`sampler_dimension`; ``values``, ``bias``, ``bias_value`` as the trials planted),
-    ``p50_design`` = δ/q̂ and ``ratio_design`` = p50/p50_design; NaN where the Monte Carlo did
-    not converge (never a number it cannot back)."""
+    ``design_dead`` (fraction of planted w* that are never active: such trials cannot
+    succeed, so the success rate tops out at 1 − that), ``p50_design`` (the median over w* of
+    δ_w/q_w, :func:`sampler_dimension`) and ``ratio_design`` = p50/p50_design; NaN where the
+    Monte Carlo did not converge (never a number it cannot back)."""
     est = [sampler_dimension(sampler, int(N), int(s), values=values, bias=bias,
                              bias_value=bias_value, vectors=vectors, draws=draws,
                              samples=samples, seed=seed)
@@ -340,7 +354,8 @@ def with_design_prediction(summary: pd.DataFrame, sampler, *, values: str = "gau
     out = summary.copy()
     out["delta_design"] = np.where(ok, [e["delta"] for e in est], np.nan)
     out["delta_design_se"] = np.where(ok, [e["delta_se"] for e in est], np.nan)
-    out["p50_design"] = out["delta_design"] / out["q_hat"]
+    out["design_dead"] = [e["dead"] for e in est]
+    out["p50_design"] = np.where(ok, [e["p50"] for e in est], np.nan)
     out["ratio_design"] = out["p50"] / out["p50_design"]
     return out
 

@@ -132,10 +132,13 @@ def phase_diagram(trials: pd.DataFrame, summary: pd.DataFrame, title: str = "",
 
 def collapse(summary: pd.DataFrame, title: str = ""):
     """Measured P50 against s·log(N/s) (with the fitted line) and against δ/q̂ (with y = x);
-    with a design-aware column (``p50_design``, experiment=design) also against δ(Σ^{1/2}D)/q̂
-    (diamonds)."""
+    with a design-aware column (``p50_design``, experiment=design) also against the median
+    over w* of δ(Σ_w^{1/2}D)/q_w (diamonds; cells where it is infinite — half the w* never
+    active — are left out)."""
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4.2))
     sm = summary[summary["p50"].notna()]
+    if "p50_design" in sm:
+        sm = sm.assign(p50_design=sm["p50_design"].replace(np.inf, np.nan))
     C = fit_constant(sm["s"], sm["N"], sm["p50"])
     for N, g in sm.groupby("N"):
         args = (g["p50"], g["p50_lo"], g["p50_hi"], g["fit"])
@@ -144,17 +147,18 @@ def collapse(summary: pd.DataFrame, title: str = ""):
                     label=f"N = {N}: against δ(s, N)/q̂")
         if "p50_design" in g:
             _p50_points(a2, g["p50_design"], *args, marker="D", ms=4, color="C3",
-                        label=rf"N = {N}: against design-aware $\delta(\Sigma^{{1/2}}D)/\hat q$")
+                        label=rf"N = {N}: against median $\delta(\Sigma_w^{{1/2}}D)/q_w$")
     if len(sm):
         x = np.linspace(0, sm["s_log"].max() * 1.05, 50)
         a1.plot(x, C * x, "k--", label=rf"fit $P_{{50}} = {C:.2f}\,s\log(N/s)$")
-        top = max(sm["p50_pred"].max(), sm["p50"].max(), sm.get("p50_design", sm["p50"]).max())
+        top = np.nanmax([sm["p50_pred"].max(), sm["p50"].max(),
+                         sm.get("p50_design", sm["p50"]).max()])
         y = np.linspace(0, top * 1.05, 50)
         a2.plot(y, y, "k-", label=r"$P_{50} = \delta/\hat q$")
         a2.fill_between(y, 0.9 * y, 1.1 * y, color="grey", alpha=0.2, label="±10%")
     a1.set_xlabel(r"$s\log(N/s)$")
     a1.set_ylabel(r"measured $P_{50}$ (samples)")
-    a2.set_xlabel(r"predicted $\delta(s,N)/\hat q$" + (r" or $\delta(\Sigma^{1/2}D)/\hat q$"
+    a2.set_xlabel(r"predicted $\delta(s,N)/\hat q$" + (r" or med $\delta(\Sigma_w^{1/2}D)/q_w$"
                   if "p50_design" in summary else "") + " (samples)")
     a2.set_ylabel(r"measured $P_{50}$ (samples)")
     for ax in (a1, a2):

@@ -76,7 +76,7 @@ def check_noise(noise) -> dict | None:
                                   low_inclusive=False),
             "epsilon_factor": check_scalar(noise.get("epsilon_factor", 1.0),
                                            "noise.epsilon_factor", low=1.0),
-            "c": check_scalar(noise.get("c", 2.0), "noise.c", low=0.0, low_inclusive=False)}
+            "c": check_scalar(noise.get("c", 1.0), "noise.c", low=0.0, low_inclusive=False)}
 
 
 def _augmented(X, bias) -> np.ndarray:
@@ -98,7 +98,8 @@ def _noisy_response(rng, w_star, X, bias, noise) -> tuple[np.ndarray, np.ndarray
 
 def _noisy_scores(w_hat, w_star, X, omega, bias, epsilon, converged, noise) -> dict:
     """Error against ε and the Gordon bound (:func:`nettrim.suite.theory.gordon_error_bound`
-    with δ of the program solved: |supp w*| nonzeros among its len(w*) weights). The bound is
+    with δ of the program solved: |supp w*| nonzeros among its len(w*) weights — the closed
+    form δ(s, N), an upper bound on the cone's δ, so the bound stays valid). The bound is
     judged only where w* is feasible (its derivation needs it; an Ω row flipped by the noise
     can make w*ᵀx > 0 on Ωᶜ), the solve converged and the bound is finite (above the
     transition: below it nothing is claimed)."""
