@@ -81,6 +81,10 @@ def test_noisy_recovery_end_to_end(tmp_path):
     noise = pd.read_csv(tmp_path / "noise.csv")
     assert set(noise["solver"]) == {"admm", "cvxpy"} and noise["feasible"].eq(1).all()
     assert (noise["held"] <= noise["judged"]).all()
+    # a bound with the 95% Gaussian deviation is judged on a subset of the t = 0 bound's trials
+    assert (noise["held_95"] <= noise["judged_95"]).all()
+    assert (noise["judged_95"] <= noise["judged"]).all()
+    assert noise.loc[noise["solver"] == "admm", "max_diff_vs_cvxpy"].notna().all()
     assert noise.groupby("solver")["trials"].sum().eq(6).all()
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .theory import fit_p50, nips_theorem3, predicted_p50, s_log_n_over_s, statistical_dimension
+from .theory import (
+    fit_p50,
+    gordon_error_bound,
+    nips_theorem3,
+    predicted_p50,
+    s_log_n_over_s,
+    statistical_dimension,
+)
 
 
 def success_rates(trials: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
@@ -117,12 +124,23 @@ def noisy_recovery(trials: pd.DataFrame) -> pd.DataFrame:
     (median, and its 90th percentile ``error_over_epsilon_q90``), bound_over_epsilon (median
     over the trials where the bound is finite), error_over_bound (median over the judged
     trials: how tight the bound is), judged (trials where the bound applies:
-    converged, w* feasible, above the transition) and held (of those, how many met it).
+    converged, w* feasible, above the transition) and held (of those, how many met it);
+    the same two for the bound with Gaussian deviation t = √(2 ln 20) — the form that holds
+    with probability ≥ 95% under the Gaussian model — as ``judged_95``/``held_95``; and, with
+    several solvers on the same trials, ``max_diff_vs_<other>`` (largest ‖ŵ − ŵ_other‖/‖w*‖
+    in the cell) and ``max_diff_vs_<other>_success`` (the same over trials this solver
+    recovered within c·ε).
     """
     need = {"error_over_epsilon", "bound_over_epsilon", "bound_held", "w_star_feasible"}
     if not need <= set(trials.columns):
         raise ValueError(f"not a noisy sweep: the trials lack {sorted(need - set(trials))}")
     t = trials.assign(P_rel=relative_P(trials), conv=trials["status"] == "converged")
+    t95 = np.sqrt(2 * np.log(20))
+    delta = {(n, k): statistical_dimension(*_program_size(t, int(n), int(k)))
+             for n, k in t[["N", "s"]].drop_duplicates().itertuples(index=False)}
+    t["bound_95"] = [gordon_error_bound(e, int(m), delta[n, k], t95) if m else np.inf
+                     for e, m, n, k in zip(t["epsilon"], t["active"], t["N"], t["s"])]
+    diffs = [c for c in t.columns if c.startswith("diff_vs_")]
     rows = []
     for (solver, N, s, P), g in t.groupby(["solver", "N", "s", "P"], sort=True):
         c = g[g["conv"]]
@@ -138,8 +156,19 @@ def noisy_recovery(trials: pd.DataFrame) -> pd.DataFrame:
             "bound_over_epsilon": float(finite.median()) if len(finite) else np.inf,
             "error_over_bound": float((c["error"] / c["bound"])[c["bound_held"].notna()]
                                       .median()) if len(judged) else np.nan,
-            "judged": len(judged), "held": int(judged.sum())})
+            "judged": len(judged), "held": int(judged.sum()),
+            **_held_95(c),
+            **{f"max_{d}": float(c[d].max()) for d in diffs if not c[d].eq(0).all()},
+            **{f"max_{d}_success": float(c.loc[c["success"].astype(bool), d].max())
+               for d in diffs if not c[d].eq(0).all()}})
     return pd.DataFrame(rows)
+
+
+def _held_95(c: pd.DataFrame) -> dict:
+    """Judged and held counts for the t = √(2 ln 20) bound (same conditions as ``held``)."""
+    judged = c["w_star_feasible"].astype(bool) & np.isfinite(c["bound_95"])
+    return {"judged_95": int(judged.sum()),
+            "held_95": int((c.loc[judged, "error"] <= c.loc[judged, "bound_95"]).sum())}
 
 
 def throughput(trials: pd.DataFrame) -> pd.DataFrame:
