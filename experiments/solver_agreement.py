@@ -60,8 +60,9 @@ def run(cfg: DictConfig, out_dir):
 def _log_bound(noise):
     for solver, g in noise.groupby("solver", sort=False):
         log.info("%s: Gordon bound held in %d of %d judged trials (converged, w* feasible, "
-                 "above the transition); w* feasible in %.1f%% of trials", solver,
-                 g["held"].sum(), g["judged"].sum(),
+                 "above the transition), with the 95%% deviation in %d of %d; w* feasible in "
+                 "%.1f%% of trials", solver, g["held"].sum(), g["judged"].sum(),
+                 g["held_95"].sum(), g["judged_95"].sum(),
                  100 * (g["feasible"] * g["trials"]).sum() / g["trials"].sum())
 
 
