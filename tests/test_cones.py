@@ -9,6 +9,7 @@ import pytest
 from scipy import optimize, stats
 
 from nettrim.suite.cones import (
+    _mixture_p50,
     _project_subdifferential_cone,
     _random_signs,
     _squared_distances,
@@ -185,7 +186,7 @@ def test_sampler_dimension_with_a_mean_and_a_bias_row_uses_the_conditioned_momen
     sampler = functools.partial(shifted_gaussian, mean=m)
     est = sampler_dimension(sampler, N, s, bias=True, bias_value=0.0, vectors=2, draws=300,
                             samples=samples, seed=5)
-    exact, p50 = [], []
+    exact, qs = [], []
     for child in np.random.SeedSequence(5).spawn(2):
         rng = np.random.default_rng(child)
         w = planted_weights(rng, N, s, 1, bias=True, bias_value=0.0)[:, 0]
@@ -193,11 +194,25 @@ def test_sampler_dimension_with_a_mean_and_a_bias_row_uses_the_conditioned_momen
         Sigma = _shifted_conditioned_moment(w[:N], m)
         exact.append(design_statistical_dimension(Sigma, s, draws=300, rng=rng,
                                                   signs=np.sign(w)).delta)
-        q = stats.norm.cdf(m * w[:N].sum() / np.linalg.norm(w[:N]))      # Pr(wᵀx > 0)
-        p50.append(exact[-1] / q)
+        qs.append(stats.norm.cdf(m * w[:N].sum() / np.linalg.norm(w[:N])))  # Pr(wᵀx > 0)
     assert est["converged"] and est["dead"] == 0
     assert est["delta"] == pytest.approx(np.mean(exact), rel=0.02)
-    assert est["p50"] == pytest.approx(np.median(p50), rel=0.03)   # per-w* δ_w/q_w, median
+    assert est["p50"] == pytest.approx(_mixture_p50(np.array(exact), np.array(qs)), rel=0.03)
+
+
+def test_the_mixture_of_planted_neurons_crosses_where_their_curves_average_one_half():
+    """Identical w*: the crossing is the binomial's, ≈ δ/q. Two populations (q = 0.9 and 0.1,
+    as a common mean makes for w* of either sign): the average curve crosses ½ between their
+    own 50% points, nowhere near mean δ over mean q. Half or more dead: never."""
+    from scipy import stats as st
+
+    p = _mixture_p50(np.full(4, 20.0), np.full(4, 0.5))
+    assert p == pytest.approx(40, rel=0.03)
+    assert st.binom.sf(19, int(np.floor(p)), 0.5) < 0.5 <= st.binom.sf(19, int(np.ceil(p)), 0.5)
+    both = _mixture_p50(np.full(4, 10.0), np.array([0.9, 0.9, 0.1, 0.1]))
+    assert 10 / 0.9 < both < 10 / 0.1
+    assert _mixture_p50(np.full(3, 10.0), np.array([0.9, 0.9, 0.1])) < 20   # 2 of 3 early
+    assert _mixture_p50(np.array([10.0]), np.array([0.5]), dead=1) == np.inf
 
 
 def test_dead_planted_neurons_are_counted_not_averaged():

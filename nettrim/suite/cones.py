@@ -295,25 +295,25 @@ def sampler_dimension(sampler, N: int, s: int, *, values: str = "gaussian", bias
     Monte Carlo draws. For a centred, sign-symmetric law without a bias Σ is E[xxᵀ] itself;
     for others the conditioning matters. Vector k uses the k-th child of SeedSequence(seed).
 
-    Each w* has its own 50% point δ_w/q_w (q_w: its active fraction); a sweep's success rate
-    averages the w*'s curves, so it crosses ½ near the median of δ_w/q_w — not at mean δ over
-    mean q, which a law whose q_w varies with w* (a common mean: q_w = Φ(μ𝟙ᵀw*/‖w*‖)) gets
-    badly wrong. A w* active on none of the samples (for a non-negative law, every w* without
-    a positive weight) is never recovered: its δ_w/q_w is +∞ in the median.
+    A sweep's success rate averages the w*'s own curves, and a w* with active fraction q_w
+    succeeds about when its |Ω| ~ Binomial(P, q_w) reaches δ_w; so the prediction is where
+    mean_w Pr(Binomial(P, q_w) ≥ δ_w) crosses ½ — not mean δ over mean q, which a law whose q_w
+    varies with w* (a common mean: q_w = Φ(μ𝟙ᵀw*/‖w*‖)) gets badly wrong. A w* active on none of
+    the samples (for a non-negative law, every w* without a positive weight) never succeeds.
 
     Returns
     -------
     dict
         ``delta`` (mean δ_w over the live vectors), ``delta_se`` (its standard error: Monte
-        Carlo noise and the spread over w* together), ``p50`` (median of δ_w/q_w, dead ones
-        at +∞; +∞ when half or more are dead), ``converged`` and ``dead`` (the fraction of
-        dead w*; NaN ``delta`` if all are).
+        Carlo noise and the spread over w* together), ``p50`` (the mixture's ½-crossing,
+        :func:`_mixture_p50`; +∞ if it never gets there), ``converged`` and ``dead`` (the
+        fraction of dead w*; NaN ``delta`` if all are).
     """
     from .planted import planted_weights
 
     vectors = check_int(vectors, "vectors", low=2)
     samples = check_int(samples, "samples", low=2)
-    deltas, p50s, converged = [], [], True
+    deltas, qs, converged = [], [], True
     for child in np.random.SeedSequence(check_int(seed, "seed", low=0)).spawn(vectors):
         rng = np.random.default_rng(child)
         w = planted_weights(rng, N, s, 1, values=values, bias=bias, bias_value=bias_value)[:, 0]
@@ -322,17 +322,38 @@ def sampler_dimension(sampler, N: int, s: int, *, values: str = "gaussian", bias
             X = np.vstack([X, np.ones(samples)])
         row = _neuron_dimension(w, X, draws, rng)
         if row is None:     # a dead neuron (e.g. negative weights on non-negative inputs)
-            p50s.append(np.inf)
             continue
         deltas.append(row["delta"])
-        p50s.append(row["p50"])
+        qs.append(row["q"])
         converged &= row["converged"]
     deltas = np.asarray(deltas)
     live = deltas.size
     return {"delta": float(deltas.mean()) if live else np.nan,
             "delta_se": float(deltas.std(ddof=1) / np.sqrt(live)) if live > 1 else np.nan,
-            "p50": float(np.median(p50s)), "converged": converged and live > 0,
-            "dead": 1.0 - live / vectors}
+            "p50": _mixture_p50(deltas, np.asarray(qs), vectors - live),
+            "converged": converged and live > 0, "dead": 1.0 - live / vectors}
+
+
+def _mixture_p50(deltas: np.ndarray, qs: np.ndarray, dead: int = 0) -> float:
+    """Where mean_w Pr(Binomial(P, q_w) ≥ δ_w) first reaches ½ (P on the integers, the
+    crossing interpolated in log P), with ``dead`` more w* that never succeed; +∞ if never."""
+    from scipy import stats
+
+    n = deltas.size + dead
+    if n == 0 or 2 * dead >= n:
+        return np.inf
+    need = np.ceil(deltas - 1e-9)                          # |Ω| must reach δ_w
+    top = int(min(np.max(need / qs) * 4 + 10, 1e6))
+    P = np.arange(1, top + 1)
+    rate = stats.binom.sf(need[None, :] - 1, P[:, None], qs[None, :]).sum(axis=1) / n
+    above = np.flatnonzero(rate >= 0.5)
+    if above.size == 0:
+        return np.inf
+    i = above[0]
+    if i == 0:
+        return float(P[0])
+    t = (0.5 - rate[i - 1]) / (rate[i] - rate[i - 1])
+    return float(np.exp(np.log(P[i - 1]) + t * (np.log(P[i]) - np.log(P[i - 1]))))
 
 
 def with_design_prediction(summary: pd.DataFrame, sampler, *, values: str = "gaussian",
@@ -343,8 +364,8 @@ def with_design_prediction(summary: pd.DataFrame, sampler, *, values: str = "gau
     design-aware prediction added: ``delta_design`` ± ``delta_design_se``
     (:func:`sampler_dimension`; ``values``, ``bias``, ``bias_value`` as the trials planted),
     ``design_dead`` (fraction of planted w* that are never active: such trials cannot
-    succeed, so the success rate tops out at 1 − that), ``p50_design`` (the median over w* of
-    δ_w/q_w, :func:`sampler_dimension`) and ``ratio_design`` = p50/p50_design; NaN where the
+    succeed, so the success rate tops out at 1 − that), ``p50_design`` (where the w*'s
+    mixture of success curves crosses ½, :func:`sampler_dimension`) and ``ratio_design`` = p50/p50_design; NaN where the
     Monte Carlo did not converge (never a number it cannot back)."""
     est = [sampler_dimension(sampler, int(N), int(s), values=values, bias=bias,
                              bias_value=bias_value, vectors=vectors, draws=draws,
