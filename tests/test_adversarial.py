@@ -51,9 +51,6 @@ CLI = [
      r"bias, so it needs planted\.bias = true"),
     ("phase_transition", ["noise=after"], r"noise: the solver\(s\) \['lp'\] handle only "
      r"ε = 0"),
-    ("solver_agreement", ["experiment=noisy", "noise.sigma=-1"], r"noise\.sigma must be > 0"),
-    ("phase_transition", ["planted.bias=true", "+planted.bias_value=abc"],
-     r"planted\.bias_value must be a real number; got str"),
     ("phase_transition", ["trials=abc"], r"trials must be an integer; got str"),
     ("phase_transition", ["n_jobs=0"], r"n_jobs must be a positive number of workers or -1"),
     ("phase_transition", ["chunk_size=0"], r"chunk_size must be >= 1; got 0"),

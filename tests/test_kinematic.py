@@ -53,8 +53,8 @@ def test_mean_of_the_volumes_is_the_projection_based_statistical_dimension():
 def test_crofton_formula_matches_simulated_basis_pursuit():
     """Pr(min ‖w‖₁ s.t. Aw = Aw* recovers w*) with m Gaussian rows, by simulation (the LP),
     against 1 − 2Σ_{j odd} v_{m+j}: within four binomial standard errors at every m."""
-    N, s, reps = 16, 2, 150
-    v = intrinsic_volumes(s, N, draws=100_000, rng=3)
+    N, s, reps = 16, 2, 100
+    v = intrinsic_volumes(s, N, draws=50_000, rng=3)
     predicted = success_given_rows(v)
     rng = np.random.default_rng(4)
     for m in (4, 6, 8, 10):

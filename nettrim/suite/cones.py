@@ -365,8 +365,9 @@ def with_design_prediction(summary: pd.DataFrame, sampler, *, values: str = "gau
     (:func:`sampler_dimension`; ``values``, ``bias``, ``bias_value`` as the trials planted),
     ``design_dead`` (fraction of planted w* that are never active: such trials cannot
     succeed, so the success rate tops out at 1 − that), ``p50_design`` (where the w*'s
-    mixture of success curves crosses ½, :func:`sampler_dimension`) and ``ratio_design`` = p50/p50_design; NaN where the
-    Monte Carlo did not converge (never a number it cannot back)."""
+    mixture of success curves crosses ½, :func:`sampler_dimension`) and ``ratio_design`` =
+    p50/p50_design; NaN where the Monte Carlo did not converge (never a number it cannot
+    back)."""
     est = [sampler_dimension(sampler, int(N), int(s), values=values, bias=bias,
                              bias_value=bias_value, vectors=vectors, draws=draws,
                              samples=samples, seed=seed)
