@@ -32,7 +32,8 @@ def load_summaries(paths) -> tuple[dict[str, pd.DataFrame], list[str]]:
         files += sorted(p.rglob("summary.csv"))
         runs = {f.parent for pattern in ("trials.csv", "config.yaml", "parts")
                 for f in p.rglob(pattern)}
-        skipped += [str(r) for r in sorted(runs) if not (r / "summary.csv").is_file()]
+        skipped += [str(r) for r in sorted(runs) if not (r / "summary.csv").is_file()
+                    and r.name != ".hydra"]          # Hydra's own record, not a run
     if not files:
         raise SystemExit(f"error: no summary.csv found under {', '.join(map(str, paths))}")
     tables = []
