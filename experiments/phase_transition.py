@@ -34,7 +34,11 @@ def run(cfg: DictConfig, out_dir) -> tuple:
         title = f"{summary['sampling'].iat[0]} inputs, {cfg.solver.name}"
         if cfg.sampling.get("cov", "identity") != "identity":
             title += f" (Σ {cfg.sampling.cov}, r = {cfg.sampling.r})"
-        plots.save(plots.phase_diagram(trials, summary, title), out_dir / "phase_diagram")
+        noise = config.get("noise")
+        criterion = {} if noise is None else {
+            "criterion": f"success: ‖ŵ − w*‖ ≤ {noise['c']:g}·ε (noise {noise['model']})"}
+        plots.save(plots.phase_diagram(trials, summary, title, **criterion),
+                   out_dir / "phase_diagram")
         plots.save(plots.collapse(summary, title), out_dir / "collapse")
     cols = ["sampling", "N", "s", "p50", "p50_lo", "p50_hi", "p50_pred", "ratio",
             *(["p50_design", "ratio_design"] if "p50_design" in summary else []),
