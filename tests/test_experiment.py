@@ -95,8 +95,8 @@ def test_phase_transition_with_the_design_prediction(tmp_path):
         "design.vectors=2", "design.draws=10", "design.samples=3000"])
     _, summary = _load("phase_transition").run(cfg, tmp_path)
     row = summary.iloc[0]
-    # a correlated but centred law: every w* is active half the time, so the median of
-    # δ_w/q_w is close to mean δ over q̂
+    # a correlated but centred law: every w* is active half the time, so the crossing of the
+    # w*'s mixture is close to mean δ over q̂
     assert row["p50_design"] == pytest.approx(row["delta_design"] / row["q_hat"], rel=0.15)
     assert row["ratio_design"] == pytest.approx(row["p50"] / row["p50_design"])
     assert row["delta_design_se"] > 0 and row["design_dead"] == 0

@@ -252,16 +252,18 @@ def planted_network_prediction(sizes, s, sampler, *, values: str = "gaussian",
 
     Draws ``networks`` planted networks as the deep-recovery trials do
     (:func:`nettrim.suite.planted.planted_network`), ``samples`` inputs from ``sampler`` for
-    each, and computes every live neuron's δ/q (:func:`planted_layer_dimensions`). A layer's
-    prediction is the median over its neurons — the measured P50 is where half of the
-    neurons are recovered. Network k uses the k-th child of SeedSequence(seed): the result does
-    not depend on ``n_jobs``.
+    each, and computes every live neuron's δ and q (:func:`planted_layer_dimensions`). The
+    measured P50 is where the mean fraction of neurons recovered reaches ½, so a layer's
+    prediction is where mean_m Pr(Binomial(P, q_m) ≥ δ_m) crosses ½ over its neurons (the rule
+    :func:`sampler_dimension` uses for planted w*). Network k uses the k-th child of
+    SeedSequence(seed): the result does not depend on ``n_jobs``.
 
     Returns
     -------
     DataFrame
         One row per layer (1-based): ``neurons`` (live neurons over all networks),
-        ``p50_design`` (median δ/q) with its quartiles ``p50_design_q1``/``_q3``, the mean
+        ``p50_design`` (that crossing), the quartiles of the neurons' own δ/q
+        ``p50_design_q1``/``_q3`` (the spread behind a wide transition), the mean
         ``delta`` and ``q``, and ``design_converged`` (every projection converged; an
         estimate that did not must not be reported as a result).
     """
@@ -275,12 +277,16 @@ def planted_network_prediction(sizes, s, sampler, *, values: str = "gaussian",
         delayed(_network_dimensions)(child, sizes, s, values, sampler, samples, draws)
         for child in children)
     rows = pd.concat(parts, ignore_index=True)
-    return rows.groupby("layer").agg(
-        neurons=("p50", "size"), p50_design=("p50", "median"),
+    out = rows.groupby("layer").agg(
+        neurons=("p50", "size"),
         p50_design_q1=("p50", lambda p: p.quantile(0.25)),
         p50_design_q3=("p50", lambda p: p.quantile(0.75)),
         delta=("delta", "mean"), q=("q", "mean"),
         design_converged=("converged", "all")).reset_index()
+    mixture = {layer: _mixture_p50(g["delta"].to_numpy(), g["q"].to_numpy())
+               for layer, g in rows.groupby("layer")}
+    out.insert(2, "p50_design", out["layer"].map(mixture))
+    return out
 
 
 def sampler_dimension(sampler, N: int, s: int, *, values: str = "gaussian", bias: bool = False,
