@@ -10,7 +10,8 @@ from nettrim.schemes import prune_cascade
 from nettrim.suite.data import spirals
 from nettrim.suite.planted import planted_network
 from nettrim.suite.sampling import gaussian
-from nettrim.suite.summary import _crossing, deep_recovery
+from nettrim.suite.summary import deep_recovery
+from nettrim.suite.theory import crossing
 from nettrim.suite.trial import run_deep_trial
 
 SIZES = [20, 12, 8]
@@ -67,8 +68,8 @@ def test_auto_solver_dispatches_on_epsilon():
 
 
 def test_crossing_interpolates_in_log_P():
-    assert _crossing([10, 40], [0.25, 0.75]) == pytest.approx(20.0)
-    assert np.isnan(_crossing([10, 40], [0.1, 0.2]))
+    assert crossing([10, 40], [0.25, 0.75]) == pytest.approx(20.0)
+    assert np.isnan(crossing([10, 40], [0.1, 0.2]))
 
 
 def test_deep_recovery_summary_counts_unconverged_apart():

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import check_int, check_matrix, check_scalar
+from .theory import crossing
 
 
 @dataclass(frozen=True)
@@ -352,14 +353,8 @@ def _mixture_p50(deltas: np.ndarray, qs: np.ndarray, dead: int = 0) -> float:
     top = int(min(np.max(need / qs) * 4 + 10, 1e6))
     P = np.arange(1, top + 1)
     rate = stats.binom.sf(need[None, :] - 1, P[:, None], qs[None, :]).sum(axis=1) / n
-    above = np.flatnonzero(rate >= 0.5)
-    if above.size == 0:
-        return np.inf
-    i = above[0]
-    if i == 0:
-        return float(P[0])
-    t = (0.5 - rate[i - 1]) / (rate[i] - rate[i - 1])
-    return float(np.exp(np.log(P[i - 1]) + t * (np.log(P[i]) - np.log(P[i - 1]))))
+    p50 = crossing(P, rate)
+    return p50 if np.isfinite(p50) else np.inf
 
 
 def with_design_prediction(summary: pd.DataFrame, sampler, *, values: str = "gaussian",

@@ -35,6 +35,7 @@ from scipy import stats
 
 from .._validation import check_int, check_scalar
 from .cones import _project_subdifferential_cone
+from .theory import crossing
 
 _BATCH = 20_000
 
@@ -99,16 +100,6 @@ def success_probability(P, q: float, v: np.ndarray) -> np.ndarray:
     return np.clip(out, 0.0, 1.0)             # a pmf summing to 1 + 1e-16 is still ≤ 1
 
 
-def _crossing(P, rate) -> float:
-    """First P where ``rate`` reaches ½, interpolated in log P (NaN if it never does)."""
-    above = np.flatnonzero(rate >= 0.5)
-    if above.size == 0 or above[0] == 0:
-        return np.nan
-    i = above[0]
-    t = (0.5 - rate[i - 1]) / (rate[i] - rate[i - 1])
-    return float(np.exp(np.log(P[i - 1]) + t * (np.log(P[i]) - np.log(P[i - 1]))))
-
-
 def finite_size_prediction(s: int, N: int, q: float, P=None, trials=None, *,
                            draws: int = 200_000, rng=None, volumes=None) -> dict:
     """The kinematic-formula P50 for a planted s-sparse neuron with active fraction q.
@@ -144,7 +135,7 @@ def finite_size_prediction(s: int, N: int, q: float, P=None, trials=None, *,
     top = int(4 * N / q) + 10
     grid = np.arange(1, top + 1)
     out = {"delta_exact": float(np.arange(N + 1) @ v),
-           "p50_kinematic": _crossing(grid, success_probability(grid, q, v))}
+           "p50_kinematic": crossing(grid, success_probability(grid, q, v))}
     if P is not None:
         P = np.asarray(P, float)
         n = np.ones_like(P) if trials is None else np.asarray(trials, float)

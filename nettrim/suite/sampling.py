@@ -22,6 +22,7 @@ from scipy.linalg import cholesky, toeplitz
 
 from .._validation import check_int, check_scalar
 from ..registry import Registry
+from .planted import planted_weights
 
 Sampler = Callable[..., np.ndarray]
 #: Every named sampler (the same registry rules as the solvers': a name is registered once).
@@ -146,8 +147,6 @@ def relu_layer(rng: np.random.Generator, N: int, P: int, *, inputs: int = 60,
     ``s``-sparse Gaussian columns (dense when ``s`` is None): the inputs of a second planted
     layer (the deep-recovery networks' layer 2 at the defaults inputs = 60, s = 4, N = 40,
     without their bias row — add it with ``planted.bias``)."""
-    from .planted import planted_weights
-
     N, P = _check(N, P)
     inputs = check_int(inputs, "inputs", low=1)
     s = inputs if s is None else check_int(s, "s", low=1)

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .theory import (
+    crossing,
     fit_p50,
     gordon_error_bound,
     nips_theorem3,
@@ -181,19 +182,6 @@ def throughput(trials: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _crossing(P, rate, level=0.5) -> float:
-    """The first P where ``rate`` (in order of P) reaches ``level``, interpolated in log P."""
-    P, rate = np.asarray(P, float), np.asarray(rate, float)
-    above = np.flatnonzero(rate >= level)
-    if above.size == 0:
-        return np.nan
-    i = above[0]
-    if i == 0:
-        return float(P[0]) if rate[0] == level else np.nan
-    t = (level - rate[i - 1]) / (rate[i] - rate[i - 1])
-    return float(np.exp(np.log(P[i - 1]) + t * (np.log(P[i]) - np.log(P[i - 1]))))
-
-
 def deep_recovery(trials: pd.DataFrame,
                   design: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Summaries of a deep planted-recovery table (:func:`nettrim.suite.trial.run_deep_trial` rows).
@@ -230,7 +218,7 @@ def deep_recovery(trials: pd.DataFrame,
         n_in, s = int(t["n_in"].iat[0]), int(t["s"].iat[0])
         q = float(t["active_fraction"].mean())
         pred = predicted_p50(s, n_in + 1, q)
-        p50 = _crossing(r["P"], r["neuron_rate"])
+        p50 = crossing(r["P"], r["neuron_rate"])
         rows.append({**dict(zip(keys, key)), "n_in": n_in, "s": s, "q": q, "p50_pred": pred,
                      "p50": p50, "ratio": p50 / pred,
                      "bound_held": bool(r["bound_held"].fillna(True).all()),

@@ -79,6 +79,33 @@ def predicted_p50(s: int, N: int, q: float = 0.5) -> float:
     return statistical_dimension(s, N) / q
 
 
+def crossing(P, rate, level: float = 0.5) -> float:
+    """The first P where ``rate`` (in order of P) reaches ``level``, interpolated in log P; NaN
+    if it never does, or already does at the first P (unless exactly there).
+
+    Parameters
+    ----------
+    P : array-like
+        Increasing sample counts.
+    rate : array-like
+        Success rate (measured or predicted) at each P.
+    level : float, default 0.5
+
+    Returns
+    -------
+    float
+    """
+    P, rate = np.asarray(P, float), np.asarray(rate, float)
+    above = np.flatnonzero(rate >= level)
+    if above.size == 0:
+        return np.nan
+    i = above[0]
+    if i == 0:
+        return float(P[0]) if rate[0] == level else np.nan
+    t = (level - rate[i - 1]) / (rate[i] - rate[i - 1])
+    return float(np.exp(np.log(P[i - 1]) + t * (np.log(P[i]) - np.log(P[i - 1]))))
+
+
 def gaussian_norm_mean(m: int) -> float:
     """a_m = E‖g‖₂ for g ~ N(0, I_m): √2·Γ((m + 1)/2)/Γ(m/2), between m/√(m + 1) and √m."""
     from scipy.special import gammaln
@@ -274,4 +301,4 @@ def fit_constant(s, N, p50) -> float:
 
 __all__ = ["s_log_n_over_s", "nips_theorem3", "statistical_dimension", "predicted_p50",
            "P50Fit", "fit_p50", "profile_interval", "fit_constant",
-           "gaussian_norm_mean", "gordon_error_bound"]
+           "crossing", "gaussian_norm_mean", "gordon_error_bound"]

@@ -96,26 +96,33 @@ def _noisy_response(rng, w_star, X, bias, noise) -> tuple[np.ndarray, np.ndarray
     return y, y > 0
 
 
-def _noisy_scores(w_hat, w_star, X, omega, bias, epsilon, converged, noise) -> dict:
-    """Error against ε and the Gordon bound (:func:`nettrim.suite.theory.gordon_error_bound`
-    with δ of the program solved: |supp w*| nonzeros among its len(w*) weights — the closed
-    form δ(s, N), an upper bound on the cone's δ, so the bound stays valid). The bound is
-    judged only where w* is feasible (its derivation needs it; an Ω row flipped by the noise
-    can make w*ᵀx > 0 on Ωᶜ), the solve converged and the bound is finite (above the
-    transition: below it nothing is claimed)."""
+def _noise_bound(w_star, X, omega, bias, epsilon) -> dict:
+    """What a noisy trial's bound needs, the same for every solver: whether w* is feasible
+    and the Gordon bound (:func:`nettrim.suite.theory.gordon_error_bound`) with δ of the
+    program solved — |supp w*| nonzeros among its len(w*) weights, the closed form δ(s, N), an
+    upper bound on the cone's δ, so the bound stays valid."""
     from .theory import gordon_error_bound, statistical_dimension
 
     fit = _augmented(X, bias).T @ w_star.ravel()
     omega = omega.ravel()
-    feasible = bool(np.all(fit[~omega] <= 0))
     delta = statistical_dimension(int(np.count_nonzero(w_star)), w_star.size)
     m = int(omega.sum())
     bound = gordon_error_bound(epsilon, m, delta) if m else float("inf")
+    return {"epsilon": epsilon, "w_star_feasible": bool(np.all(fit[~omega] <= 0)),
+            "bound": bound, "bound_over_epsilon": bound / epsilon if epsilon > 0 else np.nan}
+
+
+def _noisy_scores(w_hat, w_star, context, converged, noise) -> dict:
+    """A solver's error against ε and against the bound of ``context`` (:func:`_noise_bound`).
+    The bound is judged only where w* is feasible (its derivation needs it; an Ω row flipped
+    by the noise can make w*ᵀx > 0 on Ωᶜ), the solve converged and the bound is finite (above
+    the transition: below it nothing is claimed)."""
+    epsilon, bound = context["epsilon"], context["bound"]
     err = np.nan if w_hat is None else float(np.linalg.norm(w_hat - w_star))
-    judged = converged and feasible and w_hat is not None and np.isfinite(bound)
-    return {"epsilon": epsilon, "w_star_feasible": feasible, "error": err,
+    judged = (converged and context["w_star_feasible"] and w_hat is not None
+              and np.isfinite(bound))
+    return {**context, "error": err,
             "error_over_epsilon": err / epsilon if epsilon > 0 else np.nan,
-            "bound": bound, "bound_over_epsilon": bound / epsilon if epsilon > 0 else np.nan,
             "bound_held": bool(err <= bound) if judged else None,
             "success": bool(err <= noise["c"] * epsilon) if converged and w_hat is not None
             else None}
@@ -187,6 +194,7 @@ def run_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sampler: Ca
         epsilon = noise["epsilon_factor"] * float(
             np.linalg.norm((y - w_star.T @ _augmented(X, bias))[omega]))
     active = int(omega.sum())
+    context = None if noise is None else _noise_bound(w_star, X, omega, bias, epsilon)
     base = {"active": active, "active_fraction": active / P}
 
     rows, w_hats = [], []
@@ -218,8 +226,8 @@ def run_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sampler: Ca
             row.update(rel_error=err, support_recovered=support,
                        success=ok if row["status"] == "converged" else None)
         if noise is not None:
-            row.update(_noisy_scores(w_hat, w_star, X, omega, bias, epsilon,
-                                     row["status"] == "converged", noise))
+            row.update(_noisy_scores(w_hat, w_star, context, row["status"] == "converged",
+                                     noise))
         w_hats.append(w_hat)
         rows.append(row)
     if len(solvers) > 1:  # pairwise distances between the solvers' answers, relative to ‖w*‖
