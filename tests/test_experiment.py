@@ -148,6 +148,8 @@ def test_solver_benchmark_end_to_end(tmp_path):
     assert "| dense | 12, 3, 80 |" in text and "| cascade | 20, 4, 150 |" in text
     assert "authors best ρ" in text
     assert (scaling["admm_over_floor"] > 0).all() and (scaling["authors_over_floor"] > 0).all()
+    assert (scaling["admm_steady_over_floor"] > 0).all()
+    assert "ours, one iteration / floor" in text
 
 
 def test_solver_benchmark_names_a_bad_problem_entry(tmp_path):

@@ -6,6 +6,7 @@ from conftest import random_layer
 
 import nettrim
 from nettrim import LayerProblem
+from nettrim._inplace import axpy
 
 
 # --------------------------------------------------------------------------- bad input
@@ -116,12 +117,12 @@ def test_linear_form_has_everything_active():
 
 
 # -------------------------------------------------------------------------- projection
-@pytest.mark.parametrize("per_neuron", [False, True])
-def test_projection_is_the_nearest_point_of_C(layer, per_neuron):
+@pytest.mark.parametrize("per_neuron,linear", [(False, False), (True, False), (False, True)])
+def test_projection_is_the_nearest_point_of_C(layer, per_neuron, linear):
     X, W, Y = layer
     rng = np.random.default_rng(3)
-    prob = LayerProblem(X, Y, 0.3 * np.linalg.norm(Y), per_neuron=per_neuron,
-                        V=0.1 * np.abs(rng.standard_normal(Y.shape)))
+    prob = LayerProblem(X, Y, 0.3 * np.linalg.norm(Y), per_neuron=per_neuron, linear=linear,
+                        V=None if linear else 0.1 * np.abs(rng.standard_normal(Y.shape)))
     Z = Y + 2.0 * rng.standard_normal(Y.shape)
     PZ = prob.project(Z)
     np.testing.assert_allclose(prob.project(PZ), PZ, atol=1e-12)  # idempotent
@@ -135,6 +136,19 @@ def test_projection_is_the_nearest_point_of_C(layer, per_neuron):
     for _ in range(20):
         C = prob.project(Y + 2.0 * rng.standard_normal(Y.shape))
         assert np.sum((Z - PZ) * (C - PZ)) <= 1e-9 * np.linalg.norm(Z) ** 2
+
+
+def test_axpy_updates_in_place_and_falls_back_for_strided_arrays():
+    rng = np.random.default_rng(5)
+    x, y = rng.standard_normal((4, 7)), rng.standard_normal((4, 7))
+    expected = y - 1.6 * x
+    out = axpy(-1.6, x, y)
+    assert out is y
+    np.testing.assert_allclose(y, expected, rtol=1e-15)
+    yF = np.asfortranarray(rng.standard_normal((4, 7)))   # BLAS would update a copy
+    expected = yF + 0.5 * x
+    axpy(0.5, x, yF)
+    np.testing.assert_allclose(yF, expected, rtol=1e-15)
 
 
 def test_rescaled_problem_projects_with_its_own_cap(layer):

@@ -53,6 +53,36 @@ def test_admm_reports_max_iter_instead_of_a_result(layer):
     assert res.info["iterations"] == 3
 
 
+@pytest.mark.parametrize("max_iter", [3, 25])
+def test_admm_cut_off_reports_the_certificate_of_what_it_returns(layer, max_iter):
+    """A run cut off between tests (or before the first) still reports the gap and the
+    infeasibility of the W it returns, though its tests skip the dual bound while W is
+    infeasible."""
+    X, W, Y = layer
+    problem = LayerProblem(X, Y, 0.05 * np.linalg.norm(Y))
+    res = solve(problem, "admm", max_iter=max_iter, check_every=10, adaptive_rho=False)
+    assert res.status == "max_iter"
+    assert np.isfinite(res.info["gap"]) and np.isfinite(res.info["dual_bound"])
+    assert res.info["infeasibility"] == pytest.approx(problem.infeasibility(res.W.T @ X),
+                                                      rel=1e-9, abs=1e-12)
+    l1 = np.abs(res.W).sum()
+    assert res.info["gap"] == pytest.approx((l1 - res.info["dual_bound"]) / l1, rel=1e-9)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_admm_looser_feasibility_stops_no_later_on_the_same_path(seed):
+    """ρ aims at feasibility min(feas_tol, RHO_FEAS_AIM): a looser stop keeps the default's
+    iterates (and its ρ) and can only stop sooner, with a W that meets its own tolerance."""
+    problem = _problem(seed, False, False, False, False, 0.3, 0.05)
+    default = solve(problem, "admm", polish="never")
+    loose = solve(problem, "admm", feas_tol=1e-3, polish="never")
+    assert default.converged and loose.converged
+    assert loose.info["iterations"] <= default.info["iterations"]
+    assert loose.info["infeasibility"] <= 1e-3 and loose.info["gap"] <= 1e-3
+    path = solve(problem, "admm", polish="never", max_iter=loose.info["iterations"])
+    np.testing.assert_array_equal(path.W, loose.W)
+
+
 def test_admm_warm_start_from_solution_is_fast(layer):
     X, W, Y = layer
     eps = 0.05 * np.linalg.norm(Y)

@@ -260,6 +260,29 @@ def product_floor(N: int, M: int, P: int, repeats: int = 5) -> float:
     return best
 
 
+def steady_iteration_cost(problem: LayerProblem, iterations: int = 100, repeats: int = 3,
+                          admm_options: dict | None = None) -> tuple[float, float]:
+    """(seconds per ADMM iteration once set up, seconds of the two N·M·P products).
+
+    An iteration's cost is the time of ``10 + iterations`` iterations less that of 10 (the
+    set-up, Gram factorisation and first tests cancel; the periodic tests and ρ changes stay
+    in), with tolerances no run meets so that every run goes the distance.  The products are
+    timed between the runs (:func:`product_floor`), so that both see the same machine; each
+    is the best of ``repeats``.  Single BLAS thread.
+    """
+    options = dict(admm_options or {}, gap_tol=1e-15, feas_tol=1e-15)
+    times = {10: np.inf, 10 + iterations: np.inf}
+    floor = np.inf
+    with threadpool_limits(limits=1, user_api="blas"):
+        for _ in range(repeats):
+            floor = min(floor, product_floor(problem.N, problem.M, problem.P, repeats=3))
+            for n in times:
+                t0 = time.perf_counter()
+                solve(problem, "admm", **dict(options, max_iter=n))
+                times[n] = min(times[n], time.perf_counter() - t0)
+    return (times[10 + iterations] - times[10]) / iterations, floor
+
+
 def benchmark_problem(problem: LayerProblem, *, rhos=(0.1, 1.0, 10.0, 100.0, 1000.0),
                       rtol: float = 1e-3, baseline_max_iter: int = 20000,
                       baseline_budget: float = 120.0, cvxpy_budget: float = 300.0,
@@ -407,5 +430,5 @@ def fit_exponent(nmp, seconds) -> float:
 
 __all__ = ["FAMILIES", "layer_problem", "meets_target", "authors_scale", "authors_admm",
            "AUTHORS_RHO", "AUTHORS_STOP", "fixed_rho_admm",
-           "product_floor",
+           "product_floor", "steady_iteration_cost",
            "benchmark_problem", "fastest", "summarize", "fit_exponent"]
