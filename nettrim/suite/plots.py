@@ -10,16 +10,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")  # files only: no display on a compute node
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib import ticker  # noqa: E402
+from .summary import relative_P, success_rates
+from .theory import fit_constant, s_log_n_over_s, statistical_dimension
 
-from .summary import relative_P, success_rates  # noqa: E402
-from .theory import fit_constant, s_log_n_over_s, statistical_dimension  # noqa: E402
+
+def _pyplot():
+    """matplotlib.pyplot on the Agg backend, imported on first use: a command that refuses its
+    config in one line should not first spend the second matplotlib takes to import."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no display on a compute node
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _ticker():
+    from matplotlib import ticker
+
+    return ticker
 
 
 def save(fig, path, formats=("png", "pdf")) -> list[Path]:
@@ -31,7 +43,7 @@ def save(fig, path, formats=("png", "pdf")) -> list[Path]:
         p = path.with_suffix(f".{fmt}")
         fig.savefig(p, dpi=150, bbox_inches="tight")
         out.append(p)
-    plt.close(fig)
+    _pyplot().close(fig)
     return out
 
 
@@ -46,8 +58,8 @@ def _edges(v):
 
 def _plain_log(axis, fmt="%g"):
     """Log-scale tick labels as plain numbers, major ticks only (minor labels collide)."""
-    axis.set_minor_formatter(ticker.NullFormatter())
-    axis.set_major_formatter(ticker.FormatStrFormatter(fmt))
+    axis.set_minor_formatter(_ticker().NullFormatter())
+    axis.set_major_formatter(_ticker().FormatStrFormatter(fmt))
 
 
 def _undecided_note(trials):
@@ -97,7 +109,7 @@ def phase_diagram(trials: pd.DataFrame, summary: pd.DataFrame, title: str = "",
     """Success probability over (s, P) for each N, with the measured 50% points (and CI), the
     prediction δ(s,N)/q̂ and the fitted C·s·log(N/s); ``criterion`` names what success is."""
     Ns = sorted(trials["N"].unique())
-    fig, axes = plt.subplots(1, len(Ns), figsize=(5.2 * len(Ns), 4.2), squeeze=False)
+    fig, axes = _pyplot().subplots(1, len(Ns), figsize=(5.2 * len(Ns), 4.2), squeeze=False)
     rates = success_rates(trials)
     C = fit_constant(summary["s"], summary["N"], summary["p50"])
     mesh = None
@@ -135,7 +147,7 @@ def collapse(summary: pd.DataFrame, title: str = ""):
     with a design-aware column (``p50_design``, experiment=design) also against the median
     over w* of δ(Σ_w^{1/2}D)/q_w (diamonds; cells where it is infinite — half the w* never
     active — are left out)."""
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4.2))
+    fig, (a1, a2) = _pyplot().subplots(1, 2, figsize=(10, 4.2))
     sm = summary[summary["p50"].notna()]
     if "p50_design" in sm:
         sm = sm.assign(p50_design=sm["p50_design"].replace(np.inf, np.nan))
@@ -176,7 +188,7 @@ def overlay(summaries: dict[str, pd.DataFrame], title: str = "",
     """Several runs (e.g. the sampling hypotheses of a multirun): measured P50 over the
     prediction δ/q̂ against s, one series per run and N, with 95% CIs and a ±10% band. Cells
     without a reliable fit are hollow; ``skipped`` (runs left out) is listed under the axes."""
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (a1, a2) = _pyplot().subplots(1, 2, figsize=(11, 4.2))
     markers = "osD^vP*X"
     for j, (label, sm) in enumerate(summaries.items()):
         for N, g in sm[sm["p50"].notna()].groupby("N"):
@@ -212,7 +224,7 @@ def agreement(trials: pd.DataFrame, pairs: list[tuple[str, str]], title: str = "
     """Left: ‖ŵ_a − ŵ_b‖/‖w*‖ per trial for each solver pair, against P/P50_pred (log scale),
     with the exact-recovery ``success_tol`` (None: no such line, e.g. a noisy sweep).
     Right: success rate against P/P50_pred for each solver (same trials, same seeds)."""
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (a1, a2) = _pyplot().subplots(1, 2, figsize=(11, 4.2))
     t = trials.assign(P_rel=relative_P(trials))
     floor = 1e-16
     for a, b in pairs:
@@ -244,7 +256,7 @@ def noisy_recovery(trials: pd.DataFrame, solver: str, c: float, title: str = "")
     """Noisy recovery with one solver. Left: ‖ŵ − w*‖/ε per trial against P/P50_pred, one
     colour per s, with the Gordon bound 2ε/(a_|Ω| − √δ) over ε (median per cell, dashed) and
     the success level c. Right: the fraction of trials with ‖ŵ − w*‖ ≤ c·ε."""
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (a1, a2) = _pyplot().subplots(1, 2, figsize=(11, 4.2))
     t = trials[trials["solver"] == solver]
     t = t.assign(P_rel=relative_P(trials)[t.index])
     conv = t[t["status"] == "converged"]
@@ -278,8 +290,8 @@ def finite_size(table: pd.DataFrame, title: str = ""):
     markers, dashed) and the kinematic-formula prediction through the same estimator (filled,
     with the measured P50's CI), one colour per law; the ±5% band."""
     Ns = sorted(table["N"].unique())
-    fig, axes = plt.subplots(1, len(Ns), figsize=(5.2 * len(Ns), 4.2), squeeze=False,
-                             sharey=True)
+    fig, axes = _pyplot().subplots(1, len(Ns), figsize=(5.2 * len(Ns), 4.2), squeeze=False,
+                                   sharey=True)
     for ax, N in zip(axes[0], Ns):
         t = table[table["N"] == N]
         for i, (law, g) in enumerate(t.groupby("sampling", sort=True)):
@@ -310,8 +322,8 @@ def deep_recovery(rates: pd.DataFrame, layers: pd.DataFrame, title: str = ""):
     present = list(dict.fromkeys(rates["scheme"]))
     schemes = [s for s in ("parallel", "cascade") if s in present] + \
         [s for s in present if s not in ("parallel", "cascade")]
-    fig, axes = plt.subplots(1, len(schemes), figsize=(5.4 * len(schemes), 4.2), squeeze=False,
-                             sharey=True)
+    fig, axes = _pyplot().subplots(1, len(schemes), figsize=(5.4 * len(schemes), 4.2),
+                                   squeeze=False, sharey=True)
     for ax, scheme in zip(axes[0], schemes):
         r = rates[rates["scheme"] == scheme]
         for i, (layer, g) in enumerate(r.groupby("layer")):
@@ -346,8 +358,8 @@ def sparsity_vs_discrepancy(runs: pd.DataFrame, target: float | None = None, tit
     layers) against the relative logit discrepancy ε_rd, a line per scheme and training seed.
     Hollow markers: a layer's solve did not converge (not a certified pruning)."""
     Hs = sorted(runs["H"].unique())
-    fig, axes = plt.subplots(1, len(Hs), figsize=(4.6 * len(Hs), 4.0), squeeze=False,
-                             sharey=True)
+    fig, axes = _pyplot().subplots(1, len(Hs), figsize=(4.6 * len(Hs), 4.0), squeeze=False,
+                                   sharey=True)
     colors = {"parallel": "C0", "cascade": "C3"}
     for ax, H in zip(axes[0], Hs):
         for (scheme, seed), g in runs[runs["H"] == H].groupby(["scheme", "seed"]):
@@ -384,8 +396,8 @@ def decision_regions(networks: dict, X, labels, *, resolution: int = 300, title:
     g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], resolution),
                          np.linspace(lo[1], hi[1], resolution))
     grid = np.vstack([g0.ravel(), g1.ravel()])
-    fig, axes = plt.subplots(1, len(networks), figsize=(4.4 * len(networks), 4.2),
-                             squeeze=False)
+    fig, axes = _pyplot().subplots(1, len(networks), figsize=(4.4 * len(networks), 4.2),
+                                   squeeze=False)
     for ax, (name, net) in zip(axes[0], networks.items()):
         pred = net.forward(grid)[-1].argmax(axis=0).reshape(g0.shape)
         ax.contourf(g0, g1, pred, levels=[-0.5, 0.5, 1.5], colors=["#c6dbef", "#fcbba1"])
@@ -419,8 +431,8 @@ def accuracy_vs_compression(results: pd.DataFrame, title: str = ""):
     tuned = "acc_test_ft" in results
     cols = [("acc_test", "no fine-tuning")] + ([("acc_test_ft", "masked fine-tuning")]
                                                if tuned else [])
-    fig, axes = plt.subplots(1, len(cols), figsize=(6.4 * len(cols), 4.6), squeeze=False,
-                             sharey=True)
+    fig, axes = _pyplot().subplots(1, len(cols), figsize=(6.4 * len(cols), 4.6), squeeze=False,
+                                   sharey=True)
     acc0 = float(results["original_acc_test"].iat[0])
     for ax, (col, name) in zip(axes[0], cols):
         for (method, scheme), g in results.groupby(["method", "scheme"], sort=False):
@@ -431,8 +443,8 @@ def accuracy_vs_compression(results: pd.DataFrame, title: str = ""):
         ax.axhline(acc0, color="grey", lw=1, label=f"original ({acc0:.3f})")
         ax.axhline(acc0 - 0.01, color="grey", lw=0.8, ls="-.", label="original − 1 point")
         ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(ticker.FormatStrFormatter("%g×"))
-        ax.xaxis.set_minor_formatter(ticker.FormatStrFormatter("%g×"))
+        ax.xaxis.set_major_formatter(_ticker().FormatStrFormatter("%g×"))
+        ax.xaxis.set_minor_formatter(_ticker().FormatStrFormatter("%g×"))
         ax.set_xlabel("compression factor (nonzero weights before / after, all layers)")
         ax.set_title(name, fontsize=9)
         ax.grid(True, which="both", lw=0.3, alpha=0.5)
@@ -451,7 +463,7 @@ def robustness(results: pd.DataFrame, scheme: str, gain: float, title: str = "")
     the original network and every method at one (scheme, gain)'s per-layer counts."""
     levels = sorted(float(c[len("acc_noise"):]) for c in results.columns
                     if c.startswith("acc_noise"))
-    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    fig, ax = _pyplot().subplots(figsize=(6.4, 4.4))
     first = results.iloc[0]
     ax.plot([0, *levels], [first["original_acc_test"],
                            *[first[f"original_acc_noise{v:g}"] for v in levels]],
@@ -478,8 +490,8 @@ def layer_nnz(results: pd.DataFrame, before: list, title: str = ""):
     schemes = list(dict.fromkeys(res["scheme"]))
     layers = sorted(int(c[5:-4]) for c in res.columns if c.startswith("layer") and
                     c.endswith("_nnz"))
-    fig, axes = plt.subplots(1, len(schemes), figsize=(5 * len(schemes), 3.8), squeeze=False,
-                             sharey=True)
+    fig, axes = _pyplot().subplots(1, len(schemes), figsize=(5 * len(schemes), 3.8), squeeze=False,
+                                   sharey=True)
     for ax, scheme in zip(axes[0], schemes):
         g = res[res["scheme"] == scheme].sort_values("gain")
         for i in layers:
@@ -502,8 +514,8 @@ def layer_nnz(results: pd.DataFrame, before: list, title: str = ""):
 
 def weight_histograms(original, pruned, title: str = ""):
     """Histograms of each layer's nonzero weights before (grey) and after pruning."""
-    fig, axes = plt.subplots(1, original.n_layers, figsize=(4 * original.n_layers, 3.4),
-                             squeeze=False)
+    fig, axes = _pyplot().subplots(1, original.n_layers, figsize=(4 * original.n_layers, 3.4),
+                                   squeeze=False)
     for i, ax in enumerate(axes[0]):
         W0, W1 = original.weights[i], pruned.weights[i]
         bins = np.linspace(min(W0.min(), W1.min()), max(W0.max(), W1.max()), 60)
@@ -527,7 +539,7 @@ def per_neuron_vs_features(table: pd.DataFrame, supplement: dict | None = None,
     line y = x (one weight per distinct crease). Right: the per-neuron count against H, with the
     supplement's Table S.1 counts (``supplement``: H → layer-2 nonzeros). Hollow markers: a
     layer did not converge."""
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.4))
+    fig, (a1, a2) = _pyplot().subplots(1, 2, figsize=(11, 4.4))
     for i, (recipe, g) in enumerate(table.groupby("recipe", sort=False)):
         ok = g["converged"].astype(bool)
         c = f"C{i}"
