@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from scipy.optimize import linprog
 
 from ..problem import LayerProblem
 from .base import SolverResult, check_capability, register
@@ -21,6 +20,8 @@ _SEVERITY = ["converged", "inaccurate", "max_iter", "infeasible", "error"]
 
 
 def _solve_neuron(Xon, yon, Xoff, voff, options):
+    from scipy.optimize import linprog  # here, not at import: scipy.optimize takes ~0.5 s
+
     N = Xon.shape[0] if Xon.size else Xoff.shape[0]
     c = np.ones(2 * N)
     A_eq = np.hstack([Xon.T, -Xon.T]) if Xon.shape[1] else None

@@ -16,9 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, stats
 
 from .._validation import check_int, check_scalar
+
+# scipy.stats and scipy.optimize are imported inside the functions that use them: together
+# about a second at import, which every command (even one that refuses its config) would pay
 
 
 def s_log_n_over_s(s, N):
@@ -42,6 +44,7 @@ def nips_theorem3(s, N, mu: float = 2.0):
 
 def _tail_moment(tau):
     """E[(|g| − τ)₊²] for g ~ N(0, 1), in closed form: 2[(1 + τ²)Q(τ) − τφ(τ)]."""
+    from scipy import stats
     return 2 * ((1 + tau**2) * stats.norm.sf(tau) - tau * stats.norm.pdf(tau))
 
 
@@ -57,6 +60,7 @@ def statistical_dimension(s: int, N: int) -> float:
     function of τ is convex, so a bounded scalar minimisation finds the infimum. δ(0, N) = 0,
     δ(N, N) = N, and δ increases with s.
     """
+    from scipy import optimize
     N = check_int(N, "N", low=1)
     s = check_int(s, "s", low=0)
     if s > N:
@@ -230,6 +234,7 @@ def profile_interval(P, success, level: float = 0.95) -> tuple[float, float]:
     (separation) or is unstable (few trials): it is {P50 : 2(ℓ_max − ℓ(P50)) ≤ χ²₁(level)}.
     Returns (lo, hi); a side is NaN when the interval is still open at the data's range of P
     widened 10× (the data cannot bound it)."""
+    from scipy import stats
     x = np.log(np.asarray(P, float).ravel())
     y = np.asarray(success, bool).ravel().astype(float)
     theta = np.linspace(x.min() - np.log(10), x.max() + np.log(10), 801)
@@ -258,6 +263,7 @@ def fit_p50(P, success, level: float = 0.95, *, min_trials: int = 10) -> P50Fit:
         Fewer decided trials than this (or fewer than 3 of the rarer outcome) make a fit
         ``"insufficient"``.
     """
+    from scipy import stats
     P = np.asarray(P, float).ravel()
     y = np.asarray(success, bool).ravel().astype(float)
     if P.shape != y.shape:
