@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 import warnings
 from dataclasses import asdict, dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -213,7 +214,7 @@ class LayerProblem:
         """
         new = copy.copy(self)
         new.X, new.Y, new.V = self.X / c, self.Y / c, self.V / c
-        new._cap_cache = None
+        new.__dict__.pop("_cap", None)   # the cap is V's: recomputed on use
         new.epsilon = self.epsilon / c
         new.epsilon_m = None if self.epsilon_m is None else self.epsilon_m / c
         return new
@@ -256,29 +257,22 @@ class LayerProblem:
                 axpy(-(1 - self.epsilon / norm), D, out)
         return out
 
-    @property
+    # Masks and cap, computed once: Ω never changes after construction, and :meth:`rescaled`
+    # drops the cap with V (functools.cached_property keeps them in the instance dict).
+    @cached_property
     def _on(self) -> np.ndarray:
-        """Ω as a 0/1 float array (cached; Ω never changes after construction)."""
-        cached = getattr(self, "_on_cache", None)
-        if cached is None:
-            cached = self._on_cache = self.omega.astype(float)
-        return cached
+        """Ω as a 0/1 float array."""
+        return self.omega.astype(float)
 
-    @property
+    @cached_property
     def _off(self) -> np.ndarray:
-        """Ωᶜ as a 0/1 float array (cached)."""
-        cached = getattr(self, "_off_cache", None)
-        if cached is None:
-            cached = self._off_cache = (~self.omega).astype(float)
-        return cached
+        """Ωᶜ as a 0/1 float array."""
+        return (~self.omega).astype(float)
 
-    @property
+    @cached_property
     def _cap(self) -> np.ndarray:
-        """V on Ωᶜ and +inf on Ω (cached; :meth:`rescaled` drops the cache with V)."""
-        cached = getattr(self, "_cap_cache", None)
-        if cached is None:
-            cached = self._cap_cache = np.where(self.omega, np.inf, self.V)
-        return cached
+        """V on Ωᶜ and +inf on Ω."""
+        return np.where(self.omega, np.inf, self.V)
 
     # ------------------------------------------------------------- evaluate
     def report(self, U, **kwargs) -> Evaluation:
