@@ -385,8 +385,10 @@ class LayerProblem:
         layer that was the difference between a gap of 3·10⁻³ and 10⁻⁵ at the same iterate.
         Per-neuron form: d separates over neurons, so t_m = 1/‖Xλ_mᵀ‖_∞ where neuron m's part of
         d is positive and 0 elsewhere is the best such scaling. Layer form: the ball term couples
-        the neurons; we take the better of those t_m and one common scale, both with t_m = 0
-        where the linear part is not positive (such a neuron only adds to the ball term).
+        the neurons, and the best scaling maximises aᵀt − ε‖b∘t‖ over the box
+        0 ≤ t_m ≤ 1/‖Xλ_mᵀ‖_∞ (a_m, b_m: neuron m's linear part and ‖λ_{m,Ω}‖), solved
+        exactly by :func:`_ball_scaling` (it replaced the better of t_m = 1/‖Xλ_mᵀ‖_∞ and one
+        common scale, which lagged on trained layers: see results/solver_benchmark/README.md).
         """
         L_omega = Lam * self._on
         L_off = np.maximum(Lam, 0.0)
@@ -398,18 +400,56 @@ class LayerProblem:
             part = linear - self.epsilon_m * norms
             useful = (part > 0) & (reach > 0)
             return float((part[useful] / reach[useful]).sum())
+        # t_m = 0 where the linear part is not positive: such a neuron only adds to the ball term
         useful = (linear > 0) & (reach > 0)
         if not useful.any():
             return 0.0  # Λ = 0 is dual feasible, with d = 0
-        own = np.where(useful, 1.0 / np.where(useful, reach, 1.0), 0.0)
-        common = np.where(useful, 1.0 / reach[useful].max(), 0.0)
-        return max(self._ball_dual(t, linear, norms) for t in (own, common))
-
-    def _ball_dual(self, t, linear, norms) -> float:
-        """d(diag(t)Λ) for the layer form, from Λ's per-neuron linear parts and ‖λ_{m,Ω}‖."""
+        cap = np.where(useful, 1.0 / np.where(useful, reach, 1.0), 0.0)
+        t = _ball_scaling(linear, norms, cap, self.epsilon)
         return float(linear @ t) - self.epsilon * float(np.linalg.norm(t * norms))
 
     def __repr__(self) -> str:
         form = "linear" if self.linear else ("per-neuron" if self.per_neuron else "layer")
         return (f"LayerProblem(N={self.N}, M={self.M}, P={self.P}, epsilon={self.epsilon:.4g}, "
                 f"form={form}, bias={self.bias}, |Ω|={int(self.omega.sum())})")
+
+
+def _ball_scaling(a: np.ndarray, b: np.ndarray, cap: np.ndarray, epsilon: float) -> np.ndarray:
+    """argmax of f(t) = aᵀt − ε‖b∘t‖ over the box 0 ≤ t ≤ cap (a > 0 where cap > 0).
+
+    The layer form's dual bound from the rows of a multiplier scaled by t. For a fixed
+    s = ‖b∘t‖ each coordinate solves a_m − εb_m²t_m/s = 0 or sits at a bound, so
+    t_m(s) = min(a_m·s/(εb_m²), cap_m): coordinate m is capped once s ≥ σ_m = εb_m²cap_m/a_m.
+    Between consecutive σ's, ‖b∘t(s)‖² = A·s² + B (A from the free coordinates, B from the
+    capped ones), and the optimum's s is the fixed point s² = B/(1 − A) that lies in its own
+    interval. f is concave, so each interval's candidate is a feasible t and the best of them
+    is the optimum; we keep the best, which guards against rounding at the interval ends.
+    """
+    t = cap.copy()
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        rate = a / (epsilon * b ** 2)          # t_m(s) = rate_m·s while coordinate m is free
+    # b_m = 0 (or so small that the rate overflows; or ε = 0): f grows with t_m up to its cap;
+    # a_m = 0 = b_m (0/0) only where cap_m = 0
+    free = (cap > 0) & np.isfinite(rate)
+    if not free.any():
+        return t
+    a_f, cap_f, rate_f = a[free], cap[free], rate[free]
+    b_f = b[free]
+    order = np.argsort(cap_f / rate_f)         # σ_m = cap_m/rate_m
+    a_f, b_f, cap_f, rate_f = a_f[order], b_f[order], cap_f[order], rate_f[order]
+    with np.errstate(over="ignore"):           # inf: capped from the start (σ_m ≈ 0)
+        slope = rate_f * a_f / epsilon         # (a_m/εb_m)², a free coordinate's share of A
+    # candidate k: the first k coordinates (in σ order) capped, the rest free
+    A = np.concatenate([np.cumsum(slope[::-1])[::-1], [0.0]])
+    B = np.concatenate([[0.0], np.cumsum((b_f * cap_f) ** 2)])
+    # A ≥ 1: f grows along the ray, no fixed point there; B = 0 is s = 0, i.e. t = 0 and f = 0,
+    # the optimum when no other candidate is positive
+    fixed = (A < 1) & (B > 0)
+    s = np.sqrt(B[fixed] / (1 - A[fixed]))
+    T = np.minimum(np.outer(s, rate_f), cap_f)
+    values = T @ a_f - epsilon * np.linalg.norm(T * b_f, axis=1)
+    t_f = np.zeros_like(cap_f)
+    if values.size and values.max() > 0:
+        t_f[order] = T[np.argmax(values)]
+    t[free] = t_f
+    return t

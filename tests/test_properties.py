@@ -1,5 +1,7 @@
 """The paper's statements as properties (hypothesis)."""
 
+import warnings
+
 import numpy as np
 from conftest import random_layer
 from hypothesis import HealthCheck, given, settings
@@ -173,6 +175,42 @@ def test_dual_bound_scales_each_neuron_on_its_own(layer, gain, spread):
 
     prob = LayerProblem(X, Y, gain * np.linalg.norm(Y), bias=layer["bias"])
     assert prob.dual_objective(Lam) >= _common_scale_bound(prob, Lam) - 1e-12 * np.abs(Lam).sum()
+
+
+
+@fast
+@given(seed=st.integers(0, 2**31 - 1), M=st.integers(1, 8),
+       log_epsilon=st.floats(-4.0, 3.0), zeros=st.floats(0.0, 0.5), tiny=st.booleans())
+def test_layer_dual_scaling_is_the_best_in_its_box(seed, M, log_epsilon, zeros, tiny):
+    """The layer form's row scaling t maximises aᵀt − ε‖b∘t‖ over 0 ≤ t ≤ cap: it stays in the
+    box (so the bound stays valid) and no point of the box does better — neither the two
+    scalings it replaced (t = cap, one common scale), nor random points, nor a local optimiser
+    started from each of those."""
+    from scipy.optimize import minimize
+
+    from nettrim.problem import _ball_scaling
+
+    rng = np.random.default_rng(seed)
+    a = np.abs(rng.standard_normal(M)) + 1e-3
+    b = np.abs(rng.standard_normal(M)) * (rng.random(M) >= zeros)
+    cap = np.abs(rng.standard_normal(M)) * (rng.random(M) >= zeros)
+    if tiny:        # a row with almost nothing on Ω: (a/εb)² overflows
+        b[0] = 1e-200
+    epsilon = 10.0 ** log_epsilon
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        t = _ball_scaling(a, b, cap, epsilon)
+
+    def f(x):
+        return float(a @ x - epsilon * np.linalg.norm(b * x))
+
+    assert np.all(t >= 0) and np.all(t <= cap)
+    common = np.full(M, cap[cap > 0].min()) if (cap > 0).any() else cap
+    starts = [cap, common * (cap > 0), *rng.random((5, M)) * cap]
+    rivals = [f(x) for x in starts]
+    rivals += [-minimize(lambda x: -f(x), x0, bounds=list(zip(np.zeros(M), cap)),
+                         method="L-BFGS-B").fun for x0 in starts]
+    assert f(t) >= max(rivals) - 1e-9 * (1 + abs(f(t)))
 
 
 networks = st.fixed_dictionaries({
