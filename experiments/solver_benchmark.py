@@ -42,7 +42,7 @@ def run(cfg: DictConfig, out_dir) -> tuple:
             baseline_budget=config["baseline"]["budget"],
             cvxpy_budget=config["cvxpy"]["budget"],
             run_cvxpy=N * M * P <= config["cvxpy"]["max_nmp"], admm_options=config["admm"],
-            at_target=config.get("at_target", False))
+            at_target=config.get("at_target", False), oracle=config.get("oracle", False))
         for i, (name, value) in enumerate(zip(("family", "N", "M", "P", "gain"),
                                               (family, N, M, P, gain))):
             table.insert(i, name, value)
@@ -75,13 +75,18 @@ def _per_iteration(table: pd.DataFrame, problem, admm_options: dict, N: int, M: 
                    P: int) -> dict:
     """Seconds per iteration against the two N·M·P products an iteration cannot avoid: our
     ADMM's steady iteration (:func:`benchmark.steady_iteration_cost`, with the floor timed
-    between its runs), and the whole run's time per iteration for ours and for the authors'
-    solver at its best ρ (set-up included: a short run pays more per iteration).  N, M, P
+    between its runs), the same without its stopping tests, and the whole run's time per
+    iteration for ours and for the authors' solver at its best ρ (set-up included: a short
+    run pays more per iteration).  N, M, P
     label the row as the config names the problem (the products use the problem's own
     sizes, a bias row included)."""
     steady, floor = benchmark.steady_iteration_cost(problem, admm_options=admm_options)
+    # the iteration alone: no stopping tests (so no ρ changes) within the 110 iterations
+    bare, bare_floor = benchmark.steady_iteration_cost(
+        problem, admm_options={**admm_options, "check_every": 10**9})
     row = {"family": table["family"].iat[0], "N": N, "M": M, "P": P, "NMP": N * M * P,
-           "floor": floor, "admm_steady": steady, "admm_steady_over_floor": steady / floor}
+           "floor": floor, "admm_steady": steady, "admm_steady_over_floor": steady / floor,
+           "admm_bare": bare, "admm_bare_over_floor": bare / bare_floor}
     for method in ("admm", "authors"):
         runs = table[table["method"] == method]
         if len(runs):
@@ -106,9 +111,11 @@ def _markdown(summary: pd.DataFrame) -> str:
                else ["ρ = 1 (its)", "best ρ (its)"])
     header += ["cvxpy", "vs shipped" if authors else "vs ρ = 1",
                "vs best ρ", "vs cvxpy"]
-    target = "admm_target_time" in summary and authors
-    if target:
-        header += ["ours at target tol. (its)", "vs best ρ"]
+    variants = [(v, label) for v, label in (("target", "ours at target tol. (its)"),
+                                            ("oracle", "ours, oracle stop (its)"))
+                if f"admm_{v}_time" in summary and authors]
+    for _, label in variants:
+        header += [label, "vs best ρ"]
     first, best = ("authors_shipped", "authors_best") if authors else ("rho1", "best")
     rows = []
     for r in summary.to_dict("records"):
@@ -123,16 +130,16 @@ def _markdown(summary: pd.DataFrame) -> str:
             ratio(r[f"speedup_vs_{first}"], r[f"{first}_met"]),
             ratio(speedup_best, r[f"{best}_met"]),
             ratio(r["speedup_vs_cvxpy"], r["cvxpy_met"])])
-        if target:
-            rows[-1] += [f"{t(r['admm_target_time'], r['admm_target_met'])} "
-                         f"({r['admm_target_its']})",
-                         ratio(r["target_speedup_vs_authors_best"], r["authors_best_met"])]
+        for v, _ in variants:
+            rows[-1] += [f"{t(r[f'admm_{v}_time'], r[f'admm_{v}_met'])} ({r[f'admm_{v}_its']})",
+                         ratio(r[f"{v}_speedup_vs_authors_best"], r["authors_best_met"])]
     return markdown_table(header, rows)
 
 
 def _scaling_markdown(scaling: pd.DataFrame) -> str:
     """Per-iteration cost in units of the two N·M·P products."""
     names = {"admm_steady_over_floor": "ours, one iteration / floor",
+             "admm_bare_over_floor": "ours, without its tests / floor",
              "admm_over_floor": "ours, run time / its / floor",
              "authors_over_floor": "authors, run time / its / floor"}
     cols = [c for c in names if c in scaling]

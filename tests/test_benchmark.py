@@ -98,14 +98,18 @@ def test_benchmark_rows_and_summary_for_the_authors_solver():
     problem, _ = benchmark.layer_problem("dense", 16, 3, 100, 0.05, seed=5)
     table = benchmark.benchmark_problem(problem, rhos=(1.0,), baseline_max_iter=5000,
                                         run_cvxpy=False, authors_rhos=(1.0, 10.0),
-                                        at_target=True)
-    assert list(table["method"]) == ["reference", "admm", "admm_target", "fixed_rho",
-                                     "authors_shipped", "authors", "authors"]
+                                        at_target=True, oracle=True)
+    assert list(table["method"]) == ["reference", "admm", "admm_target", "admm_oracle",
+                                     "fixed_rho", "authors_shipped", "authors", "authors"]
     # certified at the target's own tolerances, so its answer meets the target
     at_target = table[table["method"] == "admm_target"].iloc[0]
     assert at_target["met_target"] and at_target["status"] == "converged"
     theirs = table[table["method"] == "authors"]
     assert theirs["met_target"].all()           # the oracle stop is the target itself
+    # ours on the default path, stopped by the same oracle: never later than the certificate
+    ours, oracle = (table[table["method"] == m].iloc[0] for m in ("admm", "admm_oracle"))
+    assert oracle["met_target"] and oracle["status"] in ("stopped", "converged")
+    assert oracle["iterations"] <= ours["iterations"]
     table["family"], table["N"] = "dense", 16
     s = benchmark.summarize(table).iloc[0]
     fastest = theirs.loc[theirs["time"].idxmin()]
@@ -113,6 +117,8 @@ def test_benchmark_rows_and_summary_for_the_authors_solver():
     assert s["speedup_vs_authors_best"] == pytest.approx(fastest["time"] / s["admm_time"])
     assert s["target_speedup_vs_authors_best"] == pytest.approx(
         fastest["time"] / at_target["time"])
+    assert s["oracle_speedup_vs_authors_best"] == pytest.approx(
+        fastest["time"] / oracle["time"])
     # without authors_rhos the table is the committed benchmark's, column for column
     plain = benchmark.summarize(benchmark.benchmark_problem(
         problem, rhos=(1.0,), baseline_max_iter=5000, run_cvxpy=False).assign(family="dense"))

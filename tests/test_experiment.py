@@ -137,7 +137,7 @@ def test_deep_recovery_end_to_end(tmp_path):
 def test_solver_benchmark_end_to_end(tmp_path):
     cfg = _compose("solver_benchmark", [
         "problems=[[dense,12,3,80],[cascade,20,4,150]]", "authors_rhos=[1,10]", "rhos=[1]",
-        "cvxpy.max_nmp=5000", "baseline.max_iter=5000"])
+        "cvxpy.max_nmp=5000", "baseline.max_iter=5000", "+oracle=true"])
     runs, summary, scaling = _load("solver_benchmark").run(cfg, tmp_path)
     for f in ["runs.csv", "summary.csv", "summary.md", "scaling.csv", "config.yaml"]:
         assert (tmp_path / f).is_file(), f
@@ -149,7 +149,9 @@ def test_solver_benchmark_end_to_end(tmp_path):
     assert "authors best ρ" in text
     assert (scaling["admm_over_floor"] > 0).all() and (scaling["authors_over_floor"] > 0).all()
     assert (scaling["admm_steady_over_floor"] > 0).all()
-    assert "ours, one iteration / floor" in text
+    assert (scaling["admm_bare_over_floor"] > 0).all()
+    assert "ours, one iteration / floor" in text and "ours, without its tests / floor" in text
+    assert "ours, oracle stop (its)" in text and summary["admm_oracle_met"].all()
 
 
 def test_solver_benchmark_names_a_bad_problem_entry(tmp_path):

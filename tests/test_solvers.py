@@ -83,6 +83,29 @@ def test_admm_looser_feasibility_stops_no_later_on_the_same_path(seed):
     np.testing.assert_array_equal(path.W, loose.W)
 
 
+
+def test_admm_callback_sees_each_test_and_can_stop_the_run(layer):
+    """The callback gets (k, W2) at every test; a watcher that never stops changes nothing,
+    and one that stops returns the very iterate it was shown, as "stopped" (not a result)."""
+    X, W, Y = layer
+    problem = LayerProblem(X, Y, 0.05 * np.linalg.norm(Y))
+    plain = solve(problem, "admm", polish="never")
+    seen = []
+    watched = solve(problem, "admm", polish="never",
+                    callback=lambda k, W: seen.append((k, W.copy())))
+    np.testing.assert_array_equal(watched.W, plain.W)
+    assert [k for k, _ in seen] == list(range(10, plain.info["iterations"] + 1, 10))
+    assert len(seen) >= 2
+    k_stop, W_stop = seen[-2]   # stop one test before the certificate would
+    cut = solve(problem, "admm", polish="never", callback=lambda k, W: k == k_stop)
+    assert cut.status == "stopped" and not cut.converged
+    assert cut.info["iterations"] == k_stop
+    np.testing.assert_array_equal(cut.W, W_stop)
+    assert cut.info["infeasibility"] == pytest.approx(problem.infeasibility(W_stop.T @ X),
+                                                      rel=1e-9, abs=1e-12)
+    with pytest.raises(TypeError, match="callback"):
+        solve(problem, "admm", callback="stop")
+
 def test_admm_warm_start_from_solution_is_fast(layer):
     X, W, Y = layer
     eps = 0.05 * np.linalg.norm(Y)

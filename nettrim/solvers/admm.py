@@ -269,7 +269,7 @@ def _check_polish(polish) -> str:
 
 def _check_options(*, rho=3.0, alpha=1.6, gap_tol=1e-3, feas_tol=1e-4, max_iter=20000,
                    adaptive_rho=True, check_every=10, polish="exact", gram_scale=1.0,
-                   W0=None) -> dict:
+                   W0=None, callback=None) -> dict:
     """The ADMM options, validated (each error names its option); W0 is checked at solve
     time against the problem's shape."""
     return {
@@ -284,14 +284,22 @@ def _check_options(*, rho=3.0, alpha=1.6, gap_tol=1e-3, feas_tol=1e-4, max_iter=
         "check_every": check_int(check_every, "check_every", low=1),
         "polish": _check_polish(polish),
         "gram_scale": check_scalar(gram_scale, "gram_scale", low=0.0, low_inclusive=False),
+        "callback": _check_callback(callback),
     }
+
+
+def _check_callback(callback):
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable as callback(k, W) or None; got "
+                        f"{type(callback).__name__}")
+    return callback
 
 
 @register("admm", check=_check_options, priority=20)
 def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
                gap_tol: float = 1e-3, feas_tol: float = 1e-4, max_iter: int = 20000,
                adaptive_rho: bool = True, check_every: int = 10, polish: str = "exact",
-               gram_scale: float = 1.0, W0=None) -> SolverResult:
+               gram_scale: float = 1.0, W0=None, callback=None) -> SolverResult:
     """Solve a :class:`~nettrim.problem.LayerProblem` by ADMM.
 
     Parameters
@@ -329,6 +337,12 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
         (results/solver_benchmark/) and the ε = 0 trials of the solver-agreement study.
     W0 : array of shape (N, M), optional
         Warm start for W3 (and W2).
+    callback : callable, optional
+        ``callback(k, W)``, called at every test (every ``check_every`` iterations, before the
+        certificate) with the iteration count and the current iterate W2 (do not modify it).
+        A true return ends the run with status ``"stopped"`` (not a result: the certificate
+        reported is that of W, as for ``"max_iter"``). For diagnostics, e.g. the iteration at
+        which the iterates first meet an outside accuracy target.
 
     Returns
     -------
@@ -338,10 +352,10 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
         ``primal_residual``, ``dual_residual``, the final ``rho`` and ``polished``.
     """
     (rho, alpha, gap_tol, feas_tol, max_iter, adaptive_rho, check_every, polish,
-     gram_scale) = _check_options(
+     gram_scale, callback) = _check_options(
         rho=rho, alpha=alpha, gap_tol=gap_tol, feas_tol=feas_tol, max_iter=max_iter,
         adaptive_rho=adaptive_rho, check_every=check_every, polish=polish,
-        gram_scale=gram_scale).values()
+        gram_scale=gram_scale, callback=callback).values()
     X_scale = np.linalg.norm(problem.X)
     if X_scale == 0:
         raise ValueError("X is zero: every sample is the zero vector, so UᵀX = 0 for every U "
@@ -405,6 +419,9 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
         U2 += W3_hat - W2
         if not checking:
             continue
+        if callback is not None and callback(k, W2):
+            status = "stopped"
+            break
 
         r2 = np.linalg.norm(W3 - W2)
         U1 = T - (1 - alpha) * W1

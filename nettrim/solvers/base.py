@@ -14,8 +14,9 @@ import numpy as np
 
 from ..registry import Registry
 
-#: Solver outcomes.  Only "converged" is a result; every other status must be reported as such.
-STATUSES = ("converged", "max_iter", "inaccurate", "infeasible", "error")
+#: Solver outcomes.  Only "converged" is a result; every other status must be reported as such
+#: ("stopped": the caller's callback ended the run).
+STATUSES = ("converged", "max_iter", "inaccurate", "infeasible", "error", "stopped")
 
 #: Every solver, with its declarations (see :func:`register`).
 SOLVERS = Registry("solver")
