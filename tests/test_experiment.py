@@ -137,7 +137,7 @@ def test_deep_recovery_end_to_end(tmp_path):
 def test_solver_benchmark_end_to_end(tmp_path):
     cfg = _compose("solver_benchmark", [
         "problems=[[dense,12,3,80],[cascade,20,4,150]]", "authors_rhos=[1,10]", "rhos=[1]",
-        "cvxpy.max_nmp=5000", "baseline.max_iter=5000", "+oracle=true"])
+        "cvxpy.max_nmp=5000", "baseline.max_iter=5000"])
     runs, summary, scaling = _load("solver_benchmark").run(cfg, tmp_path)
     for f in ["runs.csv", "summary.csv", "summary.md", "scaling.csv", "config.yaml"]:
         assert (tmp_path / f).is_file(), f

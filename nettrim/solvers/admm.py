@@ -32,8 +32,8 @@ with the wait between changes doubling so that ρ settles and the fixed-ρ conve
 applies.  On eight test layers (planted dense/sparse, trained, moons, a linear last layer,
 ε = 0) this came within 1.5× of the hindsight-best fixed ρ (better on three), where residual
 balancing settled at ρ ≈ 5 and needed 5–15× more iterations (measured with the earlier
-common-scale dual bound; the per-neuron one only shortens the runs, see
-results/solver_benchmark/README.md).
+common-scale dual bound; the per-neuron scaling and then the best row scaling of the layer
+form only shortened the runs, see results/solver_benchmark/README.md).
 
 *Pattern solve.* Once the iterate's support holds between two tests, the program restricted to
 the pattern it points at (support, signs, active inequalities) has a closed-form solution up
