@@ -77,9 +77,8 @@ def _per_iteration(table: pd.DataFrame, problem, admm_options: dict, N: int, M: 
     ADMM's steady iteration (:func:`benchmark.steady_iteration_cost`, with the floor timed
     between its runs), the same without its stopping tests, and the whole run's time per
     iteration for ours and for the authors' solver at its best ρ (set-up included: a short
-    run pays more per iteration).  N, M, P
-    label the row as the config names the problem (the products use the problem's own
-    sizes, a bias row included)."""
+    run pays more per iteration).  N, M, P label the row as the config names the problem
+    (the products use the problem's own sizes, a bias row included)."""
     steady, floor = benchmark.steady_iteration_cost(problem, admm_options=admm_options)
     # the iteration alone: no stopping tests (so no ρ changes) within the 110 iterations
     bare, bare_floor = benchmark.steady_iteration_cost(
