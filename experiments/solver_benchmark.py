@@ -79,12 +79,14 @@ def _per_iteration(table: pd.DataFrame, problem, admm_options: dict, N: int, M: 
     iteration for ours and for the authors' solver at its best ρ (set-up included: a short
     run pays more per iteration).  N, M, P label the row as the config names the problem
     (the products use the problem's own sizes, a bias row included)."""
-    steady, floor = benchmark.steady_iteration_cost(problem, admm_options=admm_options)
+    steady, floor, floor32 = benchmark.steady_iteration_cost(problem, admm_options=admm_options)
     # the iteration alone: no stopping tests (so no ρ changes) within the 110 iterations
-    bare, bare_floor = benchmark.steady_iteration_cost(
+    bare, bare_floor, _ = benchmark.steady_iteration_cost(
         problem, admm_options={**admm_options, "check_every": 10**9})
     row = {"family": table["family"].iat[0], "N": N, "M": M, "P": P, "NMP": N * M * P,
-           "floor": floor, "admm_steady": steady, "admm_steady_over_floor": steady / floor,
+           "floor": floor, "floor32": floor32, "admm_steady": steady,
+           "admm_steady_over_floor": steady / floor,
+           "admm_steady_over_floor32": steady / floor32,
            "admm_bare": bare, "admm_bare_over_floor": bare / bare_floor}
     for method in ("admm", "authors"):
         runs = table[table["method"] == method]
@@ -138,12 +140,15 @@ def _markdown(summary: pd.DataFrame) -> str:
 def _scaling_markdown(scaling: pd.DataFrame) -> str:
     """Per-iteration cost in units of the two N·M·P products."""
     names = {"admm_steady_over_floor": "ours, one iteration / floor",
+             "admm_steady_over_floor32": "ours, one iteration / float32 floor",
              "admm_bare_over_floor": "ours, without its tests / floor",
              "admm_over_floor": "ours, run time / its / floor",
              "authors_over_floor": "authors, run time / its / floor"}
     cols = [c for c in names if c in scaling]
-    header = ["family", "N, M, P", "floor (ms)"] + [names[c] for c in cols]
-    rows = [[r["family"], f"{r['N']}, {r['M']}, {r['P']}", f"{1e3 * r['floor']:.3g}"]
+    floors = [c for c in ("floor", "floor32") if c in scaling]
+    header = (["family", "N, M, P"] + [f"{'float32 ' if c == 'floor32' else ''}floor (ms)"
+                                       for c in floors] + [names[c] for c in cols])
+    rows = [[r["family"], f"{r['N']}, {r['M']}, {r['P']}"] + [f"{1e3 * r[c]:.3g}" for c in floors]
             + [f"{r[c]:.2f}" for c in cols] for r in scaling.to_dict("records")]
     return markdown_table(header, rows)
 

@@ -219,6 +219,18 @@ class LayerProblem:
         new.epsilon_m = None if self.epsilon_m is None else self.epsilon_m / c
         return new
 
+    def astype(self, dtype) -> "LayerProblem":
+        """The same program with X, Y and V stored as ``dtype`` (ε stays a float64 scalar).
+
+        ADMM runs its M×P work in float32 on such a copy (``precision="mixed"``); the
+        certificate is always computed on the float64 problem.
+        """
+        new = copy.copy(self)
+        new.X, new.Y, new.V = (a.astype(dtype) for a in (self.X, self.Y, self.V))
+        for name in ("_on", "_off", "_cap"):    # the masks follow X's dtype
+            new.__dict__.pop(name, None)
+        return new
+
     # ------------------------------------------------------------- geometry
     def project(self, Z: np.ndarray) -> np.ndarray:
         """Euclidean projection of Z (M×P) onto C: the ε-ball around Y on Ω, clipping at V on Ωᶜ.
@@ -261,18 +273,18 @@ class LayerProblem:
     # drops the cap with V (functools.cached_property keeps them in the instance dict).
     @cached_property
     def _on(self) -> np.ndarray:
-        """Ω as a 0/1 float array."""
-        return self.omega.astype(float)
+        """Ω as a 0/1 array of X's dtype."""
+        return self.omega.astype(self.X.dtype)
 
     @cached_property
     def _off(self) -> np.ndarray:
-        """Ωᶜ as a 0/1 float array."""
-        return (~self.omega).astype(float)
+        """Ωᶜ as a 0/1 array of X's dtype."""
+        return (~self.omega).astype(self.X.dtype)
 
     @cached_property
     def _cap(self) -> np.ndarray:
         """V on Ωᶜ and +inf on Ω."""
-        return np.where(self.omega, np.inf, self.V)
+        return np.where(self.omega, np.inf, self.V).astype(self.X.dtype, copy=False)
 
     # ------------------------------------------------------------- evaluate
     def report(self, U, **kwargs) -> Evaluation:

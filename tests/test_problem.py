@@ -149,6 +149,30 @@ def test_axpy_updates_in_place_and_falls_back_for_strided_arrays():
     expected = yF + 0.5 * x
     axpy(0.5, x, yF)
     np.testing.assert_allclose(yF, expected, rtol=1e-15)
+    x32, y32 = x.astype(np.float32), rng.standard_normal((4, 7)).astype(np.float32)
+    expected = y32 + np.float32(2.0) * x32
+    assert axpy(2.0, x32, y32) is y32 and y32.dtype == np.float32
+    np.testing.assert_allclose(y32, expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("per_neuron", [False, True])
+def test_float32_copy_projects_like_the_float64_problem(layer, per_neuron):
+    """astype(float32) keeps the program (masks and cap follow X's dtype): its projection is
+    the float64 one to float32 rounding, and it stays float32 throughout."""
+    X, W, Y = layer
+    rng = np.random.default_rng(6)
+    prob = LayerProblem(X, Y, 0.2 * np.linalg.norm(Y), V=0.5 * np.abs(rng.standard_normal(Y.shape)),
+                        per_neuron=per_neuron)
+    Z = Y + rng.standard_normal(Y.shape)
+    PZ = prob.project(Z)                                    # fills the float64 caches
+    low = prob.astype(np.float32)
+    assert {a.dtype for a in (low.X, low.Y, low.V, low._on, low._off, low._cap)} == {
+        np.dtype(np.float32)}
+    Z32 = Z.astype(np.float32)
+    out = low._project_into(Z32, np.empty_like(Z32), np.empty_like(Z32))
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, PZ, rtol=1e-5, atol=1e-5 * np.abs(PZ).max())
+    assert prob._on.dtype == np.float64                     # the original is untouched
 
 
 def test_rescaled_problem_projects_with_its_own_cap(layer):

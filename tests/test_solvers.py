@@ -288,8 +288,10 @@ def test_polished_answer_at_epsilon_positive_is_the_optimum(family):
 
     problem, _ = layer_problem(family, 60, 6, 600, 0.05, seed=0)
     # the former defaults (ρ = 10, XXᵀ of unit mean eigenvalue): slower iterations, so that
-    # every family reaches the pattern solve before the iterate alone certifies
-    ours = solve(problem, "admm", polish="always", rho=10.0, gram_scale=problem.N / problem.P)
+    # every family reaches the pattern solve before the iterate alone certifies (on the
+    # float64 path: the float32 one certifies the sparse layer's iterate first)
+    ours = solve(problem, "admm", polish="always", rho=10.0, gram_scale=problem.N / problem.P,
+                 precision="double")
     tight = solve(problem, "admm", gap_tol=1e-10, feas_tol=1e-10, max_iter=200_000,
                   polish="never")
     assert ours.converged and ours.info["polished"], ours.info
@@ -315,3 +317,38 @@ def test_admm_at_epsilon_zero_decides_like_the_lp(N, s, ratio, trial):
     scale = np.linalg.norm(w)
     lp_recovers = np.linalg.norm(lp.W - w) <= 1e-3 * scale
     assert (np.linalg.norm(ours.W - w) <= 1e-3 * scale) == lp_recovers
+
+
+@pytest.mark.parametrize("case", CASES[::2], ids=lambda c: "pn%d-b%d-V%d-lin%d-d%.1f-g%.2f" % c)
+def test_mixed_precision_certifies_the_same_answer_as_double(case):
+    """The float32 loop changes the path, not the answer: both runs are certified by the
+    float64 certificate, so their objectives agree to the gap tolerance."""
+    prob = _problem(2, *case)
+    runs = {p: solve(prob, "admm", precision=p) for p in ("mixed", "double")}
+    for p, res in runs.items():
+        assert res.converged and res.evaluation.feasible, (p, res.info)
+        assert res.info["precision"] == p
+        assert res.info["gap"] <= 1e-3
+    assert runs["mixed"].evaluation.l1 == pytest.approx(runs["double"].evaluation.l1, rel=2e-3)
+
+
+def test_auto_precision_runs_float32_only_within_its_reach(layer):
+    X, W, Y = layer
+    prob = LayerProblem(X, Y, 0.05 * np.linalg.norm(Y))
+    assert solve(prob, "admm").info["precision"] == "mixed"          # the defaults
+    for tight in ({"gap_tol": 1e-4}, {"feas_tol": 1e-5}):
+        assert solve(prob, "admm", **tight).info["precision"] == "double", tight
+    with pytest.raises(ValueError, match="precision must be one of"):
+        solve(prob, "admm", precision="half")
+
+
+def test_a_stalled_float32_run_goes_on_in_float64_and_certifies(layer):
+    """Asked for a gap float32 rounding cannot certify (1e-8), the mixed run stalls, goes on in
+    float64 from the same iterate and is certified there."""
+    X, W, Y = layer
+    prob = LayerProblem(X, Y, 0.05 * np.linalg.norm(Y))
+    tight = {"gap_tol": 1e-8, "feas_tol": 1e-8, "max_iter": 20_000}
+    mixed = solve(prob, "admm", precision="mixed", **tight)
+    assert mixed.info["promoted_at"] is not None, mixed.info
+    assert mixed.converged and mixed.info["gap"] <= 1e-8, mixed.info
+    assert solve(prob, "admm", precision="double", **tight).info["promoted_at"] is None

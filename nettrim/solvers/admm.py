@@ -35,6 +35,17 @@ balancing settled at ρ ≈ 5 and needed 5–15× more iterations (measured with
 common-scale dual bound; the per-neuron scaling and then the best row scaling of the layer
 form only shortened the runs, see results/solver_benchmark/README.md).
 
+*Precision.*  The two N·M·P products run at twice the speed in float32, and at the default
+tolerances (gap 1e-3, feasibility 1e-4) float32 rounding costs no iterations on the benchmark
+layers; so ``precision="auto"`` keeps the M×P side (Z = W3ᵀX, the projection, U1) in float32
+and everything else (the N×M state, the Gram solve, the certificate) in float64.  Two sums
+over P had to be kept out of float32: XW1ᵀ is updated by increments X(W1 − W1_old)ᵀ, whose
+rounding is relative to the shrinking step, and X·U1ᵀ is recomputed at each test; rounded
+directly they stalled a trained layer's gap at 1.3e-3.  Tighter tolerances run in float64
+throughout, and a float32 run that stops making progress goes on in float64
+(``info["promoted_at"]``).  A result is still "converged" only when the float64 certificate
+of the returned W2 says so.
+
 *Pattern solve.* Once the iterate's support holds between two tests, the program restricted to
 the pattern it points at (support, signs, active inequalities) has a closed-form solution up
 to one scalar (``_pattern_solve``); a few active-set corrections fix a near-miss guess
@@ -269,7 +280,7 @@ def _check_polish(polish) -> str:
 
 def _check_options(*, rho=3.0, alpha=1.6, gap_tol=1e-3, feas_tol=1e-4, max_iter=20000,
                    adaptive_rho=True, check_every=10, polish="exact", gram_scale=1.0,
-                   W0=None, callback=None) -> dict:
+                   precision="auto", W0=None, callback=None) -> dict:
     """The ADMM options, validated (each error names its option); W0 is checked at solve
     time against the problem's shape."""
     return {
@@ -284,8 +295,27 @@ def _check_options(*, rho=3.0, alpha=1.6, gap_tol=1e-3, feas_tol=1e-4, max_iter=
         "check_every": check_int(check_every, "check_every", low=1),
         "polish": _check_polish(polish),
         "gram_scale": check_scalar(gram_scale, "gram_scale", low=0.0, low_inclusive=False),
+        "precision": _check_precision(precision),
         "callback": _check_callback(callback),
     }
+
+
+#: Storage of the M×P work of an iteration: float32 ("mixed"), float64 ("double"), or
+#: float32 when the tolerances are within its reach ("auto").
+PRECISIONS = ("auto", "mixed", "double")
+#: The tightest tolerances "auto" runs in float32: with its rounding the certificate reached
+#: 1e-3 in as many iterations as float64 on the benchmark layers, but 1e-4 in up to 2.5 times
+#: as many, and gaps below ~5e-6 not at all.
+MIXED_GAP_TOL, MIXED_FEAS_TOL = 1e-3, 1e-4
+#: Tests without progress (the larger of gap/gap_tol and infeasibility/feas_tol not 1% below
+#: its best) after which a float32 run goes on in float64: its rounding may be what stalls it.
+STALL_TESTS = 20
+
+
+def _check_precision(precision) -> str:
+    if not isinstance(precision, str) or precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}; got {precision!r}")
+    return precision
 
 
 def _check_callback(callback):
@@ -299,7 +329,8 @@ def _check_callback(callback):
 def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
                gap_tol: float = 1e-3, feas_tol: float = 1e-4, max_iter: int = 20000,
                adaptive_rho: bool = True, check_every: int = 10, polish: str = "exact",
-               gram_scale: float = 1.0, W0=None, callback=None) -> SolverResult:
+               gram_scale: float = 1.0, precision: str = "auto", W0=None,
+               callback=None) -> SolverResult:
     """Solve a :class:`~nettrim.problem.LayerProblem` by ADMM.
 
     Parameters
@@ -335,6 +366,13 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
         gram_scale when P < N. This weighs the W3ᵀX = W1 block against W3 = W2 under one ρ.
         The defaults (ρ = 3, gram_scale = 1) were chosen on the benchmark layers
         (results/solver_benchmark/) and the ε = 0 trials of the solver-agreement study.
+    precision : {"auto", "mixed", "double"}, default "auto"
+        Storage of the M×P work of an iteration (the products W3ᵀX and XW1ᵀ, the projection,
+        the scaled dual U1): ``"mixed"`` float32, ``"double"`` float64; ``"auto"`` is
+        ``"mixed"`` when gap_tol ≥ 1e-3 and feas_tol ≥ 1e-4 (``MIXED_GAP_TOL``,
+        ``MIXED_FEAS_TOL``), else ``"double"``. The Gram solve, the N×M state and the
+        certificate are float64 in every case, and a float32 run that makes no progress for
+        ``STALL_TESTS`` tests goes on in float64 (module docstring).
     W0 : array of shape (N, M), optional
         Warm start for W3 (and W2).
     callback : callable, optional
@@ -349,13 +387,15 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
     SolverResult
         ``W`` is the soft-thresholded (exactly sparse) iterate W2; ``info`` holds
         ``iterations``, ``time``, ``gap``, ``infeasibility``, ``dual_bound``,
-        ``primal_residual``, ``dual_residual``, the final ``rho`` and ``polished``.
+        ``primal_residual``, ``dual_residual``, the final ``rho``, ``polished``,
+        ``precision`` (``"mixed"`` or ``"double"``, as run) and ``promoted_at`` (the iteration
+        at which a float32 run went on in float64, or None).
     """
     (rho, alpha, gap_tol, feas_tol, max_iter, adaptive_rho, check_every, polish,
-     gram_scale, callback) = _check_options(
+     gram_scale, precision, callback) = _check_options(
         rho=rho, alpha=alpha, gap_tol=gap_tol, feas_tol=feas_tol, max_iter=max_iter,
         adaptive_rho=adaptive_rho, check_every=check_every, polish=polish,
-        gram_scale=gram_scale, callback=callback).values()
+        gram_scale=gram_scale, precision=precision, callback=callback).values()
     X_scale = np.linalg.norm(problem.X)
     if X_scale == 0:
         raise ValueError("X is zero: every sample is the zero vector, so UᵀX = 0 for every U "
@@ -370,6 +410,16 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
     X = problem.X
     N, M, P = problem.N, problem.M, problem.P
     gram_solve = _GramSolve(X)
+    # The M×P side (the two products, the projection, U1) in float32 on a copy of the data
+    # when ``precision`` asks for it; the N×M side, the Gram solve and every certificate stay
+    # float64.
+    if precision == "auto":
+        precision = ("mixed" if gap_tol >= MIXED_GAP_TOL and feas_tol >= MIXED_FEAS_TOL
+                     else "double")
+    dtype = np.float32 if precision == "mixed" else np.float64
+    inner = problem if dtype == X.dtype else problem.astype(dtype)
+    Xi = inner.X
+    best_score, stalled, promoted_at = np.inf, 0, None
 
     if W0 is None:
         W3 = np.zeros((N, M))
@@ -377,16 +427,16 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
         W3 = check_matrix(W0, "W0")
         if W3.shape != (N, M):
             raise ValueError(f"W0 must have shape (N, M) = ({N}, {M}); got {W3.shape}")
-    W1 = problem.project(W3.T @ X)
+    # M×P work arrays, reused: the passes over M×P are memory-bound (at N = 200 each costs
+    # about 6% of the two float64 products), so the loop makes few and allocates none
+    V, D, W1_next = (np.empty((M, P), dtype) for _ in range(3))
+    W1 = inner._project_into((W3.T @ X).astype(dtype), out=np.empty((M, P), dtype), work=D)
     W2 = W3.copy()
     # T = U1 + (1 − α)W1 stands in for the scaled dual U1 (see the loop)
     T = (1 - alpha) * W1
     U2 = np.zeros((N, M))
-    XW1 = X @ W1.T
+    XW1 = X @ W1.T.astype(float)
     XU1 = np.zeros((N, M))
-    # M×P work arrays, reused: the passes over M×P are memory-bound (at N = 200 each costs
-    # about 6% of the two products), so the loop makes seven and allocates none
-    V, D = np.empty((M, P)), np.empty((M, P))
 
     # ρ aims at feasibility no looser than RHO_FEAS_AIM, however loose the stop
     feas_aim = min(feas_tol, RHO_FEAS_AIM)
@@ -403,7 +453,7 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
         # Over-relaxed updates. On the M×P block, V = αZ + (1−α)W1 + U1 is projected and
         # U1 ← V − W1; keeping T = U1 + (1−α)W1 instead makes that V = αZ + T and
         # T ← V − αW1. α rides on the N×M factor of the product Z = W3ᵀX.
-        np.matmul((alpha * W3).T, X, out=V)
+        np.matmul((alpha * W3).T.astype(dtype, copy=False), Xi, out=V)
         checking = k % check_every == 0
         if checking:
             r1 = np.linalg.norm(V / alpha - W1)
@@ -411,8 +461,16 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
         XZ_hat = alpha * XZ + (1 - alpha) * XW1
         W3_hat = alpha * W3 + (1 - alpha) * W2
         XW1_old, W2_old = XW1, W2
-        W1 = problem._project_into(V, out=W1, work=D)   # W1 is no longer needed
-        XW1 = X @ W1.T
+        W1, W1_next = inner._project_into(V, out=W1_next, work=D), W1
+        if dtype == np.float64:
+            XW1 = X @ W1.T
+        elif checking:
+            XW1 = X @ W1.T.astype(float)
+        else:
+            # In float32, X·W1ᵀ (a sum over P) is off by ~1e-6 of its size, enough to stall a
+            # trained layer's gap at 1.3e-3; by increments, the error is relative to the step
+            # W1 − W1_old, which shrinks as the run converges (refreshed in float64 at tests).
+            XW1 = XW1 + Xi @ np.subtract(W1, W1_next, out=D).T
         W2 = soft_threshold(W3_hat + U2, 1.0 / rho)
         T, V = axpy(-alpha, W1, V), T    # T ← V − αW1; the old T's memory is next V
         XU1 += XZ_hat - XW1
@@ -425,6 +483,11 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
 
         r2 = np.linalg.norm(W3 - W2)
         U1 = T - (1 - alpha) * W1
+        if dtype != np.float64:
+            # XU1 is kept by increments of float64 XZ and rounded XW1 while U1 sums float32
+            # steps: the two drift apart (the sparse and digits layers took twice the
+            # iterations, trained 300 did not finish), so it is recomputed at each test
+            XU1 = (Xi @ U1.T).astype(float)
         r = np.hypot(r1, r2)
         s = rho * np.linalg.norm(XW1 - XW1_old + W2 - W2_old)
         adapting = adaptive_rho and k >= next_adapt
@@ -469,6 +532,17 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
                 interval *= 2  # ADMM converges for any fixed ρ; changing it ever less often
                 XU1 = X @ U1.T  # also resets round-off drift of the running product
 
+        if dtype != np.float64:
+            score = max(infeas / feas_tol, 0.0 if np.isnan(gap) else gap / gap_tol)
+            best_score, stalled = ((score, 0) if score < 0.99 * best_score
+                                   else (best_score, stalled + 1))
+            if stalled >= STALL_TESTS:
+                # go on in float64 from the same iterate: only the M×P arrays change type
+                dtype, inner, Xi, promoted_at = np.float64, problem, X, k
+                W1, T = W1.astype(dtype), T.astype(dtype)
+                V, D, W1_next = (np.empty((M, P)) for _ in range(3))
+                XW1, XU1 = X @ W1.T, X @ (T - (1 - alpha) * W1).T
+
     if status != "converged":
         # the last test may predate W2 or have skipped the dual bound: report what is returned
         gap, infeas, dual = _certificate(problem, W2, rho * (T - (1 - alpha) * W1))
@@ -484,5 +558,8 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
         "dual_residual": float(s),
         "rho": rho,
         "polished": polished,
+        "precision": precision,
+        # the iteration at which a float32 run went on in float64, or None
+        "promoted_at": promoted_at,
     }
     return SolverResult(W=W2, status=status, info=info)

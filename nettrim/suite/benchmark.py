@@ -247,10 +247,11 @@ def authors_admm(problem: LayerProblem, rho: float = AUTHORS_RHO, *, max_iter: i
                               "rho": rho, "scale": c0})
 
 
-def product_floor(N: int, M: int, P: int, repeats: int = 5) -> float:
-    """Seconds for the two N·M·P products an ADMM iteration cannot avoid (W3ᵀX and XW1ᵀ)."""
+def product_floor(N: int, M: int, P: int, repeats: int = 5, dtype=np.float64) -> float:
+    """Seconds for the two N·M·P products an ADMM iteration cannot avoid (W3ᵀX and XW1ᵀ), in
+    ``dtype`` (float32 is what the default ``precision="mixed"`` loop multiplies in)."""
     rng = np.random.default_rng(0)
-    X, W, Z = rng.standard_normal((N, P)), rng.standard_normal((N, M)), rng.standard_normal((M, P))
+    X, W, Z = (rng.standard_normal(shape).astype(dtype) for shape in ((N, P), (N, M), (M, P)))
     best = np.inf
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -261,8 +262,9 @@ def product_floor(N: int, M: int, P: int, repeats: int = 5) -> float:
 
 
 def steady_iteration_cost(problem: LayerProblem, iterations: int = 100, repeats: int = 5,
-                          admm_options: dict | None = None) -> tuple[float, float]:
-    """(seconds per ADMM iteration once set up, seconds of the two N·M·P products).
+                          admm_options: dict | None = None) -> tuple[float, float, float]:
+    """(seconds per ADMM iteration once set up, seconds of the two N·M·P products in float64,
+    the same in float32).
 
     An iteration's cost is the time of ``10 + iterations`` iterations less that of 10 (the
     set-up, Gram factorisation and first tests cancel; the periodic tests and ρ changes stay
@@ -270,19 +272,24 @@ def steady_iteration_cost(problem: LayerProblem, iterations: int = 100, repeats:
     timed between the runs (:func:`product_floor`), so that both see the same machine; each
     is the best of ``repeats`` (5: on a shared machine the product alone varies by ±10% from
     one second to the next, with occasional 2× slowdowns, and 3 rounds left single ratios off
-    by 20%).  Single BLAS thread.
+    by 20%).  Single BLAS thread.  The float64 floor is the data's precision (the authors'
+    solver and ``precision="double"`` multiply in it); the float32 one prices the products
+    the mixed-precision loop makes, so the ratio to it is that loop's own overhead.
     """
     options = dict(admm_options or {}, gap_tol=1e-15, feas_tol=1e-15)
     times = {10: np.inf, 10 + iterations: np.inf}
-    floor = np.inf
+    floors = {np.float64: np.inf, np.float32: np.inf}
     with threadpool_limits(limits=1, user_api="blas"):
         for _ in range(repeats):
-            floor = min(floor, product_floor(problem.N, problem.M, problem.P, repeats=3))
+            for dtype in floors:
+                floors[dtype] = min(floors[dtype], product_floor(
+                    problem.N, problem.M, problem.P, repeats=3, dtype=dtype))
             for n in times:
                 t0 = time.perf_counter()
                 solve(problem, "admm", **dict(options, max_iter=n))
                 times[n] = min(times[n], time.perf_counter() - t0)
-    return (times[10 + iterations] - times[10]) / iterations, floor
+    return ((times[10 + iterations] - times[10]) / iterations, floors[np.float64],
+            floors[np.float32])
 
 
 def benchmark_problem(problem: LayerProblem, *, rhos=(0.1, 1.0, 10.0, 100.0, 1000.0),
