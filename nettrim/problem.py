@@ -408,6 +408,8 @@ class LayerProblem:
         reach = np.abs(self.X @ (L_omega + L_off).T).max(axis=0)  # ‖Xλ_mᵀ‖_∞ per neuron
         linear = -(L_omega * self.Y).sum(axis=1) - (L_off * self.V).sum(axis=1)
         norms = np.linalg.norm(L_omega, axis=1)
+        # the scaling below in float64 also for a float32 copy (astype): M numbers
+        reach, linear, norms = (np.asarray(v, dtype=float) for v in (reach, linear, norms))
         if self.per_neuron:
             part = linear - self.epsilon_m * norms
             useful = (part > 0) & (reach > 0)

@@ -329,6 +329,9 @@ def test_mixed_precision_certifies_the_same_answer_as_double(case):
         assert res.converged and res.evaluation.feasible, (p, res.info)
         assert res.info["precision"] == p
         assert res.info["gap"] <= 1e-3
+        # the reported certificate is the float64 one, not the float32 screen's estimate
+        assert res.info["infeasibility"] == pytest.approx(
+            prob.infeasibility(res.W.T @ prob.X), rel=1e-9, abs=1e-12)
     assert runs["mixed"].evaluation.l1 == pytest.approx(runs["double"].evaluation.l1, rel=2e-3)
 
 

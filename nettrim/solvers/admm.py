@@ -43,8 +43,9 @@ over P had to be kept out of float32: XW1ᵀ is updated by increments X(W1 − W
 rounding is relative to the shrinking step, and X·U1ᵀ is recomputed at each test; rounded
 directly they stalled a trained layer's gap at 1.3e-3.  Tighter tolerances run in float64
 throughout, and a float32 run that stops making progress goes on in float64
-(``info["promoted_at"]``).  A result is still "converged" only when the float64 certificate
-of the returned W2 says so.
+(``info["promoted_at"]``).  Each test first estimates the certificate in float32; the
+float64 one runs only where the estimate is within ``SCREEN_MARGIN`` of the tolerances, and
+a result is "converged" only when that float64 certificate of the returned W2 says so.
 
 *Pattern solve.* Once the iterate's support holds between two tests, the program restricted to
 the pattern it points at (support, signs, active inequalities) has a closed-form solution up
@@ -310,12 +311,24 @@ MIXED_GAP_TOL, MIXED_FEAS_TOL = 1e-3, 1e-4
 #: Tests without progress (the larger of gap/gap_tol and infeasibility/feas_tol not 1% below
 #: its best) after which a float32 run goes on in float64: its rounding may be what stalls it.
 STALL_TESTS = 20
+#: A float32 run computes the float64 certificate only where its float32 estimate is within
+#: this factor of both tolerances (the estimate is good to ~1e-5 of the bound and of ε).
+SCREEN_MARGIN = 1.25
 
 
 def _check_precision(precision) -> str:
     if not isinstance(precision, str) or precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {PRECISIONS}; got {precision!r}")
     return precision
+
+
+def effective_precision(precision: str = "auto", gap_tol: float = 1e-3,
+                        feas_tol: float = 1e-4) -> str:
+    """The precision an ADMM run with these options iterates in: ``"mixed"`` or ``"double"``
+    (``"auto"`` is ``"mixed"`` when gap_tol ≥ MIXED_GAP_TOL and feas_tol ≥ MIXED_FEAS_TOL)."""
+    if _check_precision(precision) != "auto":
+        return precision
+    return "mixed" if gap_tol >= MIXED_GAP_TOL and feas_tol >= MIXED_FEAS_TOL else "double"
 
 
 def _check_callback(callback):
@@ -413,9 +426,7 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
     # The M×P side (the two products, the projection, U1) in float32 on a copy of the data
     # when ``precision`` asks for it; the N×M side, the Gram solve and every certificate stay
     # float64.
-    if precision == "auto":
-        precision = ("mixed" if gap_tol >= MIXED_GAP_TOL and feas_tol >= MIXED_FEAS_TOL
-                     else "double")
+    precision = effective_precision(precision, gap_tol, feas_tol)
     dtype = np.float32 if precision == "mixed" else np.float64
     inner = problem if dtype == X.dtype else problem.astype(dtype)
     Xi = inner.X
@@ -493,8 +504,16 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
         adapting = adaptive_rho and k >= next_adapt
         # feasibility first: while W2 is infeasible the dual bound (one more N·M·P product)
         # cannot stop the run, and only the ρ rule needs it
-        gap, infeas, dual = _certificate(problem, W2, rho * U1,
-                                         feas_tol=np.inf if adapting else feas_tol)
+        cert_tol = np.inf if adapting else feas_tol
+        if dtype == np.float64:
+            gap, infeas, dual = _certificate(problem, W2, rho * U1, feas_tol=cert_tol)
+        else:
+            # a float32 screen first: the float64 certificate (its two N·M·P products and
+            # passes cost a few float32 iterations) only when the run may stop
+            gap, infeas, dual = _certificate(inner, W2.astype(dtype), rho * U1,
+                                             feas_tol=cert_tol)
+            if infeas <= SCREEN_MARGIN * feas_tol and gap <= SCREEN_MARGIN * gap_tol:
+                gap, infeas, dual = _certificate(problem, W2, rho * U1, feas_tol=cert_tol)
         if infeas <= feas_tol and gap <= gap_tol:
             status = "converged"
             break

@@ -21,7 +21,7 @@ from threadpoolctl import threadpool_limits
 from .._validation import check_int, check_scalar
 from ..problem import LayerProblem
 from ..prune import solve
-from ..solvers.admm import soft_threshold
+from ..solvers.admm import effective_precision, soft_threshold
 from ..solvers.base import SolverResult
 from .planted import planted_weights, relu_response
 from .sampling import gaussian
@@ -276,7 +276,11 @@ def steady_iteration_cost(problem: LayerProblem, iterations: int = 100, repeats:
     solver and ``precision="double"`` multiply in it); the float32 one prices the products
     the mixed-precision loop makes, so the ratio to it is that loop's own overhead.
     """
-    options = dict(admm_options or {}, gap_tol=1e-15, feas_tol=1e-15)
+    options = dict(admm_options or {})
+    # tolerances no run meets, in the precision the options' own tolerances would run in
+    options.update(precision=effective_precision(**{
+        k: options[k] for k in ("precision", "gap_tol", "feas_tol") if k in options}),
+        gap_tol=1e-15, feas_tol=1e-15)
     times = {10: np.inf, 10 + iterations: np.inf}
     floors = {np.float64: np.inf, np.float32: np.inf}
     with threadpool_limits(limits=1, user_api="blas"):
