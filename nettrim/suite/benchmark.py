@@ -249,7 +249,7 @@ def authors_admm(problem: LayerProblem, rho: float = AUTHORS_RHO, *, max_iter: i
 
 def product_floor(N: int, M: int, P: int, repeats: int = 5, dtype=np.float64) -> float:
     """Seconds for the two N·M·P products an ADMM iteration cannot avoid (W3ᵀX and XW1ᵀ), in
-    ``dtype`` (float32 is what the default ``precision="mixed"`` loop multiplies in)."""
+    ``dtype`` (float32 is what the ADMM's mixed-precision loop, the default, multiplies in)."""
     rng = np.random.default_rng(0)
     X, W, Z = (rng.standard_normal(shape).astype(dtype) for shape in ((N, P), (N, M), (M, P)))
     best = np.inf
@@ -274,7 +274,10 @@ def steady_iteration_cost(problem: LayerProblem, iterations: int = 100, repeats:
     one second to the next, with occasional 2× slowdowns, and 3 rounds left single ratios off
     by 20%).  Single BLAS thread.  The float64 floor is the data's precision (the authors'
     solver and ``precision="double"`` multiply in it); the float32 one prices the products
-    the mixed-precision loop makes, so the ratio to it is that loop's own overhead.
+    the mixed-precision loop makes, so the ratio to it is that loop's own overhead.  With
+    tolerances no run meets, a mixed-precision run's float32 screen never calls the float64
+    certificate, which a real run does at its last few tests: whole runs' time per iteration
+    (the benchmark's "run time / its") includes those.
     """
     options = dict(admm_options or {})
     # tolerances no run meets, in the precision the options' own tolerances would run in
