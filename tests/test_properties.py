@@ -246,3 +246,23 @@ def test_theorem_2_holds_with_either_cascade_cap(case):
         W2, b2 = res.network.weights[1], res.network.biases[1]
         l1[cap] = np.abs(W2).sum() + np.abs(b2).sum()
     assert l1["relaxed"] <= l1["linear"] * (1 + 2e-3) + 1e-9
+
+
+@fast
+@given(layer=layers, gain=st.floats(0.01, 0.5), per_neuron=st.booleans())
+def test_mixed_and_double_precision_certify_the_same_optimum(layer, gain, per_neuron):
+    """The float32 loop (``precision="mixed"``) and the float64 one end at the same certified
+    optimum: both feasible, each within gap_tol of the optimum by its float64 certificate, so
+    their objectives agree to about twice that."""
+    X, W, Y = random_layer(**layer)
+    if not _nonempty(Y):
+        return
+    prob = LayerProblem(X, Y, gain * np.linalg.norm(Y), bias=layer["bias"],
+                        per_neuron=per_neuron)
+    runs = [nettrim.solve(prob, "admm", precision=p, max_iter=100_000)
+            for p in ("mixed", "double")]
+    for res in runs:
+        assert res.converged and res.evaluation.feasible, res.info
+        assert res.info["gap"] <= 1e-3
+    l1 = [res.evaluation.l1 for res in runs]
+    assert abs(l1[0] - l1[1]) <= 2.5e-3 * max(l1) + 1e-9, l1
