@@ -473,10 +473,8 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
         W3_hat = alpha * W3 + (1 - alpha) * W2
         XW1_old, W2_old = XW1, W2
         W1, W1_next = inner._project_into(V, out=W1_next, work=D), W1
-        if dtype == np.float64:
-            XW1 = X @ W1.T
-        elif checking:
-            XW1 = X @ W1.T.astype(float)
+        if dtype == np.float64 or checking:
+            XW1 = X @ W1.T.astype(float, copy=False)
         else:
             # In float32, X·W1ᵀ (a sum over P) is off by ~1e-6 of its size, enough to stall a
             # trained layer's gap at 1.3e-3; by increments, the error is relative to the step
@@ -504,16 +502,15 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
         adapting = adaptive_rho and k >= next_adapt
         # feasibility first: while W2 is infeasible the dual bound (one more N·M·P product)
         # cannot stop the run, and only the ρ rule needs it
-        cert_tol = np.inf if adapting else feas_tol
+        cert_tol, Lam = (np.inf if adapting else feas_tol), rho * U1
         if dtype == np.float64:
-            gap, infeas, dual = _certificate(problem, W2, rho * U1, feas_tol=cert_tol)
+            gap, infeas, dual = _certificate(problem, W2, Lam, feas_tol=cert_tol)
         else:
             # a float32 screen first: the float64 certificate (its two N·M·P products and
             # passes cost a few float32 iterations) only when the run may stop
-            gap, infeas, dual = _certificate(inner, W2.astype(dtype), rho * U1,
-                                             feas_tol=cert_tol)
+            gap, infeas, dual = _certificate(inner, W2.astype(dtype), Lam, feas_tol=cert_tol)
             if infeas <= SCREEN_MARGIN * feas_tol and gap <= SCREEN_MARGIN * gap_tol:
-                gap, infeas, dual = _certificate(problem, W2, rho * U1, feas_tol=cert_tol)
+                gap, infeas, dual = _certificate(problem, W2, Lam, feas_tol=cert_tol)
         if infeas <= feas_tol and gap <= gap_tol:
             status = "converged"
             break
@@ -523,7 +520,7 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
             support, previous = W2 != 0, support
             budget = POLISH_SHARE * k * iteration_flops - polish_flops
             # only a support that held since the last test is worth a pattern solve
-            polished_pair, spent = (_polish(problem, W2, rho * U1, budget)
+            polished_pair, spent = (_polish(problem, W2, Lam, budget)
                                     if np.array_equal(support, previous) else (None, 0.0))
             polish_flops += spent
             if polished_pair is not None:
