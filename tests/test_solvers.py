@@ -283,21 +283,18 @@ def test_polished_answer_at_epsilon_positive_is_the_optimum(family):
     """ε > 0 with ``polish="always"``: when the ADMM returns the pattern solve (w = w_ls − t·d
     on the iterate's support, signs and active inequalities), that answer is the optimum
     itself — the objective of an ADMM run certified to 1e-10 without the pattern solve, to
-    1e-6, not just to the 1e-3 the certificate asks for."""
+    1e-6. Asked for a 1e-9 certificate, which the iterates alone would take thousands of
+    steps to reach, every family's run ends on the pattern solve within 5,000 iterations."""
     from nettrim.suite.benchmark import layer_problem
 
     problem, _ = layer_problem(family, 60, 6, 600, 0.05, seed=0)
-    # the former defaults (ρ = 10, XXᵀ of unit mean eigenvalue): slower iterations, so that
-    # every family reaches the pattern solve before the iterate alone certifies (on the
-    # float64 path: the float32 one certifies the sparse layer's iterate first)
-    ours = solve(problem, "admm", polish="always", rho=10.0, gram_scale=problem.N / problem.P,
-                 precision="double")
+    ours = solve(problem, "admm", polish="always", gap_tol=1e-9, feas_tol=1e-9, max_iter=5000)
     tight = solve(problem, "admm", gap_tol=1e-10, feas_tol=1e-10, max_iter=200_000,
                   polish="never")
     assert ours.converged and ours.info["polished"], ours.info
     assert tight.converged
     assert ours.evaluation.l1 == pytest.approx(tight.evaluation.l1, rel=1e-6)
-    assert ours.info["gap"] <= 1e-3 and ours.info["infeasibility"] <= 1e-4
+    assert ours.info["gap"] <= 1e-9 and ours.info["infeasibility"] <= 1e-9
 
 
 @given(N=st.integers(20, 60), s=st.integers(2, 6), ratio=st.floats(0.5, 1.6),
