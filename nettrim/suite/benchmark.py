@@ -325,6 +325,9 @@ def benchmark_problem(problem: LayerProblem, *, rhos=(0.1, 1.0, 10.0, 100.0, 100
         rep = problem.evaluate(result.W, rtol=rtol)
         rows.append({"method": method, "rho": rho, "status": result.status,
                      "iterations": result.info.get("iterations"), "time": wall,
+                     # ours: the M×P storage as run, and where a float32 run went on in float64
+                     "precision": result.info.get("precision"),
+                     "promoted_at": result.info.get("promoted_at"),
                      "l1": rep.l1, "nnz": rep.nnz, "ball_excess": rep.ball_excess,
                      "omega_c_violation": rep.omega_c_violation / (np.abs(problem.Y).max() or 1),
                      "W": result.W})
