@@ -132,6 +132,19 @@ def _certificate(problem: LayerProblem, W: np.ndarray, Lam: np.ndarray,
     return gap, infeas, dual
 
 
+def _rho_step(primal: float, feas_aim: float, gap: float, gap_tol: float) -> float:
+    """The factor ρ is multiplied by at an adaptation test: 1 within the band, else
+    √(primal/feas_aim ÷ gap/gap_tol) capped to [0.1, 10] (module docstring, ``RHO_BAND``).
+
+    Raising ρ trades gap for feasibility, so the factor exceeds 1 exactly when the primal side
+    is the further from its aim. Both ratios are floored at 1e-3: a run far inside one
+    tolerance (or at a negative gap, an infeasible W2 below the optimum) moves ρ by at most
+    the cap."""
+    factor = np.sqrt(max(primal / feas_aim, 1e-3) / max(gap / gap_tol, 1e-3))
+    band = RHO_BAND if (primal <= feas_aim) == (gap <= gap_tol) else RHO_SPLIT_BAND
+    return 1.0 if 1 / band <= factor <= band else float(np.clip(factor, 0.1, 10.0))
+
+
 def _ratio(a: float, b: float) -> float:
     """a/b, with 0/0 = 0 and a/0 = inf (a residual against a zero scale)."""
     return a / b if b > 0 else (0.0 if a == 0 else np.inf)
@@ -551,10 +564,8 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
             # strictly feasible (infeasibility 0 is not convergence). A negative gap means W2
             # is infeasible enough to beat the optimum: that also pushes ρ up.
             primal = max(infeas, _ratio(r1, np.linalg.norm(W1)), _ratio(r2, np.linalg.norm(W2)))
-            factor = np.sqrt(max(primal / feas_aim, 1e-3) / max(gap / gap_tol, 1e-3))
-            band = RHO_BAND if (primal <= feas_aim) == (gap <= gap_tol) else RHO_SPLIT_BAND
-            if not 1 / band <= factor <= band:
-                new_rho = float(np.clip(rho * np.clip(factor, 0.1, 10.0), 1e-8, 1e8))
+            new_rho = float(np.clip(rho * _rho_step(primal, feas_aim, gap, gap_tol), 1e-8, 1e8))
+            if new_rho != rho:
                 # scaled duals are y/ρ: keep y fixed
                 U1 *= rho / new_rho
                 T = U1 + (1 - alpha) * W1
