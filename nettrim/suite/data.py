@@ -197,31 +197,67 @@ SPIRALS = {"n_train": 600, "n_test": 2000, "turns": 1.5, "noise": 0.05}
 
 
 def load_dataset(name: str, *, path=None, seed: int = 0, test_size: float = 0.25,
-                 n_train: int | None = None):
+                 n_train: int | None = None, scale: str = "standardize"):
     """A classification data set by name: ``"digits"`` (shipped with scikit-learn) or
-    ``"mnist"`` (from ``path``, see :func:`load_mnist`), standardised, or ``"spirals"`` (the
-    spirals study's draw, :data:`SPIRALS`, left in its own coordinates); the first ``n_train``
-    training samples when given. Returns X_train, y_train, X_test, y_test (features × samples)."""
+    ``"mnist"`` (from ``path``, see :func:`load_mnist`; by default the verified cache that
+    ``make mnist-data`` builds, :func:`nettrim.suite.mnist.load_mnist_cache`), or ``"spirals"``
+    (the spirals study's draw, :data:`SPIRALS`, left in its own coordinates); the first
+    ``n_train`` training samples when given.
+
+    ``scale`` ("standardize" or "unit") sets the images' scale: every feature centred and
+    scaled by the training part (:func:`standardize`), or the pixels divided by the training
+    part's largest value (MNIST's [0, 255] to [0, 1], as the Net-Trim authors' networks see it).
+    Returns X_train, y_train, X_test, y_test (features × samples)."""
     if name == "spirals":
         X, y, Xt, yt = spirals_split(seed, **SPIRALS)
         if n_train is not None:
             n_train = check_int(n_train, "n_train", low=1)
             X, y = X[:, :n_train], y[:n_train]
         return X, y, Xt, yt
+    if scale not in _SCALES:
+        raise ValueError(f"data.scale must be one of {list(_SCALES)}; got {scale!r}")
     if name == "digits":
         X, y, Xt, yt = load_digits_split(seed, test_size)
     elif name == "mnist":
-        if path is None:
-            raise ValueError("data.path must point at the MNIST files for data.name=mnist "
-                             "(a directory of IDX files or an .npz); nothing is downloaded")
-        X, y, Xt, yt = load_mnist(path)
+        from .mnist import load_mnist_cache
+
+        X, y, Xt, yt = load_mnist_cache() if path is None else load_mnist(path)
     else:
         raise ValueError(f"data.name must be 'digits', 'mnist' or 'spirals'; got {name!r}")
     if n_train is not None:
         n_train = check_int(n_train, "n_train", low=1)
         X, y = X[:, :n_train], y[:n_train]
+    if scale == "unit":
+        top = float(X.max()) or 1.0
+        return X / top, y, Xt / top, yt
     X, Xt = standardize(X, Xt)
     return X, y, Xt, yt
 
+
+def data_identity(data: dict) -> str | None:
+    """What identifies the contents behind a data config beyond its keys: the SHA-256 of the
+    file ``data["path"]`` points at (so a replaced file is a different data set), the verified
+    digest for the MNIST cache, ``None`` for data generated or shipped in code."""
+    import hashlib
+    from pathlib import Path
+
+    if data.get("name") != "mnist":
+        return None
+    if data.get("path") is None:
+        from .mnist import ARRAYS_SHA256
+
+        return ARRAYS_SHA256
+    path = Path(data["path"])
+    files = sorted(path.iterdir()) if path.is_dir() else [path]
+    h = hashlib.sha256()
+    for f in files:
+        if f.is_file():
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+_SCALES = ("standardize", "unit")
+
 __all__ = ["spirals", "spirals_split", "SPIRALS", "read_idx", "load_mnist", "load_digits_split",
-           "standardize", "load_dataset"]
+           "standardize", "load_dataset", "data_identity"]
