@@ -34,7 +34,7 @@ def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
     out_dir, config = start_run(cfg, out_dir)
     check_solver_config(config)
     (out_dir / "networks").mkdir(exist_ok=True)
-    model = out_dir / "model.joblib"
+    model = compression.model_file(out_dir, config["network"])
     net = compression.train_classifier(config["data"], config["network"], model)
     tasks = [(scheme, g) for scheme in config["schemes"] for g in config["gains"]]
     with backend(config.get("parallel"), config["n_jobs"]) as n_jobs:
@@ -44,6 +44,7 @@ def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
             identity={"model": compression.model_key(config["data"], config["network"])},
             gamma=config["gamma"], baselines=config["baselines"], finetune=config["finetune"],
             noise=config["noise"],
+            **({"samples": config["samples"]} if config.get("samples") else {}),
             net_dir=str(out_dir / "networks"), solver=config["solver"]["name"],
             **(config["solver"].get("options") or {}))
     results.to_csv(out_dir / "results.csv", index=False)

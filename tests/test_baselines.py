@@ -143,3 +143,21 @@ def test_dead_units_lose_their_weights_first(name):
     assert np.allclose(Y1[:3], 0.0)
     if name != "wanda":                                      # nothing of the live part pruned
         assert np.allclose(Y1[3:], net.forward(X)[1][3:], atol=1e-6)
+
+
+def test_obs_reuses_its_greedy_order_across_counts_and_agrees_with_a_fresh_run():
+    from nettrim import baselines
+
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((10, 80))
+    net = Network([rng.standard_normal((10, 6)), rng.standard_normal((6, 3))])
+    baselines._ORDERS.clear()
+    a = baselines.obs_prune(net, X, [30, 9])
+    cached = len(baselines._ORDERS)
+    b = baselines.obs_prune(net, X, [20, 9])                # layer 1's order is reused
+    assert len(baselines._ORDERS) == cached + 1             # only layer 2 (new inputs) is new
+    baselines._ORDERS.clear()
+    fresh = baselines.obs_prune(net, X, [20, 9])
+    for W, V in zip(b.weights, fresh.weights):
+        np.testing.assert_array_equal(W, V)
+    assert a.nnz()[0] == 30 and b.nnz()[0] == 20

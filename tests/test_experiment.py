@@ -3,6 +3,7 @@
 import importlib.util
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hydra import compose, initialize_config_dir
@@ -222,3 +223,46 @@ def test_prune_network_end_to_end_report_matches_saved_networks(tmp_path):
         for m in methods[1:]:
             assert np.array_equal(a, wide.loc[(*key, m)].filter(like="_nnz").to_numpy()), m
     assert "| cascade | 0.3 |" in (tmp_path / "summary.md").read_text()
+
+
+def _mnist_like(path, n_train=400, n_test=200, side=8, seed=0):
+    """A small MNIST-shaped fixture (Keras .npz, uint8 images): class k lights row k."""
+    rng = np.random.default_rng(seed)
+
+    def draw(n):
+        y = rng.integers(0, side, n)
+        x = rng.integers(0, 60, (n, side, side))
+        x[np.arange(n), y, :] += 180
+        return x.astype(np.uint8), y.astype(np.uint8)
+
+    (x, y), (xt, yt) = draw(n_train), draw(n_test)
+    np.savez(path, x_train=x, y_train=y, x_test=xt, y_test=yt)
+    return path
+
+
+def test_mnist_fc_study_end_to_end_on_a_fixture(tmp_path):
+    """experiment=mnist_fc with the fixture in place of the cache: the PyTorch-trained network,
+    pruning on a subset of the inputs, three fine-tuning checkpoints, noise repeats."""
+    pytest.importorskip("torch")
+    from nettrim.network import Network
+
+    data = _mnist_like(tmp_path / "mnist.npz")
+    out = tmp_path / "run"
+    cfg = _compose("prune_network", [
+        "experiment=mnist_fc", f"data.path={data}", "network.hidden=[16,12]",
+        "network.iterations=150", "samples.n=150", "gains=[0.1]", "schemes=[parallel]",
+        "finetune.epochs=[1,2]", "noise.levels=[0.5]", "noise.repeats=2", "n_jobs=1",
+        "progress=false", "baselines=[magnitude,sparsegpt]"])
+    results = _load("prune_network").run(cfg, out)
+    assert (out / "model.npz").is_file() and not (out / "model.joblib").exists()
+    assert list(results["method"]) == ["nettrim", "magnitude", "sparsegpt"]
+    assert (results["samples"] == 150).all()
+    # ε_rd on all 400 training inputs is reported beside the one on the 150 it saw
+    assert results["discrepancy_all"].notna().all()
+    assert (results["discrepancy_all"] != results["discrepancy"]).any()
+    for col in ("acc_test_ft1", "acc_test_ft2", "acc_train_ft2", "acc_noise0.5"):
+        assert results[col].between(0, 1).all(), col
+    assert (results["acc_test_ft"] == results["acc_test_ft2"]).all()
+    net = Network.load_npz(out / "networks" / "parallel_gain0.1.npz")
+    assert net.nnz() == results.filter(like="_nnz").iloc[0].tolist()
+    assert results["acc_test_ft2"].iloc[0] > 0.5          # the fixture is learnable

@@ -89,3 +89,20 @@ def test_masked_fit_keeps_the_zeros_and_decay_changes_the_result(data):
     plain = fit_torch(build, X.T, y, **kw)[0].weight.detach().numpy()
     decayed = fit_torch(build, X.T, y, decay_rate=0.5, decay_steps=5, **kw)[0].weight
     assert not np.allclose(plain, decayed.detach().numpy())
+
+
+def test_finetune_torch_keeps_the_pattern_and_checkpoints_in_order(data):
+    from nettrim.suite.train import finetune_torch
+
+    X, y, _, _ = data
+    net = train_torch_mlp(X, y, (8, 8), epochs=2, seed=0)
+    for W in net.weights:                                   # a pruned pattern
+        W[np.abs(W) < np.median(np.abs(W))] = 0.0
+    one, three = finetune_torch(net, X, y, epochs=[1, 3], batch_size=50, learning_rate=0.05)
+    again = finetune_torch(net, X, y, epochs=1, batch_size=50, learning_rate=0.05)[0]
+    for W0, W1, W3, Wa in zip(net.weights, one.weights, three.weights, again.weights):
+        assert np.array_equal(W1 == 0, W0 == 0) and np.array_equal(W3 == 0, W0 == 0)
+        np.testing.assert_array_equal(W1, Wa)               # a checkpoint is the shorter run
+    assert not np.array_equal(one.weights[0], three.weights[0])
+    with pytest.raises(ValueError, match="epochs must be increasing"):
+        finetune_torch(net, X, y, epochs=[3, 1])

@@ -32,7 +32,14 @@ from ..schemes import SCHEMES, prune_to_discrepancy, relative_discrepancy
 from .data import load_dataset, spirals_split
 from .features import distinct_features, widen
 from .sweep import run_resumable
-from .train import accuracy, finetune_masked, fit_relu_mlp, train_relu_mlp, train_torch_mlp
+from .train import (
+    accuracy,
+    finetune_masked,
+    finetune_torch,
+    fit_relu_mlp,
+    train_relu_mlp,
+    train_torch_mlp,
+)
 
 log = logging.getLogger(__name__)
 
@@ -164,41 +171,86 @@ def gain_task(tasks, *, data: dict, train: dict, recipes: dict, gains,
     return rows
 
 
+def model_file(out_dir, network: dict):
+    """Where :func:`train_classifier` keeps the trained classifier of ``network`` in
+    ``out_dir``: ``model.joblib`` (a scikit-learn model, ``trainer: sklearn``, the default) or
+    ``model.npz`` (a :class:`~nettrim.network.Network`, ``trainer: torch``)."""
+    from pathlib import Path
+
+    trainer = _trainer(network)
+    return Path(out_dir) / ("model.npz" if trainer == "torch" else "model.joblib")
+
+
+def _trainer(network: dict) -> str:
+    trainer = network.get("trainer", "sklearn")
+    if trainer not in ("sklearn", "torch"):
+        raise ValueError(f"network.trainer must be 'sklearn' or 'torch'; got {trainer!r}")
+    return trainer
+
+
 def train_classifier(data: dict, network: dict, path) -> Network:
-    """Train the reference classifier on ``load_dataset(**data)`` (``network``: hidden, alpha,
-    seed, max_iter, learning_rate_init of :func:`fit_relu_mlp`) and save the scikit-learn model
-    at ``path`` (joblib) and its weights beside it (``.npz``); an existing model at ``path`` is
-    loaded instead (a restart does not retrain) only if it was trained from the same ``data``
-    and ``network`` (its key, :func:`model_key`, is saved beside it as ``.key``); otherwise it
-    is retrained and replaced."""
+    """Train the reference classifier on ``load_dataset(**data)`` and save it at ``path``
+    (:func:`model_file`); an existing model at ``path`` is loaded instead (a restart does not
+    retrain) only if it was trained from the same data and ``network`` (its key,
+    :func:`model_key`, which includes the data file's contents, is saved beside it as
+    ``.key``); otherwise it is retrained and replaced.
+
+    ``network``: ``trainer`` "sklearn" (default: ``hidden``, ``alpha``, ``seed``, ``max_iter``,
+    ``learning_rate_init`` of :func:`fit_relu_mlp`; saved with joblib, its weights beside it
+    as ``.npz``) or "torch" (``hidden``, ``seed`` and the recipe's keywords of
+    :func:`~nettrim.suite.train.train_torch_mlp`; saved as a Network ``.npz``)."""
     from pathlib import Path
 
     import joblib
 
     path = Path(path)
+    trainer = _trainer(network)
     key = model_key(data, network)
     key_file = path.with_suffix(".key")
     if path.is_file() and key_file.is_file() and key_file.read_text().strip() == key:
-        return Network.from_sklearn(joblib.load(path))
+        return load_model(path)[0]
     if path.is_file():
         log.warning("retraining: %s was trained from another data/network configuration", path)
     X, y, _, _ = load_dataset(**data)
-    network = dict(network)
-    mlp = fit_relu_mlp(X, y, network.pop("hidden"), **network)
-    tmp = path.with_name(f".{path.name}.tmp")
-    joblib.dump(mlp, tmp)
+    network = {k: v for k, v in network.items() if k != "trainer"}
+    hidden = network.pop("hidden")
+    tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
+    if trainer == "torch":
+        net = train_torch_mlp(X, y, hidden, **network)
+        net.save_npz(tmp)
+    else:
+        mlp = fit_relu_mlp(X, y, hidden, **network)
+        joblib.dump(mlp, tmp)
+        net = Network.from_sklearn(mlp)
+        net.save_npz(path.with_suffix(".npz"))
     tmp.replace(path)
     key_file.write_text(key + "\n")
-    net = Network.from_sklearn(mlp)
-    net.save_npz(path.with_suffix(".npz"))
     return net
 
 
+def load_model(path):
+    """The classifier :func:`train_classifier` saved: ``(Network, mlp)`` with the fitted
+    scikit-learn model for a ``.joblib`` file (fine-tuned with scikit-learn) and ``None`` for a
+    Network ``.npz`` (fine-tuned with PyTorch)."""
+    import joblib
+
+    if str(path).endswith(".npz"):
+        return Network.load_npz(path), None
+    mlp = joblib.load(path)
+    return Network.from_sklearn(mlp), mlp
+
+
 def model_key(data: dict, network: dict) -> str:
-    """The identity of a trained classifier: a hash of what it was trained from."""
+    """The identity of a trained classifier: a hash of what it was trained from, the data
+    file's contents included (:func:`~nettrim.suite.data.data_identity`)."""
+    from .data import data_identity
     from .parts import spec_hash
 
-    return spec_hash({"data": dict(data), "network": dict(network)})
+    spec = {"data": dict(data), "network": dict(network)}
+    contents = data_identity(dict(data))
+    if contents is not None:
+        spec["data_contents"] = contents
+    return spec_hash(spec)
 
 
 def _layer_discrepancies(net: Network, pruned: Network, X) -> dict:
@@ -208,9 +260,11 @@ def _layer_discrepancies(net: Network, pruned: Network, X) -> dict:
             for i, (o, h) in enumerate(zip(orig[1:], hat[1:]), start=1)}
 
 
-def noisy_accuracy(net: Network, X, labels, level: float, seed: int) -> float:
+def noisy_accuracy(net: Network, X, labels, level: float, seed: int,
+                   repeats: int = 1) -> float:
     """Accuracy on X plus Gaussian noise scaled, sample by sample, to ‖noise‖ = level·‖x‖
-    (the authors' robustness test); the same noise for every network given the same seed.
+    (the authors' robustness test), averaged over ``repeats`` draws; the same noise for every
+    network given the same seed.
 
     Parameters
     ----------
@@ -220,55 +274,96 @@ def noisy_accuracy(net: Network, X, labels, level: float, seed: int) -> float:
     level : float
         Noise-to-signal norm ratio.
     seed : int
+    repeats : int, default 1
+        Independent noise draws (the authors use 10).
 
     Returns
     -------
     float
     """
-    noise = np.random.default_rng(seed).standard_normal(X.shape)
-    noise *= level * np.linalg.norm(X, axis=0) / np.linalg.norm(noise, axis=0)
-    return accuracy(net, X + noise, labels)
+    rng = np.random.default_rng(seed)
+    accs = []
+    for _ in range(check_int(repeats, "repeats", low=1)):
+        noise = rng.standard_normal(X.shape)
+        noise *= level * np.linalg.norm(X, axis=0) / np.linalg.norm(noise, axis=0)
+        accs.append(accuracy(net, X + noise, labels))
+    return float(np.mean(accs))
+
+
+def calibration_samples(P: int, samples: int | None, seed: int = 0) -> np.ndarray:
+    """The training columns a pruning sees: all ``P`` (``samples`` None), or ``samples`` of
+    them drawn uniformly without replacement by SeedSequence(seed), in increasing order."""
+    if samples is None or samples >= P:
+        return np.arange(P)
+    samples = check_int(samples, "samples", low=1)
+    rng = np.random.default_rng(np.random.SeedSequence(check_int(seed, "seed", low=0)))
+    return np.sort(rng.choice(P, samples, replace=False))
+
+
+def _finetuned(mlp, p: Network, d, finetune: dict) -> dict:
+    """Accuracies after masked fine-tuning: with scikit-learn for a scikit-learn model (one
+    checkpoint: ``*_ft``), with PyTorch otherwise (a checkpoint per entry of ``epochs``:
+    ``*_ft<e>``, and the last also as ``*_ft``)."""
+    X, y = d[0], d[1]
+    if mlp is not None:
+        tuned = finetune_masked(mlp, p, X, y, **finetune)
+        return {f"{k}_ft": v for k, v in _accuracies(tuned, d, "").items()}
+    epochs = finetune["epochs"]
+    epochs = [epochs] if np.ndim(epochs) == 0 else list(epochs)
+    row = {}
+    for e, tuned in zip(epochs, finetune_torch(p, X, y, **finetune)):
+        row.update({f"{k}_ft{e}": v for k, v in _accuracies(tuned, d, "").items()})
+    row.update({f"{k}_ft": row[f"{k}_ft{epochs[-1]}"] for k in ("acc_train", "acc_test")})
+    return row
 
 
 def prune_task(tasks, *, data: dict, model_path, gamma: float = 1.1,
                baselines=("magnitude",), finetune: dict | None = None,
-               noise: dict | None = None, net_dir=None, **trim) -> list[dict]:
+               noise: dict | None = None, samples: dict | None = None, net_dir=None,
+               **trim) -> list[dict]:
     """For each (scheme, gain) in ``tasks``: prune the classifier saved at ``model_path``
     (:func:`train_classifier`) with Net-Trim on the training inputs, then prune the original
     with each of ``baselines`` (names in :data:`nettrim.baselines.BASELINES`: magnitude, wanda,
-    sparsegpt, obs) to the same per-layer nonzero counts; with ``finetune`` (keywords of
-    :func:`~nettrim.suite.train.finetune_masked`, ``epochs`` > 0) fine-tune each on its own
-    sparsity pattern; with ``noise`` (``levels``, ``seed``) measure test accuracy under input
-    noise (:func:`noisy_accuracy`).
+    sparsegpt, obs) to the same per-layer nonzero counts; with ``finetune`` (``epochs`` > 0:
+    keywords of :func:`~nettrim.suite.train.finetune_masked` for a scikit-learn model, of
+    :func:`~nettrim.suite.train.finetune_torch` for a PyTorch-trained one) fine-tune each on its
+    own sparsity pattern; with ``noise`` (``levels``, ``seed``, optional ``repeats``) measure
+    test accuracy under input noise (:func:`noisy_accuracy`); with ``samples`` (``n``,
+    ``seed``) Net-Trim and the baselines see only ``n`` training inputs
+    (:func:`calibration_samples`), fine-tuning all of them.
 
     One row per (scheme, gain, method): nonzeros per layer, the compression factors (all
     weights; hidden layers = every layer but the last), train/test accuracy (and after
-    fine-tuning), ε_rd and each layer's relative output discrepancy on the training inputs,
-    the method's pruning time (wall clock, one thread), Net-Trim's per-layer solve times,
-    whether every Net-Trim layer converged and every bound held (the baselines share the
-    row's counts, so these describe the pruning that set them). With ``net_dir``, each Net-Trim
-    network is saved there as ``<scheme>_gain<gain>.npz``.
+    fine-tuning), ε_rd and each layer's relative output discrepancy on the calibration inputs
+    (and ε_rd on all training inputs, ``discrepancy_all``), the method's pruning time (wall
+    clock, one thread), Net-Trim's per-layer solve times, whether every Net-Trim layer
+    converged and every bound held (the baselines share the row's counts, so these describe the
+    pruning that set them). With ``net_dir``, each Net-Trim network is saved there as
+    ``<scheme>_gain<gain>.npz``.
     """
     import time
-
-    import joblib
 
     for b in baselines:
         if b not in BASELINES:
             raise ValueError(f"baselines must be among {sorted(BASELINES)}; got {b!r}")
-    finetune, noise = dict(finetune or {}), dict(noise or {})
+    finetune, noise, samples = dict(finetune or {}), dict(noise or {}), dict(samples or {})
     levels = [check_scalar(v, "noise.levels", low=0.0) for v in noise.get("levels", [])]
+    repeats = check_int(noise.get("repeats", 1), "noise.repeats", low=1)
+    tune = np.any(np.asarray(finetune.get("epochs", 0)) > 0)
     rows = []
     with threadpool_limits(limits=1, user_api="blas"):
         d = load_dataset(**data)
-        X, y = d[0], d[1]
-        mlp = joblib.load(model_path)
-        net = Network.from_sklearn(mlp)
+        X_all = d[0]
+        X = X_all[:, calibration_samples(X_all.shape[1], samples.get("n"),
+                                         samples.get("seed", 0))]
+        net, mlp = load_model(model_path)
         before = net.nnz()
+
+        def noisy(p, v):
+            return noisy_accuracy(p, d[2], d[3], v, noise.get("seed", 0), repeats)
+
         base = {f"original_{k}": v for k, v in _accuracies(net, d, "").items()}
-        base.update({f"original_acc_noise{v:g}": noisy_accuracy(net, d[2], d[3], v,
-                                                                 noise.get("seed", 0))
-                     for v in levels})
+        base.update({f"original_acc_noise{v:g}": noisy(net, v) for v in levels})
         for scheme, gain in tasks:
             extra = {"gamma": gamma} if scheme == "cascade" else {}
             start = time.perf_counter()
@@ -290,14 +385,14 @@ def prune_task(tasks, *, data: dict, model_path, gamma: float = 1.1,
                        "discrepancy": relative_discrepancy(net, p, X),
                        **_layer_discrepancies(net, p, X), "prune_time": seconds,
                        **_accuracies(p, d, ""), **base,
-                       **{f"acc_noise{v:g}": noisy_accuracy(p, d[2], d[3], v,
-                                                           noise.get("seed", 0))
-                          for v in levels},
+                       **{f"acc_noise{v:g}": noisy(p, v) for v in levels},
                        "converged": res.converged, "bound_held": bool(rep["bound_held"].all()),
                        **{f"layer{r.layer}_time": r.time for r in rep.itertuples()}}
-                if finetune.get("epochs", 0) > 0:
-                    tuned = finetune_masked(mlp, p, X, y, **finetune)
-                    row.update({f"{k}_ft": v for k, v in _accuracies(tuned, d, "").items()})
+                if X.shape[1] < X_all.shape[1]:
+                    row["samples"] = X.shape[1]
+                    row["discrepancy_all"] = relative_discrepancy(net, p, X_all)
+                if tune:
+                    row.update(_finetuned(mlp, p, d, finetune))
                 rows.append(row)
     return rows
 
@@ -350,4 +445,5 @@ def load_pair(net_dir, H, recipe, seed) -> tuple[Network, Network]:
 
 
 __all__ = ["spirals_data", "train_network", "target_task", "gain_task", "train_classifier",
-           "prune_task", "noisy_accuracy", "run_study", "layer_table", "load_pair", "model_key"]
+           "prune_task", "noisy_accuracy", "run_study", "layer_table", "load_pair", "model_key",
+           "model_file", "load_model", "calibration_samples"]
