@@ -33,7 +33,7 @@ import numpy as np
 from scipy.linalg import cho_factor, cho_solve, cholesky
 
 from ._validation import check_int, check_matrix, check_scalar
-from .network import Network
+from .network import PATCHES, Network
 
 
 def _counts(net: Network, nnz) -> list[int]:
@@ -51,8 +51,8 @@ def _counts(net: Network, nnz) -> list[int]:
 
 def _inputs(net: Network, X):
     X = check_matrix(X, "X")
-    if X.shape[0] != net.weights[0].shape[0]:
-        raise ValueError(f"X must be features × samples with {net.weights[0].shape[0]} rows; "
+    if X.shape[0] != net.input_size:
+        raise ValueError(f"X must be features × samples with {net.input_size} rows; "
                          f"got shape {X.shape}")
     return X
 
@@ -84,7 +84,7 @@ def magnitude_prune(net: Network, nnz) -> Network:
     """
     counts = _counts(net, nnz)
     weights = [np.where(_keep_largest(np.abs(W), k), W, 0.0) for W, k in zip(net.weights, counts)]
-    return Network(weights, [b.copy() for b in net.biases], last_relu=net.last_relu)
+    return net.with_weights(weights, [b.copy() for b in net.biases])
 
 
 def _per_output(k: int, M: int) -> np.ndarray:
@@ -94,7 +94,7 @@ def _per_output(k: int, M: int) -> np.ndarray:
     return q + (np.arange(M) < r)
 
 
-def wanda_prune(net: Network, X, nnz) -> Network:
+def wanda_prune(net: Network, X, nnz, *, patches: int | None = PATCHES) -> Network:
     """Wanda: keep, per output neuron, the weights with the largest |w_ij|·‖x_i‖₂.
 
     ‖x_i‖₂ is the norm of input feature i over the samples of the layer's input (the already
@@ -109,12 +109,14 @@ def wanda_prune(net: Network, X, nnz) -> Network:
         Calibration inputs, one sample per column.
     nnz : sequence of int
         Weights to keep in each layer.
+    patches : int or None, default :data:`~nettrim.network.PATCHES`
+        Patch positions a convolution layer is calibrated on (the ones Net-Trim samples).
 
     Returns
     -------
     Network
     """
-    return _sequential(net, X, nnz, _wanda_layer)
+    return _sequential(net, X, nnz, _wanda_layer, patches)
 
 
 def _wanda_layer(W, b, Y, k):
@@ -132,23 +134,24 @@ def _live_units(W, b, Y, k):
     return live if np.count_nonzero(W[:, live]) >= k else np.ones_like(live)
 
 
-def _sequential(net: Network, X, nnz, layer_fn) -> Network:
+def _sequential(net: Network, X, nnz, layer_fn, patches=PATCHES) -> Network:
     """Prune layer by layer on the pruned network's own signals: ``layer_fn(W, b, Y, k)``
-    prunes the live units' weights W (inputs Y) to k nonzeros and returns (Ŵ, b̂)."""
+    prunes the live units' weights W (inputs Y) to k nonzeros and returns (Ŵ, b̂). A
+    convolution's inputs are its patches at the positions Net-Trim samples
+    (:meth:`Network.positions <nettrim.network.Network.positions>` with ``patches``)."""
     counts, Y = _counts(net, nnz), _inputs(net, X)
     weights, biases = [], []
     for i, (W, b, k) in enumerate(zip(net.weights, net.biases, counts)):
         relu = net.is_relu(i)
-        live = _live_units(W, b, Y, k) if relu else np.ones(W.shape[1], bool)
+        X_i = net.layer_inputs(i, Y, net.positions(i, X.shape[1], patches))
+        live = _live_units(W, b, X_i, k) if relu else np.ones(W.shape[1], bool)
         W_hat, b_hat = np.zeros_like(W), np.minimum(b, 0.0)   # a dead unit outputs 0
         if live.any():
-            W_hat[:, live], b_hat[live] = layer_fn(W[:, live], b[live], Y, k)
+            W_hat[:, live], b_hat[live] = layer_fn(W[:, live], b[live], X_i, k)
         weights.append(W_hat)
         biases.append(b_hat)
-        Y = W_hat.T @ Y + b_hat[:, None]
-        if relu:
-            Y = np.maximum(Y, 0.0)
-    return Network(weights, biases, last_relu=net.last_relu)
+        Y = net.apply_layer(i, Y, W_hat, b_hat)
+    return net.with_weights(weights, biases)
 
 
 def _sparsegpt_layer(W_rows, X, n_prune, blocksize, damp):
@@ -187,7 +190,7 @@ def _sparsegpt_layer(W_rows, X, n_prune, blocksize, damp):
 
 
 def sparsegpt_prune(net: Network, X, nnz, *, blocksize: int = 128,
-                    damp: float = 0.01) -> Network:
+                    damp: float = 0.01, patches: int | None = PATCHES) -> Network:
     """SparseGPT, the one-pass approximation of layer-wise OBS: prune each layer to
     ``nnz[ℓ]`` weights and update the remaining weights and the bias so that the layer's
     output on its (already pruned) inputs stays as close as it can to the original's.
@@ -203,6 +206,8 @@ def sparsegpt_prune(net: Network, X, nnz, *, blocksize: int = 128,
         Columns (inputs) per mask-selection block (SparseGPT's default).
     damp : float, default 0.01
         H + damp·mean(diag H)·I is inverted (SparseGPT's ``percdamp``).
+    patches : int or None, default :data:`~nettrim.network.PATCHES`
+        Patch positions a convolution layer is calibrated on (the ones Net-Trim samples).
 
     Returns
     -------
@@ -218,7 +223,7 @@ def sparsegpt_prune(net: Network, X, nnz, *, blocksize: int = 128,
                                 damp)
         return rows[:, :-1].T, rows[:, -1]
 
-    return _sequential(net, X, nnz, layer)
+    return _sequential(net, X, nnz, layer, patches)
 
 
 def _obs_order(w, Hinv, n_w):
@@ -288,7 +293,8 @@ def _obs_layer(W_rows, X, n_prune, damp, max_bytes=2**28):
     return out
 
 
-def obs_prune(net: Network, X, nnz, *, damp: float = 0.01) -> Network:
+def obs_prune(net: Network, X, nnz, *, damp: float = 0.01,
+              patches: int | None = PATCHES) -> Network:
     """Layer-wise optimal brain surgeon, exact and greedy (OBC's ExactOBS): prune each layer to
     ``nnz[ℓ]`` weights and refit the remaining weights and the bias so that the layer's output
     on its (already pruned) inputs stays as close as it can to the original's.
@@ -302,6 +308,8 @@ def obs_prune(net: Network, X, nnz, *, damp: float = 0.01) -> Network:
         Weights to keep in each layer.
     damp : float, default 0.01
         H + damp·mean(diag H)·I is used, as in OBC and SparseGPT.
+    patches : int or None, default :data:`~nettrim.network.PATCHES`
+        Patch positions a convolution layer is calibrated on (the ones Net-Trim samples).
 
     Returns
     -------
@@ -315,11 +323,11 @@ def obs_prune(net: Network, X, nnz, *, damp: float = 0.01) -> Network:
         rows = _obs_layer(np.hstack([W.T, b[:, None]]), X_aug, W.size - k, damp)
         return rows[:, :-1].T, rows[:, -1]
 
-    return _sequential(net, X, nnz, layer)
+    return _sequential(net, X, nnz, layer, patches)
 
 
 #: name -> baseline(net, X, nnz); magnitude ignores X.
-BASELINES = {"magnitude": lambda net, X, nnz: magnitude_prune(net, nnz),
+BASELINES = {"magnitude": lambda net, X, nnz, **conv: magnitude_prune(net, nnz),
              "wanda": wanda_prune, "sparsegpt": sparsegpt_prune, "obs": obs_prune}
 
 __all__ = ["BASELINES", "magnitude_prune", "obs_prune", "sparsegpt_prune", "wanda_prune"]

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._validation import check_int, check_scalar
-from .network import Network
+from .network import PATCHES, Network
 from .problem import LayerProblem
 from .prune import solve
 
@@ -142,15 +142,27 @@ def _finish(net, pruned, X, rows, steps):
     """Pruned network and report. ``steps[ℓ] = (a_ℓ, c_ℓ)``: layer ℓ's bound is
     b_ℓ = a_ℓ + c_ℓ·max(b_{ℓ−1}, e_{ℓ−1}), e the achieved discrepancy. Using the achieved
     e_{ℓ−1} when it is larger (it can be, by the solvers' tolerance) keeps each layer's check
-    about that layer; a layer that overshot its own bound is flagged on its own row."""
-    new = Network([W for W, _ in pruned], [b for _, b in pruned], last_relu=net.last_relu)
+    about that layer; a layer that overshot its own bound is flagged on its own row.
+
+    ``steps[ℓ] = None`` marks a convolution: its program covers only the sampled patches
+    before the pooling, so no bound on the pooled signal is claimed (``bound`` NaN);
+    ``bound_held`` is then the solver's certified feasibility on its patches (Proposition 1
+    there), and the next layer's bound starts again from the achieved e_ℓ."""
+    new = net.with_weights([W for W, _ in pruned], [b for _, b in pruned])
     orig, hat = net.forward(X), new.forward(X)
     import pandas as pd  # the reports are tables; pandas is imported where one is built
 
     report = pd.DataFrame(rows)
     achieved = [float(np.linalg.norm(h - o)) for h, o in zip(hat[1:], orig[1:])]
     bounds, held, prev = [], [], 0.0
-    for (a, c), e, Y, eps in zip(steps, achieved, orig[1:], report["epsilon"]):
+    for step, e, Y, eps, feasible in zip(steps, achieved, orig[1:], report["epsilon"],
+                                         report["feasible"]):
+        if step is None:
+            bounds.append(np.nan)
+            held.append(bool(feasible))
+            prev = e
+            continue
+        a, c = step
         b = a + c * prev
         bounds.append(b)
         held.append(e <= b * (1 + BOUND_RTOL) + _tolerance(Y, eps))
@@ -161,8 +173,19 @@ def _finish(net, pruned, X, rows, steps):
     return NetworkResult(new, report)
 
 
+def _layer_data(net, i, Y_in, Y_out, positions):
+    """Layer i's program data on the input signal Y_in (output signal Y_out): (X, Y) with Y
+    the layer's ReLU (or linear) response to X; for a convolution X are the patches at
+    ``positions`` and Y the filters' ReLU there, before the pooling."""
+    X = net.layer_inputs(i, Y_in, positions)
+    if net.convs[i] is None:
+        return X, Y_out
+    return X, np.maximum(net.weights[i].T @ X + net.biases[i][:, None], 0.0)
+
+
 def prune_parallel(net: Network, X, *, gain: float = 0.05, epsilons=None, solver: str = "admm",
-                  n_jobs: int = 1, zero_tol: float = 1e-6, **options) -> NetworkResult:
+                  n_jobs: int = 1, zero_tol: float = 1e-6, patches: int | None = PATCHES,
+                  **options) -> NetworkResult:
     """Prune every layer on the original network's signals (the parallel scheme).
 
     Parameters
@@ -179,6 +202,9 @@ def prune_parallel(net: Network, X, *, gain: float = 0.05, epsilons=None, solver
         Layers are independent here and are solved concurrently (joblib).
     zero_tol : float
         Weights with |w| ≤ zero_tol·max|W_ℓ| are set to zero in the pruned network.
+    patches : int or None, default :data:`~nettrim.network.PATCHES`
+        Patch positions a convolution layer's program samples
+        (:meth:`Network.positions <nettrim.network.Network.positions>`; None: all).
     **options
         Passed to the solver (e.g. ``max_iter``, ``gap_tol``).
 
@@ -186,12 +212,13 @@ def prune_parallel(net: Network, X, *, gain: float = 0.05, epsilons=None, solver
     -------
     NetworkResult
         The pruned network and one report row per layer (nonzeros, ε, status, time, the
-        Theorem 1 bound and whether it held).
+        Theorem 1 bound and whether it held; for a convolution see :func:`_finish`).
     """
     signals = net.forward(X)
-    eps = _epsilons(signals, gain, epsilons, net.n_layers)
-    problems = [_layer_problem(net, i, signals[i], signals[i + 1], eps[i])
-                for i in range(net.n_layers)]
+    data = [_layer_data(net, i, signals[i], signals[i + 1],
+                        net.positions(i, X.shape[1], patches)) for i in range(net.n_layers)]
+    eps = _epsilons([None] + [Y for _, Y in data], gain, epsilons, net.n_layers)
+    problems = [_layer_problem(net, i, Xi, Yi, eps[i]) for i, (Xi, Yi) in enumerate(data)]
     from joblib import Parallel, delayed
 
     results = Parallel(n_jobs=n_jobs)(delayed(_solve_layer)(p, solver, options)
@@ -201,14 +228,15 @@ def prune_parallel(net: Network, X, *, gain: float = 0.05, epsilons=None, solver
         W, bias = _split(_sparsify(W_aug, zero_tol))
         pruned.append((W, bias))
         rows.append(_row(i, net, W, eps[i], status, info, rep))
-        steps.append((eps[i], np.linalg.norm(W, 2)))  # b_ℓ = ε_ℓ + ‖Ŵ_ℓ‖₂·b_{ℓ−1}
+        # b_ℓ = ε_ℓ + ‖Ŵ_ℓ‖₂·b_{ℓ−1}
+        steps.append(None if net.convs[i] is not None else (eps[i], np.linalg.norm(W, 2)))
     return _finish(net, pruned, X, rows, steps)
 
 
 def prune_cascade(net: Network, X, *, gain: float = 0.05, epsilon1: float | None = None,
                  gamma=1.1, kappa: float = 1.0, epsilon_last: float | None = None,
                  cap: str = "linear", solver: str = "admm", zero_tol: float = 1e-6,
-                 **options) -> NetworkResult:
+                 patches: int | None = PATCHES, **options) -> NetworkResult:
     """Prune layer by layer on the already-pruned signals (the cascade scheme).
 
     Layer 1 uses ε₁ = gain·‖Y⁽¹⁾‖_F (or ``epsilon1``). Layer ℓ ≥ 2 is solved on Ŷ⁽ℓ⁻¹⁾ with
@@ -238,6 +266,9 @@ def prune_cascade(net: Network, X, *, gain: float = 0.05, epsilon1: float | None
         Any registered solver; ``options`` go to it.
     zero_tol : float
         Weights with |w| ≤ zero_tol·max|W_ℓ| are set to zero in the pruned network.
+    patches : int or None, default :data:`~nettrim.network.PATCHES`
+        Patch positions a convolution layer's program samples (the same positions on the
+        original and the pruned signal; None: all).
     **options
         Passed to the solver.
 
@@ -245,7 +276,7 @@ def prune_cascade(net: Network, X, *, gain: float = 0.05, epsilon1: float | None
     -------
     NetworkResult
         The pruned network and one report row per layer (nonzeros, ε, status, time, the
-        Theorem 2 bound and whether it held).
+        Theorem 2 bound and whether it held; for a convolution see :func:`_finish`).
     """
     L = net.n_layers
     gammas = [gamma] * (L - 1) if np.isscalar(gamma) else list(gamma)
@@ -256,36 +287,41 @@ def prune_cascade(net: Network, X, *, gain: float = 0.05, epsilon1: float | None
     if cap not in CAPS:
         raise ValueError(f"cap must be one of {list(CAPS)}; got {cap!r}")
     signals = net.forward(X)
+    positions = [net.positions(i, X.shape[1], patches) for i in range(L)]
+    Y1 = _layer_data(net, 0, signals[0], signals[1], positions[0])[1]
     eps1 = (check_scalar(epsilon1, "epsilon1", low=0.0) if epsilon1 is not None
-            else check_scalar(gain, "gain", low=0.0) * float(np.linalg.norm(signals[1])))
+            else check_scalar(gain, "gain", low=0.0) * float(np.linalg.norm(Y1)))
 
     pruned, rows, steps = [], [], []
     Y_hat = signals[0]
     for i in range(L):
-        Y = signals[i + 1]
+        conv = net.convs[i] is not None
+        X_hat = net.layer_inputs(i, Y_hat, positions[i])
+        Y = _layer_data(net, i, signals[i], signals[i + 1], positions[i])[1]
         V = None
         if i == 0:
             eps = eps1
-            steps.append((eps1, 0.0))
+            steps.append(None if conv else (eps1, 0.0))
         else:
-            Z = net.weights[i].T @ Y_hat + net.biases[i][:, None]
+            Z = net.weights[i].T @ X_hat + net.biases[i][:, None]
             mask = Y > 0 if net.is_relu(i) else np.ones_like(Y, bool)
             eps = float(np.sqrt(gammas[i - 1]) * np.linalg.norm((Z - Y)[mask]))
             if eps <= ROUNDOFF_RTOL * np.linalg.norm(Y):
                 eps = 0.0
             if net.is_relu(i):
                 V = Z if cap == "linear" else np.maximum(Z, 0.0)  # b_ℓ = √γ_ℓ‖W_ℓ‖₂·b_{ℓ−1}
-                steps.append((0.0, np.sqrt(gammas[i - 1]) * np.linalg.norm(net.weights[i], 2)))
+                steps.append(None if conv else
+                             (0.0, np.sqrt(gammas[i - 1]) * np.linalg.norm(net.weights[i], 2)))
             else:
                 eps = (check_scalar(epsilon_last, "epsilon_last", low=0.0)
                        if epsilon_last is not None else eps * kappa)
                 steps.append((eps, 0.0))  # within its own ε when feasible
-        W_aug, status, info, rep = _solve_layer(_layer_problem(net, i, Y_hat, Y, eps, V),
+        W_aug, status, info, rep = _solve_layer(_layer_problem(net, i, X_hat, Y, eps, V),
                                                 solver, options)
         W, bias = _split(_sparsify(W_aug, zero_tol))
         pruned.append((W, bias))
         rows.append(_row(i, net, W, eps, status, info, rep))
-        Y_hat = np.maximum(W.T @ Y_hat + bias[:, None], 0) if net.is_relu(i) else None
+        Y_hat = net.apply_layer(i, Y_hat, W, bias) if i < L - 1 else None
     return _finish(net, pruned, X, rows, steps)
 
 

@@ -117,7 +117,7 @@ def test_mnist_loader_reads_idx_and_npz_files(tmp_path):
     assert Xs.shape == (784, 6) and np.allclose(Xs.mean(axis=1), 0)
 
 
-def test_mnist_loader_errors(tmp_path):
+def test_mnist_loader_errors(tmp_path, monkeypatch):
     (tmp_path / "bad").write_bytes(b"\x01\x02\x03\x04")
     with pytest.raises(ValueError, match="not an IDX file"):
         read_idx(tmp_path / "bad")
@@ -127,7 +127,9 @@ def test_mnist_loader_errors(tmp_path):
         read_idx(tmp_path / "short")
     with pytest.raises(ValueError, match="holds no train-images"):
         load_mnist(tmp_path)
-    with pytest.raises(ValueError, match="data.path"):
+    monkeypatch.chdir(tmp_path)                 # no cache here (the path is relative)
+    with pytest.raises(ValueError, match=r"MNIST cache .*mnist\.npz is missing; run "
+                                         r"`make mnist-data`"):
         load_dataset("mnist")
     with pytest.raises(ValueError, match="data.name"):
         load_dataset("cifar")
