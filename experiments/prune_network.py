@@ -45,6 +45,7 @@ def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
             gamma=config["gamma"], baselines=config["baselines"], finetune=config["finetune"],
             noise=config["noise"],
             **({"samples": config["samples"]} if config.get("samples") else {}),
+            **({"patches": config["patches"]} if config.get("patches") else {}),
             net_dir=str(out_dir / "networks"), solver=config["solver"]["name"],
             **(config["solver"].get("options") or {}))
     results.to_csv(out_dir / "results.csv", index=False)

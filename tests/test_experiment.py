@@ -266,3 +266,30 @@ def test_mnist_fc_study_end_to_end_on_a_fixture(tmp_path):
     net = Network.load_npz(out / "networks" / "parallel_gain0.1.npz")
     assert net.nnz() == results.filter(like="_nnz").iloc[0].tolist()
     assert results["acc_test_ft2"].iloc[0] > 0.5          # the fixture is learnable
+
+
+def test_mnist_lenet_study_prunes_the_convolutions_too(tmp_path):
+    """experiment=mnist_lenet on the fixture: a small conv net trained by the same recipe,
+    every layer pruned (convolutions on sampled patches), baselines at the same counts."""
+    pytest.importorskip("torch")
+    from nettrim.network import Network
+
+    data = _mnist_like(tmp_path / "mnist.npz")
+    out = tmp_path / "run"
+    cfg = _compose("prune_network", [
+        "experiment=mnist_lenet", f"data.path={data}", "network.image_shape=[1,8,8]",
+        "network.channels=[3,4]", "network.kernel=3", "network.hidden=[10]",
+        "network.iterations=150", "samples.n=120", "patches=500", "gains=[0.1]",
+        "finetune.epochs=[1]", "noise.levels=[0.5]", "noise.repeats=1", "n_jobs=1",
+        "progress=false"])
+    results = _load("prune_network").run(cfg, out)
+    net = Network.load_npz(out / "model.npz")
+    assert [c is not None for c in net.convs] == [True, True, False, False]
+    assert set(results["method"]) == {"nettrim", "magnitude", "wanda", "sparsegpt"}
+    pruned = Network.load_npz(out / "networks" / "cascade_gain0.1.npz")
+    assert pruned.convs == net.convs
+    nnz = results[results["method"] == "nettrim"].filter(like="_nnz")
+    assert (nnz.iloc[:, :2].to_numpy() < np.array(net.nnz()[:2])).all()   # convs pruned
+    for (scheme, _), g in results.groupby(["scheme", "gain"]):
+        assert (g.filter(like="_nnz").nunique() == 1).all(), scheme        # equal counts
+    assert results["bound_held"].all() and results["acc_test_ft1"].between(0, 1).all()

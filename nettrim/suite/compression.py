@@ -37,7 +37,9 @@ from .train import (
     finetune_masked,
     finetune_torch,
     fit_relu_mlp,
+    logits,
     train_relu_mlp,
+    train_torch_convnet,
     train_torch_mlp,
 )
 
@@ -178,13 +180,16 @@ def model_file(out_dir, network: dict):
     from pathlib import Path
 
     trainer = _trainer(network)
-    return Path(out_dir) / ("model.npz" if trainer == "torch" else "model.joblib")
+    return Path(out_dir) / ("model.joblib" if trainer == "sklearn" else "model.npz")
+
+
+_TRAINERS = ("sklearn", "torch", "torch_convnet")
 
 
 def _trainer(network: dict) -> str:
     trainer = network.get("trainer", "sklearn")
-    if trainer not in ("sklearn", "torch"):
-        raise ValueError(f"network.trainer must be 'sklearn' or 'torch'; got {trainer!r}")
+    if trainer not in _TRAINERS:
+        raise ValueError(f"network.trainer must be one of {list(_TRAINERS)}; got {trainer!r}")
     return trainer
 
 
@@ -197,8 +202,10 @@ def train_classifier(data: dict, network: dict, path) -> Network:
 
     ``network``: ``trainer`` "sklearn" (default: ``hidden``, ``alpha``, ``seed``, ``max_iter``,
     ``learning_rate_init`` of :func:`fit_relu_mlp`; saved with joblib, its weights beside it
-    as ``.npz``) or "torch" (``hidden``, ``seed`` and the recipe's keywords of
-    :func:`~nettrim.suite.train.train_torch_mlp`; saved as a Network ``.npz``)."""
+    as ``.npz``), "torch" (``hidden``, ``seed`` and the recipe's keywords of
+    :func:`~nettrim.suite.train.train_torch_mlp`) or "torch_convnet" (the keywords of
+    :func:`~nettrim.suite.train.train_torch_convnet`); the PyTorch ones are saved as a
+    Network ``.npz``."""
     from pathlib import Path
 
     import joblib
@@ -213,13 +220,15 @@ def train_classifier(data: dict, network: dict, path) -> Network:
         log.warning("retraining: %s was trained from another data/network configuration", path)
     X, y, _, _ = load_dataset(**data)
     network = {k: v for k, v in network.items() if k != "trainer"}
-    hidden = network.pop("hidden")
     tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
-    if trainer == "torch":
-        net = train_torch_mlp(X, y, hidden, **network)
+    if trainer == "torch_convnet":
+        net = train_torch_convnet(X, y, **network)
+        net.save_npz(tmp)
+    elif trainer == "torch":
+        net = train_torch_mlp(X, y, network.pop("hidden"), **network)
         net.save_npz(tmp)
     else:
-        mlp = fit_relu_mlp(X, y, hidden, **network)
+        mlp = fit_relu_mlp(X, y, network.pop("hidden"), **network)
         joblib.dump(mlp, tmp)
         net = Network.from_sklearn(mlp)
         net.save_npz(path.with_suffix(".npz"))
@@ -319,8 +328,8 @@ def _finetuned(mlp, p: Network, d, finetune: dict) -> dict:
 
 def prune_task(tasks, *, data: dict, model_path, gamma: float = 1.1,
                baselines=("magnitude",), finetune: dict | None = None,
-               noise: dict | None = None, samples: dict | None = None, net_dir=None,
-               **trim) -> list[dict]:
+               noise: dict | None = None, samples: dict | None = None,
+               patches: int | None = None, net_dir=None, **trim) -> list[dict]:
     """For each (scheme, gain) in ``tasks``: prune the classifier saved at ``model_path``
     (:func:`train_classifier`) with Net-Trim on the training inputs, then prune the original
     with each of ``baselines`` (names in :data:`nettrim.baselines.BASELINES`: magnitude, wanda,
@@ -330,7 +339,9 @@ def prune_task(tasks, *, data: dict, model_path, gamma: float = 1.1,
     own sparsity pattern; with ``noise`` (``levels``, ``seed``, optional ``repeats``) measure
     test accuracy under input noise (:func:`noisy_accuracy`); with ``samples`` (``n``,
     ``seed``) Net-Trim and the baselines see only ``n`` training inputs
-    (:func:`calibration_samples`), fine-tuning all of them.
+    (:func:`calibration_samples`), fine-tuning all of them; ``patches`` sets how many patch
+    positions a convolution layer is pruned on (:data:`nettrim.network.PATCHES` when None),
+    for Net-Trim and the baselines alike.
 
     One row per (scheme, gain, method): nonzeros per layer, the compression factors (all
     weights; hidden layers = every layer but the last), train/test accuracy (and after
@@ -350,6 +361,7 @@ def prune_task(tasks, *, data: dict, model_path, gamma: float = 1.1,
     levels = [check_scalar(v, "noise.levels", low=0.0) for v in noise.get("levels", [])]
     repeats = check_int(noise.get("repeats", 1), "noise.repeats", low=1)
     tune = np.any(np.asarray(finetune.get("epochs", 0)) > 0)
+    conv = {} if patches is None else {"patches": check_int(patches, "patches", low=1)}
     rows = []
     with threadpool_limits(limits=1, user_api="blas"):
         d = load_dataset(**data)
@@ -367,13 +379,13 @@ def prune_task(tasks, *, data: dict, model_path, gamma: float = 1.1,
         for scheme, gain in tasks:
             extra = {"gamma": gamma} if scheme == "cascade" else {}
             start = time.perf_counter()
-            res = SCHEMES[scheme](net, X, gain=gain, **extra, **trim)
+            res = SCHEMES[scheme](net, X, gain=gain, **extra, **conv, **trim)
             pruned = {"nettrim": (res.network, time.perf_counter() - start)}
             rep = res.report
             counts = res.network.nnz()
             for b in baselines:
                 start = time.perf_counter()
-                p = BASELINES[b](net, X, counts)
+                p = BASELINES[b](net, X, counts, **conv)
                 pruned[b] = (p, time.perf_counter() - start)
             if net_dir is not None:
                 res.network.save_npz(f"{net_dir}/{scheme}_gain{gain:g}.npz")
@@ -389,8 +401,10 @@ def prune_task(tasks, *, data: dict, model_path, gamma: float = 1.1,
                        "converged": res.converged, "bound_held": bool(rep["bound_held"].all()),
                        **{f"layer{r.layer}_time": r.time for r in rep.itertuples()}}
                 if X.shape[1] < X_all.shape[1]:
+                    Z = logits(net, X_all)
                     row["samples"] = X.shape[1]
-                    row["discrepancy_all"] = relative_discrepancy(net, p, X_all)
+                    row["discrepancy_all"] = float(np.linalg.norm(logits(p, X_all) - Z)
+                                                   / np.linalg.norm(Z))
                 if tune:
                     row.update(_finetuned(mlp, p, d, finetune))
                 rows.append(row)

@@ -163,6 +163,90 @@ def train_torch_mlp(X, labels, hidden, *, dropout: float = 0.5, input_dropout: f
                                                    if not isinstance(m, torch.nn.Dropout)]))
 
 
+#: The authors' LeNet (``mnist_lenet/BasicLenet.py``): conv 5×5×1×32 → pool 2 → conv
+#: 5×5×32×64 → pool 2 → FC 3136×512 → FC 512×10, ReLU, SAME padding; dropout before each FC
+#: layer and the ℓ₂ penalty on the FC weights only, otherwise :data:`AUTHORS_RECIPE`.
+LENET = {"image_shape": (1, 28, 28), "channels": (32, 64), "kernel": 5, "pool": 2,
+         "hidden": (512,)}
+
+
+def train_torch_convnet(X, labels, *, image_shape=(1, 28, 28), channels=(32, 64),
+                        kernel: int = 5, pool: int = 2, hidden=(512,), dropout: float = 0.5,
+                        l1: float = 0.0, l2: float = 0.004, epochs: int = 10,
+                        batch_size: int = 100, optimizer: str = "adam",
+                        learning_rate: float = 1e-3, iterations: int | None = 8000,
+                        decay_rate: float = 0.98, decay_steps: int = 500,
+                        init: str = "truncnorm", seed: int = 0) -> Network:
+    """Train a LeNet-style ReLU classifier with PyTorch (float32, one thread, seeded):
+    convolutions (SAME padding, stride 1) each followed by ReLU and max pooling, then dense
+    ReLU layers and the logits. The defaults are the authors' LeNet (:data:`LENET`) and
+    recipe: dropout before every dense layer, the ℓ₁/ℓ₂ penalties on the dense weights only.
+
+    Parameters
+    ----------
+    X : array of shape (C·H·W, P)
+        Images flattened in (channel, row, column) order, one per column.
+    labels : array of shape (P,)
+    image_shape : (C, H, W), default (1, 28, 28)
+    channels : sequence of int, default (32, 64)
+        Output channels of each convolution.
+    kernel, pool : int, default 5, 2
+        Kernel side (odd) and pooling window of every convolution.
+    hidden : sequence of int, default (512,)
+        Dense ReLU widths after the convolutions.
+    dropout, l1, l2, epochs, batch_size, optimizer, learning_rate, iterations, decay_rate,
+    decay_steps, init, seed
+        As in :func:`train_torch_mlp`.
+
+    Returns
+    -------
+    Network
+        With a :class:`~nettrim.network.Conv` per convolution.
+    """
+    import torch
+
+    nn = torch.nn
+    X, labels = _check_data(X, labels)
+    shape = tuple(check_int(v, "image_shape", low=1) for v in image_shape)
+    if len(shape) != 3 or int(np.prod(shape)) != X.shape[0]:
+        raise ValueError(f"image_shape must be (C, H, W) with C·H·W = {X.shape[0]} (the rows of "
+                         f"X); got {tuple(image_shape)}")
+    channels = tuple(check_int(c, "channels", low=1) for c in channels)
+    kernel, pool = check_int(kernel, "kernel", low=1), check_int(pool, "pool", low=1)
+    if kernel % 2 == 0:
+        raise ValueError(f"kernel must be odd (SAME padding); got {kernel}")
+    side = np.array(shape[1:])
+    for _ in channels:
+        if np.any(side % pool):
+            raise ValueError(f"pool {pool} does not divide the {side[0]}×{side[1]} maps")
+        side = side // pool
+    hidden = tuple(check_int(h, "hidden", low=1) for h in hidden)
+    dropout = check_scalar(dropout, "dropout", low=0.0, high=1.0, high_inclusive=False)
+    schedule = _schedule(X.shape[1], epochs, iterations, batch_size)
+    K = int(labels.max()) + 1
+    flat = channels[-1] * int(np.prod(side)) if channels else int(np.prod(shape))
+
+    def build():
+        convs = [nn.Conv2d(c_in, c_out, kernel, padding=kernel // 2)
+                 for c_in, c_out in zip((shape[0], *channels[:-1]), channels)]
+        sizes = (flat, *hidden, K)
+        linears = [nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:])]
+        _initialise(convs + linears, init)
+        layers = [nn.Unflatten(1, shape)]
+        for conv in convs:
+            layers += [conv, nn.ReLU(), nn.MaxPool2d(pool)]
+        layers.append(nn.Flatten())
+        for lin in linears[:-1]:
+            layers += [nn.Dropout(dropout), lin, nn.ReLU()]
+        return nn.Sequential(*layers, nn.Dropout(dropout), linears[-1]), linears
+
+    model = fit_torch(build, X.T.astype(np.float32), labels, l1=l1, l2=l2, optimizer=optimizer,
+                      learning_rate=learning_rate, decay_rate=decay_rate,
+                      decay_steps=decay_steps, seed=check_int(seed, "seed", low=0), **schedule)
+    return Network.from_torch(nn.Sequential(*[m for m in model
+                                              if not isinstance(m, nn.Dropout)]))
+
+
 def _check_data(X, labels):
     X = check_matrix(X, "X")
     labels = np.asarray(labels)
@@ -381,12 +465,33 @@ def finetune_torch(net: Network, X, labels, *, epochs=(10, 20, 30), batch_size: 
     return out
 
 
+def logits(net: Network, X, batch: int = 1000) -> np.ndarray:
+    """The network's outputs on X (one column per sample): numpy for a dense network, PyTorch
+    (float32, one thread, ``batch`` samples at a time) for one with convolutions, whose numpy
+    im2col pass is far slower on many images."""
+    if all(c is None for c in net.convs):
+        return net.forward(X)[-1]
+    import torch
+
+    X = check_matrix(X, "X")
+    model = net.to_torch()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with torch.no_grad():
+            out = [model(torch.as_tensor(X[:, s:s + batch].T, dtype=torch.float32)).numpy()
+                   for s in range(0, X.shape[1], batch)]
+    finally:
+        torch.set_num_threads(threads)
+    return np.concatenate(out).T.astype(float)
+
+
 def accuracy(net: Network, X, labels) -> float:
-    """Fraction of columns of X whose arg-max logit is the label."""
-    return float(np.mean(net.forward(X)[-1].argmax(axis=0) == np.asarray(labels)))
+    """Fraction of columns of X whose arg-max logit is the label (:func:`logits`)."""
+    return float(np.mean(logits(net, X).argmax(axis=0) == np.asarray(labels)))
 
 
 __all__ = ["H2O_DEFAULTS", "AUTHORS_RECIPE", "train_relu_mlp", "train_torch_mlp", "fit_torch",
            "fit_relu_mlp",
-           "AUTHORS_FINETUNE", "finetune_torch",
-           "finetune_masked", "accuracy"]
+           "AUTHORS_FINETUNE", "finetune_torch", "LENET", "train_torch_convnet",
+           "finetune_masked", "logits", "accuracy"]
