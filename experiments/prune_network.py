@@ -67,9 +67,38 @@ def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
         plots.save(plots.weight_histograms(
             net, pruned, f"{title}: {scheme} Net-Trim, gain {gain:g}"),
             out_dir / "weight_histograms")
+        convs = [i + 1 for i, c in enumerate(net.convs) if c is not None]
+        dense = {"dense layers": [i + 1 for i, c in enumerate(net.convs) if c is None]}
+        plots.save(plots.layer_density(
+            _density_rows(results, best), net.nnz(), config.get("reference_density"),
+            dense if convs else None, f"{title}: Net-Trim's most compressed prunings within "
+                                      f"one point"), out_dir / "layer_density")
+        for i in convs:
+            plots.save(plots.conv_filters(net, pruned, i - 1, f"{scheme}, gain {gain:g}"),
+                       out_dir / f"conv_filters_layer{i}")
     log.info((out_dir / "summary.md").read_text())
     finish_run(cfg, out_dir)
     return results
+
+
+def _density_rows(results, best):
+    """Net-Trim's best prunings within one point (without and with fine-tuning), labelled,
+    with their per-layer counts; its most accurate pruning when none qualifies."""
+    nt = best[best["method"] == "nettrim"].dropna(subset=["compression"])
+    rows = []
+    for r in nt.itertuples():
+        match = results[(results["method"] == "nettrim") & (results["scheme"] == r.scheme)
+                        & (results["gain"] == r.gain)].iloc[0]
+        tuning = "fine-tuned" if r.fine_tuned else "no fine-tuning"
+        rows.append({**match.filter(like="_nnz").to_dict(),
+                     "label": f"{r.scheme}, gain {r.gain:g} ({tuning}, {r.compression:.1f}×)"})
+    if not rows:
+        nt_all = results[results["method"] == "nettrim"]
+        r = nt_all.loc[nt_all["acc_test"].idxmax()]
+        rows.append({**r.filter(like="_nnz").to_dict(),
+                     "label": f"{r['scheme']}, gain {r['gain']:g} (most accurate; none within "
+                              f"one point)"})
+    return pd.DataFrame(rows)
 
 
 def _figure_setting(results, best):

@@ -266,6 +266,13 @@ def test_mnist_fc_study_end_to_end_on_a_fixture(tmp_path):
     net = Network.load_npz(out / "networks" / "parallel_gain0.1.npz")
     assert net.nnz() == results.filter(like="_nnz").iloc[0].tolist()
     assert results["acc_test_ft2"].iloc[0] > 0.5          # the fixture is learnable
+    # the savings step: sizes and dense/sparse times of the original and the pruned network
+    _load("mnist_savings").main([str(out), "--repeats", "2", "--batches", "1", "50"])
+    sav = pd.read_csv(out / "savings.csv")
+    assert list(sav["network"]) == ["original"] * 2 + ["parallel_gain0.1"] * 2
+    assert sav["same_predictions"].all() and (sav["dense_s"] > 0).all()
+    pruned = sav[sav["network"] != "original"]
+    assert (pruned["bytes_sparse_npz"] < pruned["bytes_dense_npz"]).all()
 
 
 def test_mnist_lenet_study_prunes_the_convolutions_too(tmp_path):

@@ -512,6 +512,66 @@ def layer_nnz(results: pd.DataFrame, before: list, title: str = ""):
     return fig
 
 
+def layer_density(rows: pd.DataFrame, before: list, reference: dict | None = None,
+                  extra: dict | None = None, title: str = ""):
+    """Per-layer density (nonzeros after / before) of chosen prunings, grouped bars, one group
+    per layer and one bar per row of ``rows`` (``label`` and ``layer<i>_nnz`` columns), then
+    the groups of ``extra`` {name: [layer numbers]} and "all layers"; ``reference``
+    {label: density} draws horizontal marks (e.g. the authors' 6.8% on LeNet's FC layers)."""
+    layers = sorted(int(c[5:-4]) for c in rows.columns if c.startswith("layer") and
+                    c.endswith("_nnz"))
+    extra = dict(extra or {})
+    extra["all layers"] = layers
+    groups = [f"layer {i}" for i in layers] + list(extra)
+    fig, ax = _pyplot().subplots(figsize=(1.4 * len(groups) + 3, 4.2))
+    width = 0.8 / max(len(rows), 1)
+    for j, (_, r) in enumerate(rows.iterrows()):
+        nnz = {i: r[f"layer{i}_nnz"] for i in layers}
+        dens = [nnz[i] / before[i - 1] for i in layers] + [
+            sum(nnz[i] for i in g) / sum(before[i - 1] for i in g) for g in extra.values()]
+        x = np.arange(len(groups)) + (j - (len(rows) - 1) / 2) * width
+        ax.bar(x, dens, width, color=f"C{j}", label=r["label"])
+        for xi, d in zip(x, dens):
+            ax.text(xi, d, f"{100 * d:.1f}%", ha="center", va="bottom", fontsize=6)
+    for k, (label, d) in enumerate((reference or {}).items()):
+        ax.axhline(d, color="k", ls=["--", ":", "-."][k % 3], lw=1, label=label)
+    ax.set_xticks(np.arange(len(groups)), groups)
+    ax.set_ylabel("density (nonzero weights after / before)")
+    ax.set_yscale("log")
+    ax.legend(fontsize=7)
+    ax.grid(True, axis="y", which="both", lw=0.3, alpha=0.5)
+    if title:
+        ax.set_title(title, fontsize=9)
+    return fig
+
+
+def conv_filters(original, pruned, layer: int = 0, title: str = ""):
+    """The filters of convolution ``layer`` before (top) and after pruning (bottom), one
+    k×k image per output channel (its first input channel), on one colour scale per filter
+    pair; pruned weights are exactly 0 (white)."""
+    conv = original.convs[layer]
+    if conv is None:
+        raise ValueError(f"layer {layer} is not a convolution")
+    C, k = conv.in_shape[0], conv.kernel
+    M = original.weights[layer].shape[1]
+    fig, axes = _pyplot().subplots(2, M, figsize=(0.55 * M + 1, 1.9), squeeze=False)
+    for m in range(M):
+        pair = [net.weights[layer][:, m].reshape(C, k, k)[0] for net in (original, pruned)]
+        top = float(max(np.abs(pair[0]).max(), 1e-12))
+        for row, F in enumerate(pair):
+            ax = axes[row][m]
+            ax.imshow(F, cmap="RdBu_r", vmin=-top, vmax=top)
+            ax.set_xticks([])
+            ax.set_yticks([])
+    axes[0][0].set_ylabel("before", fontsize=7)
+    axes[1][0].set_ylabel("after", fontsize=7)
+    kept = np.count_nonzero(pruned.weights[layer])
+    fig.suptitle((title + ": " if title else "") + f"layer {layer + 1} filters "
+                 f"({k}×{k}, red +, blue −, white 0); {kept} of "
+                 f"{np.count_nonzero(original.weights[layer])} weights kept", fontsize=8)
+    return fig
+
+
 def weight_histograms(original, pruned, title: str = ""):
     """Histograms of each layer's nonzero weights before (grey) and after pruning."""
     fig, axes = _pyplot().subplots(1, original.n_layers, figsize=(4 * original.n_layers, 3.4),
@@ -570,5 +630,6 @@ def per_neuron_vs_features(table: pd.DataFrame, supplement: dict | None = None,
 
 
 __all__ = ["save", "phase_diagram", "collapse", "overlay", "agreement", "deep_recovery",
+           "layer_density", "conv_filters",
            "per_neuron_vs_features", "sparsity_vs_discrepancy", "decision_regions",
            "accuracy_vs_compression", "robustness", "layer_nnz", "weight_histograms"]
