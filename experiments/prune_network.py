@@ -35,7 +35,8 @@ def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
     check_solver_config(config)
     (out_dir / "networks").mkdir(exist_ok=True)
     model = compression.model_file(out_dir, config["network"])
-    net = compression.train_classifier(config["data"], config["network"], model)
+    net = compression.train_classifier(config["data"], config["network"], model,
+                                       cache=config.get("model_cache"))
     tasks = [(scheme, g) for scheme in config["schemes"] for g in config["gains"]]
     with backend(config.get("parallel"), config["n_jobs"]) as n_jobs:
         results = compression.run_study(

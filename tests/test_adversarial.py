@@ -461,3 +461,24 @@ def test_core_install_prunes_without_any_extra():
     assert fields[:5] == ["converged"] * 3 + ["True", "2"], fields
     assert fields[5] == "admm,auto,lp"
     assert "needs cvxpy" in fields[6] and "pip install" in fields[6]
+
+
+def test_a_model_cache_shares_a_trained_model_between_folders(tmp_path, monkeypatch):
+    """model_cache: a second run folder takes the model trained by the first (same key) without
+    retraining; a different network key is not served from it."""
+    from nettrim.suite import compression
+
+    data = {"name": "digits", "seed": 0}
+    small = {"hidden": [8], "max_iter": 5, "seed": 0}
+    cache = tmp_path / "cache"
+    a = compression.train_classifier(data, small, tmp_path / "a" / "model.joblib", cache=cache)
+    assert len(list(cache.iterdir())) == 2                 # the model and its weights
+    monkeypatch.setattr(compression, "fit_relu_mlp",
+                        lambda *a, **k: (_ for _ in ()).throw(AssertionError("retrained")))
+    (tmp_path / "b").mkdir()
+    b = compression.train_classifier(data, small, tmp_path / "b" / "model.joblib", cache=cache)
+    assert np.array_equal(a.weights[0], b.weights[0])
+    assert (tmp_path / "b" / "model.npz").is_file() and (tmp_path / "b" / "model.key").is_file()
+    with pytest.raises(AssertionError, match="retrained"):
+        compression.train_classifier(data, {**small, "hidden": [9]},
+                                     tmp_path / "b" / "model.joblib", cache=cache)

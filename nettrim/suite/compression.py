@@ -193,7 +193,7 @@ def _trainer(network: dict) -> str:
     return trainer
 
 
-def train_classifier(data: dict, network: dict, path) -> Network:
+def train_classifier(data: dict, network: dict, path, cache=None) -> Network:
     """Train the reference classifier on ``load_dataset(**data)`` and save it at ``path``
     (:func:`model_file`); an existing model at ``path`` is loaded instead (a restart does not
     retrain) only if it was trained from the same data and ``network`` (its key,
@@ -205,7 +205,8 @@ def train_classifier(data: dict, network: dict, path) -> Network:
     as ``.npz``), "torch" (``hidden``, ``seed`` and the recipe's keywords of
     :func:`~nettrim.suite.train.train_torch_mlp`) or "torch_convnet" (the keywords of
     :func:`~nettrim.suite.train.train_torch_convnet`); the PyTorch ones are saved as a
-    Network ``.npz``."""
+    Network ``.npz``. With ``cache`` (a folder), a model of the same key trained by another
+    run is copied from there instead of retrained, and a newly trained one is kept there."""
     from pathlib import Path
 
     import joblib
@@ -213,11 +214,22 @@ def train_classifier(data: dict, network: dict, path) -> Network:
     path = Path(path)
     trainer = _trainer(network)
     key = model_key(data, network)
+    path.parent.mkdir(parents=True, exist_ok=True)
     key_file = path.with_suffix(".key")
     if path.is_file() and key_file.is_file() and key_file.read_text().strip() == key:
         return load_model(path)[0]
     if path.is_file():
         log.warning("retraining: %s was trained from another data/network configuration", path)
+    shared = Path(cache) / f"{key}{path.suffix}" if cache is not None else None
+    if shared is not None and shared.is_file():
+        import shutil
+
+        log.info("model: %s from the cache %s", path.name, shared)
+        for src, dst in ((shared, path), (shared.with_suffix(".npz"), path.with_suffix(".npz"))):
+            if src.is_file():
+                shutil.copyfile(src, dst)
+        key_file.write_text(key + "\n")
+        return load_model(path)[0]
     X, y, _, _ = load_dataset(**data)
     network = {k: v for k, v in network.items() if k != "trainer"}
     tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
@@ -234,6 +246,13 @@ def train_classifier(data: dict, network: dict, path) -> Network:
         net.save_npz(path.with_suffix(".npz"))
     tmp.replace(path)
     key_file.write_text(key + "\n")
+    if shared is not None:
+        import shutil
+
+        shared.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, shared)
+        if path.suffix != ".npz":
+            shutil.copyfile(path.with_suffix(".npz"), shared.with_suffix(".npz"))
     return net
 
 

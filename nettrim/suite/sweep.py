@@ -457,7 +457,8 @@ def solvers_from_config(cfg: dict) -> list[tuple[str, dict]]:
 
 #: Config keys that change how a run goes, not what it computes: a finished run may be
 #: re-run in its folder with other values of these.
-RUNTIME_KEYS = ("n_jobs", "progress", "parallel", "chunk_size", "figures", "allow_large")
+RUNTIME_KEYS = ("n_jobs", "progress", "parallel", "chunk_size", "figures", "allow_large",
+                "model_cache")
 
 
 def _differences(old, new, prefix="") -> list[str]:
