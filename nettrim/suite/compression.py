@@ -430,6 +430,26 @@ def prune_task(tasks, *, data: dict, model_path, gamma: float = 1.1,
     return rows
 
 
+def samples_needed(net: Network, pruned: Network, X, layer: int = 0) -> np.ndarray:
+    """The sharp prediction's sample count for each neuron of a pruned dense ReLU layer:
+    δ(s_m, N)/q_m, with s_m the neuron's nonzero weights (its bias counted) among N = n_in + 1,
+    q_m the fraction of inputs X on which the original neuron is active, δ the statistical
+    dimension of the ℓ₁ descent cone (:func:`~nettrim.suite.theory.statistical_dimension`):
+    about how many samples pin a neuron of that sparsity down (inf for a dead neuron)."""
+    from .theory import statistical_dimension
+
+    if net.convs[layer] is not None or not net.is_relu(layer):
+        raise ValueError(f"layer {layer} must be a dense ReLU layer")
+    Y = net.forward(X)[layer + 1]
+    q = (Y > 0).mean(axis=1)
+    W, b = pruned.weights[layer], pruned.biases[layer]
+    N = W.shape[0] + 1
+    s = np.count_nonzero(W, axis=0) + (b != 0)
+    delta = np.array([statistical_dimension(int(max(k, 1)), N) for k in s])
+    with np.errstate(divide="ignore"):
+        return np.where(q > 0, delta / q, np.inf)
+
+
 def run_study(task_fn, tasks, *, out_dir=None, n_jobs: int = 1, progress: bool = True,
               identity: dict | None = None, **kwargs) -> pd.DataFrame:
     """Run ``task_fn([task], **kwargs)`` for every task (one per chunk), in parallel and
@@ -479,4 +499,4 @@ def load_pair(net_dir, H, recipe, seed) -> tuple[Network, Network]:
 
 __all__ = ["spirals_data", "train_network", "target_task", "gain_task", "train_classifier",
            "prune_task", "noisy_accuracy", "run_study", "layer_table", "load_pair", "model_key",
-           "model_file", "load_model", "calibration_samples"]
+           "model_file", "load_model", "calibration_samples", "samples_needed"]

@@ -572,6 +572,37 @@ def conv_filters(original, pruned, layer: int = 0, title: str = ""):
     return fig
 
 
+def samples_sweep(table: pd.DataFrame, title: str = ""):
+    """Net-Trim against the number of training inputs it is solved on: ε_rd on those inputs
+    (dashed) and on all of them (solid), layer-1 nonzeros, and test accuracy, one colour per
+    gain; the sharp prediction's per-neuron count δ(s, N)/q̂ (median neuron) as a dotted
+    vertical line per gain."""
+    fig, axes = _pyplot().subplots(1, 3, figsize=(14, 4))
+    for j, (gain, g) in enumerate(table.groupby("gain")):
+        g = g.sort_values("samples")
+        c = f"C{j}"
+        axes[0].plot(g["samples"], g["discrepancy_all"], "o-", color=c,
+                     label=f"gain {gain:g}, all inputs")
+        axes[0].plot(g["samples"], g["discrepancy"], "o--", color=c, mfc="none",
+                     label=f"gain {gain:g}, the subset")
+        axes[1].plot(g["samples"], g["layer1_nnz"], "o-", color=c, label=f"gain {gain:g}")
+        axes[2].plot(g["samples"], g["acc_test"], "o-", color=c, label=f"gain {gain:g}")
+        for ax in axes:
+            ax.axvline(float(g["p_median"].iat[0]), color=c, ls=":", lw=1)
+    for ax, ylabel in zip(axes, [r"relative output discrepancy $\epsilon_{rd}$",
+                                 "layer-1 nonzero weights", "test accuracy"]):
+        ax.set_xscale("log")
+        ax.set_xlabel("training inputs Net-Trim is solved on, n")
+        ax.set_ylabel(ylabel)
+        ax.grid(True, which="both", lw=0.3, alpha=0.5)
+    axes[0].legend(fontsize=6)
+    axes[2].legend(fontsize=7, title=r"dotted: $\delta(s,N)/\hat q$, median neuron",
+                   title_fontsize=6)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
 def weight_histograms(original, pruned, title: str = ""):
     """Histograms of each layer's nonzero weights before (grey) and after pruning."""
     fig, axes = _pyplot().subplots(1, original.n_layers, figsize=(4 * original.n_layers, 3.4),
@@ -630,6 +661,6 @@ def per_neuron_vs_features(table: pd.DataFrame, supplement: dict | None = None,
 
 
 __all__ = ["save", "phase_diagram", "collapse", "overlay", "agreement", "deep_recovery",
-           "layer_density", "conv_filters",
+           "layer_density", "conv_filters", "samples_sweep",
            "per_neuron_vs_features", "sparsity_vs_discrepancy", "decision_regions",
            "accuracy_vs_compression", "robustness", "layer_nnz", "weight_histograms"]
