@@ -126,3 +126,24 @@ def test_recipes_train_widened_and_torch_networks():
     pytest.importorskip("torch")
     net = train_network(X, y, 6, {"trainer": "torch", "dropout": 0.5, "epochs": 1}, 0, TRAIN)
     assert [W.shape for W in net.weights] == [(2, 6), (6, 6), (6, 2)]
+
+
+def test_samples_needed_is_delta_over_the_active_fraction():
+    from nettrim.network import Network
+    from nettrim.suite.compression import samples_needed
+    from nettrim.suite.theory import statistical_dimension
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 4000))
+    W = rng.standard_normal((30, 4))
+    b = np.array([0.0, 0.5, -0.5, -50.0])                  # the last unit is dead
+    net = Network([W, np.ones((4, 2))], [b, np.zeros(2)])
+    Wp = W * (np.arange(30)[:, None] < np.array([3, 5, 8, 2]))
+    need = samples_needed(net, Network([Wp, np.ones((4, 2))], [b, np.zeros(2)]), X)
+    q = (W.T @ X + b[:, None] > 0).mean(axis=1)
+    s = np.array([3, 6, 9])                                 # weights, and the bias when ≠ 0
+    expected = [statistical_dimension(int(k), 31) / qm for k, qm in zip(s, q[:3])]
+    np.testing.assert_allclose(need[:3], expected)
+    assert need[3] == np.inf
+    with pytest.raises(ValueError, match="dense ReLU layer"):
+        samples_needed(net, net, X, layer=1)
