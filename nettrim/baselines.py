@@ -248,9 +248,10 @@ def _obs_order(w, Hinv, n_w):
     return order, loss
 
 
-#: Greedy orders already computed in this process, by a digest of (weights, H): the order
-#: does not depend on the count, and a study prunes the same first layer to many counts
-#: (exact greedy OBS costs O(n³) per output: 15 min for MNIST's 785·300 layer on one thread).
+#: Greedy orders already computed in this process, by a digest of (weights, H), least recently
+#: used evicted first: the order does not depend on the count, and a study prunes the same first
+#: layer to many counts (exact greedy OBS costs O(n³) per output: 15 min for MNIST's 785·300
+#: layer on one thread), while the later layers' inputs change with every pruning.
 _ORDERS: dict = {}
 _ORDERS_MAX = 4
 
@@ -259,7 +260,9 @@ def _greedy_orders(W_rows, H, Hinv, n_w, max_bytes):
     import hashlib
 
     key = hashlib.sha256(W_rows.tobytes() + H.tobytes()).hexdigest()
-    if key not in _ORDERS:
+    if key in _ORDERS:                                      # least recently used goes first
+        _ORDERS[key] = _ORDERS.pop(key)
+    else:
         M, n = W_rows.shape
         chunk = max(1, int(max_bytes // (8 * n * n)))      # rows per batch: bounded memory
         order, loss = np.empty((M, n_w), int), np.empty((M, n_w))

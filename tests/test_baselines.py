@@ -156,6 +156,10 @@ def test_obs_reuses_its_greedy_order_across_counts_and_agrees_with_a_fresh_run()
     cached = len(baselines._ORDERS)
     b = baselines.obs_prune(net, X, [20, 9])                # layer 1's order is reused
     assert len(baselines._ORDERS) == cached + 1             # only layer 2 (new inputs) is new
+    for k in (25, 15, 12, 10, 8):                           # later layers come and go ...
+        baselines.obs_prune(net, X, [k, 9])
+    shapes = [order.shape for order, _ in baselines._ORDERS.values()]
+    assert len(shapes) == baselines._ORDERS_MAX and shapes.count((6, 10)) == 1   # ... layer 1 stays
     baselines._ORDERS.clear()
     fresh = baselines.obs_prune(net, X, [20, 9])
     for W, V in zip(b.weights, fresh.weights):
