@@ -249,7 +249,8 @@ def test_mnist_fc_study_end_to_end_on_a_fixture(tmp_path):
     data = _mnist_like(tmp_path / "mnist.npz")
     out = tmp_path / "run"
     cfg = _compose("prune_network", [
-        "experiment=mnist_fc", f"data.path={data}", "network.hidden=[16,12]",
+        "experiment=mnist_fc", f"data.path={data}", f"model_cache={tmp_path / 'models'}",
+        "network.hidden=[16,12]",
         "network.iterations=150", "samples.n=150", "gains=[0.1]", "schemes=[parallel]",
         "finetune.epochs=[1,2]", "noise.levels=[0.5]", "noise.repeats=2", "n_jobs=1",
         "progress=false", "baselines=[magnitude,sparsegpt]"])
@@ -284,7 +285,8 @@ def test_mnist_lenet_study_prunes_the_convolutions_too(tmp_path):
     data = _mnist_like(tmp_path / "mnist.npz")
     out = tmp_path / "run"
     cfg = _compose("prune_network", [
-        "experiment=mnist_lenet", f"data.path={data}", "network.image_shape=[1,8,8]",
+        "experiment=mnist_lenet", f"data.path={data}", f"model_cache={tmp_path / 'models'}",
+        "network.image_shape=[1,8,8]",
         "network.channels=[3,4]", "network.kernel=3", "network.hidden=[10]",
         "network.iterations=150", "samples.n=120", "patches=500", "gains=[0.1]",
         "finetune.epochs=[1]", "noise.levels=[0.5]", "noise.repeats=1", "n_jobs=1",
