@@ -240,21 +240,25 @@ def _mnist_like(path, n_train=400, n_test=200, side=8, seed=0):
     return path
 
 
+def _mnist_study(tmp_path, experiment, overrides):
+    """Run ``experiment`` of prune_network on the MNIST-shaped fixture in ``tmp_path``."""
+    data = _mnist_like(tmp_path / "mnist.npz")
+    cfg = _compose("prune_network", [
+        f"experiment={experiment}", f"data.path={data}", f"model_cache={tmp_path / 'models'}",
+        "n_jobs=1", "progress=false", *overrides])
+    return _load("prune_network").run(cfg, tmp_path / "run"), tmp_path / "run"
+
+
 def test_mnist_fc_study_end_to_end_on_a_fixture(tmp_path):
     """experiment=mnist_fc with the fixture in place of the cache: the PyTorch-trained network,
     pruning on a subset of the inputs, three fine-tuning checkpoints, noise repeats."""
     pytest.importorskip("torch")
     from nettrim.network import Network
 
-    data = _mnist_like(tmp_path / "mnist.npz")
-    out = tmp_path / "run"
-    cfg = _compose("prune_network", [
-        "experiment=mnist_fc", f"data.path={data}", f"model_cache={tmp_path / 'models'}",
-        "network.hidden=[16,12]",
-        "network.iterations=150", "samples.n=150", "gains=[0.1]", "schemes=[parallel]",
-        "finetune.epochs=[1,2]", "noise.levels=[0.5]", "noise.repeats=2", "n_jobs=1",
-        "progress=false", "baselines=[magnitude,sparsegpt]"])
-    results = _load("prune_network").run(cfg, out)
+    results, out = _mnist_study(tmp_path, "mnist_fc", [
+        "network.hidden=[16,12]", "network.iterations=150", "samples.n=150", "gains=[0.1]",
+        "schemes=[parallel]", "finetune.epochs=[1,2]", "noise.levels=[0.5]",
+        "noise.repeats=2", "baselines=[magnitude,sparsegpt]"])
     assert (out / "model.npz").is_file() and not (out / "model.joblib").exists()
     assert list(results["method"]) == ["nettrim", "magnitude", "sparsegpt"]
     assert (results["samples"] == 150).all()
@@ -282,16 +286,10 @@ def test_mnist_lenet_study_prunes_the_convolutions_too(tmp_path):
     pytest.importorskip("torch")
     from nettrim.network import Network
 
-    data = _mnist_like(tmp_path / "mnist.npz")
-    out = tmp_path / "run"
-    cfg = _compose("prune_network", [
-        "experiment=mnist_lenet", f"data.path={data}", f"model_cache={tmp_path / 'models'}",
-        "network.image_shape=[1,8,8]",
-        "network.channels=[3,4]", "network.kernel=3", "network.hidden=[10]",
-        "network.iterations=150", "samples.n=120", "patches=500", "gains=[0.1]",
-        "finetune.epochs=[1]", "noise.levels=[0.5]", "noise.repeats=1", "n_jobs=1",
-        "progress=false"])
-    results = _load("prune_network").run(cfg, out)
+    results, out = _mnist_study(tmp_path, "mnist_lenet", [
+        "network.image_shape=[1,8,8]", "network.channels=[3,4]", "network.kernel=3",
+        "network.hidden=[10]", "network.iterations=150", "samples.n=120", "patches=500",
+        "gains=[0.1]", "finetune.epochs=[1]", "noise.levels=[0.5]", "noise.repeats=1"])
     net = Network.load_npz(out / "model.npz")
     assert [c is not None for c in net.convs] == [True, True, False, False]
     assert set(results["method"]) == {"nettrim", "magnitude", "wanda", "sparsegpt"}

@@ -389,6 +389,8 @@ def prune_task(tasks, *, data: dict, model_path, gamma: float = 1.1,
                                          samples.get("seed", 0))]
         net, mlp = load_model(model_path)
         before = net.nnz()
+        # the original's outputs on all training inputs, once: ε_rd beyond the subset
+        Z_all = logits(net, X_all) if X.shape[1] < X_all.shape[1] else None
 
         def noisy(p, v):
             return noisy_accuracy(p, d[2], d[3], v, noise.get("seed", 0), repeats)
@@ -419,11 +421,10 @@ def prune_task(tasks, *, data: dict, model_path, gamma: float = 1.1,
                        **{f"acc_noise{v:g}": noisy(p, v) for v in levels},
                        "converged": res.converged, "bound_held": bool(rep["bound_held"].all()),
                        **{f"layer{r.layer}_time": r.time for r in rep.itertuples()}}
-                if X.shape[1] < X_all.shape[1]:
-                    Z = logits(net, X_all)
+                if Z_all is not None:
                     row["samples"] = X.shape[1]
-                    row["discrepancy_all"] = float(np.linalg.norm(logits(p, X_all) - Z)
-                                                   / np.linalg.norm(Z))
+                    row["discrepancy_all"] = float(np.linalg.norm(logits(p, X_all) - Z_all)
+                                                   / np.linalg.norm(Z_all))
                 if tune:
                     row.update(_finetuned(mlp, p, d, finetune))
                 rows.append(row)
