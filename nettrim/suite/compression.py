@@ -225,9 +225,9 @@ def train_classifier(data: dict, network: dict, path, cache=None) -> Network:
         import shutil
 
         log.info("model: %s from the cache %s", path.name, shared)
-        for src, dst in ((shared, path), (shared.with_suffix(".npz"), path.with_suffix(".npz"))):
-            if src.is_file():
-                shutil.copyfile(src, dst)
+        shutil.copyfile(shared, path)
+        if path.suffix != ".npz":                      # a joblib model keeps its weights beside
+            shutil.copyfile(shared.with_suffix(".npz"), path.with_suffix(".npz"))
         key_file.write_text(key + "\n")
         return load_model(path)[0]
     X, y, _, _ = load_dataset(**data)
