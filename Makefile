@@ -4,17 +4,24 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+TORCH  := $(VENV)/.torch
 # Extra Hydra overrides (or script options) for the experiment targets,
 # e.g. make demo ARGS="sampling=rademacher trials=40"
 ARGS ?=
 
-.PHONY: demo test test-all layer-demo agreement prediction deep design noisy finite-size spirals prune compare bench mnist-data mnist mnist-fc mnist-lenet mnist-samples clean
+.PHONY: demo test test-all layer-demo agreement prediction deep design noisy finite-size spirals prune compare bench bench-scale mnist-data mnist mnist-fc mnist-lenet mnist-samples clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[suite,test]'
 	touch $(STAMP)
+
+# PyTorch (the authors' networks are trained and fine-tuned with it): the CPU wheel, pinned, as
+# a bare `torch` requirement would fetch a multi-GB CUDA build
+$(TORCH): $(STAMP)
+	$(BIN)/python -m pip install -q torch==2.13.0
+	touch $(TORCH)
 
 # The main job: the default phase-transition sweep (Gaussian, N = 100, exact LP) and its figures
 demo: $(STAMP)
@@ -86,15 +93,15 @@ mnist-data: $(STAMP)
 # SparseGPT and OBS at equal per-layer counts, with and without fine-tuning; sparse savings
 mnist: mnist-fc mnist-lenet
 
-mnist-fc: mnist-data
+mnist-fc: mnist-data $(TORCH)
 	$(BIN)/python experiments/prune_network.py experiment=mnist_fc $(ARGS)
 	$(BIN)/python experiments/mnist_savings.py results/mnist/fc
 
-mnist-lenet: mnist-data
+mnist-lenet: mnist-data $(TORCH)
 	$(BIN)/python experiments/prune_network.py experiment=mnist_lenet $(ARGS)
 
 # Net-Trim on subsets of n of the 60,000 inputs, n = 500…20,000, against δ(s, N)/q̂
-mnist-samples: mnist-data
+mnist-samples: mnist-data $(TORCH)
 	$(BIN)/python experiments/prune_network.py experiment=mnist_fc_samples $(ARGS)
 	$(BIN)/python experiments/mnist_samples.py results/mnist/samples
 
@@ -114,3 +121,7 @@ clean:
 # Our ADMM vs the paper's fixed-ρ ADMM and cvxpy at equal accuracy (about 40 min)
 bench: $(STAMP)
 	$(BIN)/python experiments/solver_benchmark.py $(ARGS)
+
+# Net-Trim at real scale (issue 32): six-gain sweeps on the MNIST LeNet-300-100, lever by lever
+bench-scale: mnist-data $(TORCH)
+	$(BIN)/python experiments/bench_scale.py $(ARGS)

@@ -4,7 +4,8 @@ One verb, *prune*: :func:`prune_layer` returns a :class:`LayerResult` (whose ``e
 an :class:`Evaluation` of the pruned weights); :func:`prune_parallel`, :func:`prune_cascade`,
 :func:`prune_to_discrepancy`, :func:`prune_sklearn` and :func:`prune_torch` return a
 :class:`NetworkResult` whose ``report`` is the per-layer table (a *report* is always that table).
-The theory-validation suite is :mod:`nettrim.suite`, imported on its own.
+:func:`prune_path` returns one per gain of a sweep (warm-started along it). The
+theory-validation suite is :mod:`nettrim.suite`, imported on its own.
 """
 
 import warnings
@@ -17,6 +18,7 @@ from .schemes import (
     NetworkResult,
     prune_cascade,
     prune_parallel,
+    prune_path,
     prune_to_discrepancy,
     relative_discrepancy,
 )
@@ -49,7 +51,7 @@ def __getattr__(name):
     raise AttributeError(f"module 'nettrim' has no attribute {name!r}")
 
 
-__all__ = ["NetTrim", "Network", "NetworkResult", "prune_parallel", "prune_cascade",
+__all__ = ["NetTrim", "Network", "NetworkResult", "prune_parallel", "prune_cascade", "prune_path",
            "prune_to_discrepancy", "relative_discrepancy", "prune_sklearn", "prune_torch",
            "LayerProblem", "Evaluation", "LayerResult", "prune_layer", "solve", "STATUSES",
            "available_solvers", "get_solver", "register"]

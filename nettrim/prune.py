@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -28,6 +28,8 @@ class LayerResult:
     evaluation : Evaluation
         Objective, feasibility and ‖Y − ReLU(WᵀX)‖_F of ``W``.
     problem : LayerProblem
+    state : dict or None
+        The solver's warm start for a neighbouring program (ADMM's ``warm`` option).
     """
 
     W: np.ndarray
@@ -35,6 +37,7 @@ class LayerResult:
     info: dict
     evaluation: Evaluation
     problem: LayerProblem
+    state: dict | None = field(default=None, repr=False)
 
     @property
     def report(self) -> Evaluation:
@@ -80,7 +83,8 @@ def solve(problem: LayerProblem, solver: str = "admm", *, blas_threads: int | No
                 "equalities inconsistent; pass float64 X and Y, or use epsilon > 0")
         result.info["message"] = "; ".join(m for m in (result.info.get("message"), hint) if m)
     return LayerResult(W=result.W, status=result.status, info=result.info,
-                       evaluation=problem.evaluate(result.W), problem=problem)
+                       evaluation=problem.evaluate(result.W), problem=problem,
+                       state=result.state)
 
 
 def prune_layer(X, Y, epsilon, *, solver: str = "admm", V=None, bias: bool = False,

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._validation import check_int, check_scalar
+from ._validation import check_bool, check_int, check_scalar
 from .network import PATCHES, Network
 from .problem import LayerProblem
 from .prune import solve
@@ -214,15 +214,25 @@ def prune_parallel(net: Network, X, *, gain: float = 0.05, epsilons=None, solver
         The pruned network and one report row per layer (nonzeros, ε, status, time, the
         Theorem 1 bound and whether it held; for a convolution see :func:`_finish`).
     """
-    signals = net.forward(X)
-    data = [_layer_data(net, i, signals[i], signals[i + 1],
-                        net.positions(i, X.shape[1], patches)) for i in range(net.n_layers)]
+    data = _parallel_data(net, X, patches)
     eps = _epsilons([None] + [Y for _, Y in data], gain, epsilons, net.n_layers)
     problems = [_layer_problem(net, i, Xi, Yi, eps[i]) for i, (Xi, Yi) in enumerate(data)]
     from joblib import Parallel, delayed
 
     results = Parallel(n_jobs=n_jobs)(delayed(_solve_layer)(p, solver, options)
                                       for p in problems)
+    return _parallel_result(net, X, results, eps, zero_tol)
+
+
+def _parallel_data(net, X, patches):
+    """Every layer's program data (X_ℓ, Y_ℓ) on the original network's signals."""
+    signals = net.forward(X)
+    return [_layer_data(net, i, signals[i], signals[i + 1],
+                        net.positions(i, X.shape[1], patches)) for i in range(net.n_layers)]
+
+
+def _parallel_result(net, X, results, eps, zero_tol):
+    """The pruned network and report from the layers' (W, status, info, evaluation)."""
     pruned, rows, steps = [], [], []
     for i, (W_aug, status, info, rep) in enumerate(results):
         W, bias = _split(_sparsify(W_aug, zero_tol))
@@ -231,6 +241,54 @@ def prune_parallel(net: Network, X, *, gain: float = 0.05, epsilons=None, solver
         # b_ℓ = ε_ℓ + ‖Ŵ_ℓ‖₂·b_{ℓ−1}
         steps.append(None if net.convs[i] is not None else (eps[i], np.linalg.norm(W, 2)))
     return _finish(net, pruned, X, rows, steps)
+
+
+def prune_path(net: Network, X, gains, *, solver: str = "admm", warm_start: bool = True,
+               zero_tol: float = 1e-6, patches: int | None = PATCHES,
+               **options) -> list[NetworkResult]:
+    """The parallel scheme at several gains, each layer's program set up once and its solves
+    warm-started along the path.
+
+    Gains are solved in increasing order, and each layer's solve starts from its solution
+    and multipliers at the next smaller gain (``warm_start``; solvers that return a
+    ``state``, i.e. ADMM): that solution is feasible for the looser ball, and the
+    multipliers of neighbouring ε are close. The results are those of
+    :func:`prune_parallel` at each gain (certified by the same test, so equal to the
+    solvers' tolerance), in the order of ``gains``.
+
+    Parameters
+    ----------
+    net : Network
+    X : array of shape (n₀, P)
+    gains : sequence of float
+        ε_ℓ = gain·‖Y⁽ℓ⁾‖_F for each gain (≥ 0, at least one).
+    solver : str, default "admm"
+    warm_start : bool, default True
+        False solves every gain from scratch (the same answers, for comparison).
+    zero_tol, patches, **options
+        As in :func:`prune_parallel`.
+
+    Returns
+    -------
+    list of NetworkResult
+        One per gain, in the order given.
+    """
+    gains = [check_scalar(g, f"gains[{i}]", low=0.0) for i, g in enumerate(np.atleast_1d(gains))]
+    if not gains:
+        raise ValueError("gains must hold at least one gain; got none")
+    warm_start = check_bool(warm_start, "warm_start")
+    data = _parallel_data(net, X, patches)
+    states, out = [None] * net.n_layers, {}
+    for j in np.argsort(gains, kind="stable"):
+        eps = _epsilons([None] + [Y for _, Y in data], gains[j], None, net.n_layers)
+        results = []
+        for i, (Xi, Yi) in enumerate(data):
+            warm = {"warm": states[i]} if warm_start and states[i] is not None else {}
+            res = solve(_layer_problem(net, i, Xi, Yi, eps[i]), solver, **options, **warm)
+            states[i] = res.state
+            results.append((res.W, res.status, res.info, res.evaluation))
+        out[j] = _parallel_result(net, X, results, eps, zero_tol)
+    return [out[j] for j in range(len(gains))]
 
 
 def prune_cascade(net: Network, X, *, gain: float = 0.05, epsilon1: float | None = None,
@@ -401,5 +459,5 @@ def prune_to_discrepancy(net: Network, X, target: float, *, scheme: str = "casca
     return res
 
 
-__all__ = ["NetworkResult", "SCHEMES", "prune_parallel", "prune_cascade", "relative_discrepancy",
-           "prune_to_discrepancy"]
+__all__ = ["NetworkResult", "SCHEMES", "prune_parallel", "prune_cascade", "prune_path",
+           "relative_discrepancy", "prune_to_discrepancy"]

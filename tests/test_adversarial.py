@@ -482,3 +482,15 @@ def test_a_model_cache_shares_a_trained_model_between_folders(tmp_path, monkeypa
     with pytest.raises(AssertionError, match="retrained"):
         compression.train_classifier(data, {**small, "hidden": [9]},
                                      tmp_path / "b" / "model.joblib", cache=cache)
+
+
+@pytest.mark.parametrize("name", ["phase_transition", "prune_network", "solver_agreement"])
+def test_a_misspelled_experiment_is_refused_not_run_as_the_default(name):
+    from hydra import compose, initialize_config_dir
+    from hydra.errors import MissingConfigException
+
+    conf = Path(__file__).resolve().parents[1] / "conf"
+    with initialize_config_dir(config_dir=str(conf), version_base="1.3"):
+        compose(config_name=name)                                  # no experiment: the default
+        with pytest.raises(MissingConfigException, match="experiment/mnist_fcc"):
+            compose(config_name=name, overrides=["experiment=mnist_fcc"])

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from nettrim.network import Network
-from nettrim.schemes import prune_cascade, prune_parallel
+from nettrim.schemes import prune_cascade, prune_parallel, prune_path
 
 
 def _net(seed=0, sizes=(8, 12, 10, 3), density=1.0):
@@ -72,3 +72,32 @@ def test_cascade_rejects_bad_gamma_and_kappa():
         prune_cascade(net, X, gamma=0.9)
     with pytest.raises(ValueError, match="kappa"):
         prune_cascade(net, X, kappa=0.0)
+
+
+def test_path_gives_the_parallel_prunings_in_the_order_of_its_gains():
+    net, X = _net(2, density=0.6)
+    gains = [0.1, 0.02, 0.05]
+    path = prune_path(net, X, gains)
+    assert len(path) == 3
+    for g, res in zip(gains, path):
+        alone = prune_parallel(net, X, gain=g)
+        assert (res.report["status"] == "converged").all() and res.report["bound_held"].all()
+        assert res.report["epsilon"].tolist() == pytest.approx(alone.report["epsilon"].tolist())
+        for W, W0 in zip(res.network.weights, alone.network.weights):   # the same optimum
+            assert np.abs(W).sum() == pytest.approx(np.abs(W0).sum(), rel=3e-3)
+    # from scratch: the same prunings, by a different route
+    cold = prune_path(net, X, gains, warm_start=False)
+    for res, ref in zip(path, cold):
+        assert (ref.report["status"] == "converged").all()
+        for W, W0 in zip(res.network.weights, ref.network.weights):
+            assert np.abs(W).sum() == pytest.approx(np.abs(W0).sum(), rel=3e-3)
+
+
+def test_path_refuses_bad_gains():
+    net, X = _net()
+    with pytest.raises(ValueError, match="gains must hold at least one gain"):
+        prune_path(net, X, [])
+    with pytest.raises(ValueError, match=r"gains\[1\]"):
+        prune_path(net, X, [0.1, -0.2])
+    with pytest.raises(TypeError, match="warm_start"):
+        prune_path(net, X, [0.1], warm_start="yes")

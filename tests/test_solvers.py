@@ -117,6 +117,30 @@ def test_admm_warm_start_from_solution_is_fast(layer):
     assert warm.evaluation.l1 == pytest.approx(cold.evaluation.l1, rel=1e-3)
 
 
+@pytest.mark.parametrize("case", CASES[:4], ids=lambda c: "pn%d-b%d-V%d-lin%d-d%.1f-g%.2f" % c)
+def test_admm_warm_state_from_a_neighbouring_epsilon_certifies_the_same_optimum(case):
+    problem = _problem(3, *case)
+    looser = _problem(3, *case[:-1], 1.5 * case[-1])
+    first = solve(problem, "admm")
+    assert first.converged and first.state["Lam"].shape == problem.Y.shape
+    cold, warm = solve(looser, "admm"), solve(looser, "admm", warm=first.state)
+    assert cold.converged and warm.converged and warm.info["warm"]
+    assert warm.evaluation.l1 == pytest.approx(cold.evaluation.l1, rel=2e-3)
+    # the state's multiplier is in the caller's units: its dual bound is that of the problem
+    assert looser.dual_objective(warm.state["Lam"]) <= cold.evaluation.l1 * (1 + 1e-9)
+    assert problem.dual_objective(first.state["Lam"]) == pytest.approx(
+        first.info["dual_bound"], rel=1e-6)
+
+
+def test_admm_refuses_a_warm_state_of_another_shape(layer):
+    X, W, Y = layer
+    first = nettrim.prune_layer(X, Y, 0.05 * np.linalg.norm(Y))
+    with pytest.raises(ValueError, match=r"warm\['Lam'\] must have shape"):
+        nettrim.prune_layer(X[:, :-5], Y[:, :-5], 0.05 * np.linalg.norm(Y), warm=first.state)
+    with pytest.raises(ValueError, match="warm must be the state of an ADMM result"):
+        nettrim.prune_layer(X, Y, 0.05 * np.linalg.norm(Y), warm={"W": first.W})
+
+
 def test_admm_woodbury_branch_agrees(layer):
     # P < N uses the P×P Woodbury form of (XXᵀ + I)⁻¹
     X, W, Y = random_layer(4, N=40, M=3, P=25)

@@ -306,7 +306,7 @@ def _check_polish(polish) -> str:
 
 def _check_options(*, rho=3.0, alpha=1.6, gap_tol=1e-3, feas_tol=1e-4, max_iter=20000,
                    adaptive_rho=True, check_every=10, polish="exact", gram_scale=1.0,
-                   precision="auto", W0=None, callback=None) -> dict:
+                   precision="auto", W0=None, warm=None, callback=None) -> dict:
     """The ADMM options, validated (each error names its option); W0 is checked at solve
     time against the problem's shape."""
     return {
@@ -371,7 +371,7 @@ def _check_callback(callback):
 def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
                gap_tol: float = 1e-3, feas_tol: float = 1e-4, max_iter: int = 20000,
                adaptive_rho: bool = True, check_every: int = 10, polish: str = "exact",
-               gram_scale: float = 1.0, precision: str = "auto", W0=None,
+               gram_scale: float = 1.0, precision: str = "auto", W0=None, warm=None,
                callback=None) -> SolverResult:
     """Solve a :class:`~nettrim.problem.LayerProblem` by ADMM.
 
@@ -417,6 +417,11 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
         ``STALL_TESTS`` tests, and half its tests, goes on in float64 (module docstring).
     W0 : array of shape (N, M), optional
         Warm start for W3 (and W2).
+    warm : dict, optional
+        A whole warm start: the ``state`` of an earlier result on a program with the same
+        X (e.g. the same layer at a neighbouring ε, see :func:`nettrim.schemes.prune_path`):
+        the iterate ``W``, the multipliers ``Lam`` (M×P, of W3ᵀX = W1) and ``Lam2`` (N×M,
+        of W3 = W2), and the penalty ``rho``, which replaces ``rho``. Supersedes ``W0``.
     callback : callable, optional
         ``callback(k, W)``, called at every test (every ``check_every`` iterations, before the
         certificate) with the iteration count and the current iterate W2 (do not modify it).
@@ -430,8 +435,9 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
         ``W`` is the soft-thresholded (exactly sparse) iterate W2; ``info`` holds
         ``iterations``, ``time``, ``gap``, ``infeasibility``, ``dual_bound``,
         ``primal_residual``, ``dual_residual``, the final ``rho``, ``polished``,
-        ``precision`` (``"mixed"`` or ``"double"``, as run) and ``promoted_at`` (the iteration
-        at which a float32 run went on in float64, or None).
+        ``precision`` (``"mixed"`` or ``"double"``, as run), ``promoted_at`` (the iteration
+        at which a float32 run went on in float64, or None) and ``warm`` (whether it started
+        from ``warm``); ``state`` is the warm start for a neighbouring program.
     """
     (rho, alpha, gap_tol, feas_tol, max_iter, adaptive_rho, check_every, polish,
      gram_scale, precision, callback) = _check_options(
@@ -448,9 +454,10 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
     # blocks, W3ᵀX = W1 and W3 = W2. With samples of unit mean norm the first block's weight
     # grows with P/N, as the number of equations per unknown does; below P = N the rank, not
     # the sample count, limits it, and XXᵀ is held at unit mean eigenvalue instead.
-    problem = problem.rescaled(X_scale / np.sqrt(max(problem.N, problem.P) * gram_scale))
-    X = problem.X
     N, M, P = problem.N, problem.M, problem.P
+    scale = X_scale / np.sqrt(max(N, P) * gram_scale)
+    problem = problem.rescaled(scale)
+    X = problem.X
     gram_solve = _GramSolve(X)
     # The M×P side (the two products, the projection, U1) in float32 on a copy of the data
     # when ``precision`` asks for it; the N×M side, the Gram solve and every certificate stay
@@ -461,7 +468,10 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
     Xi = inner.X
     best_score, stalled, promoted_at = np.inf, 0, None
 
-    if W0 is None:
+    if warm is not None:
+        warm = _check_warm(warm, N, M, P)
+        W3, rho = warm["W"].copy(), warm["rho"]
+    elif W0 is None:
         W3 = np.zeros((N, M))
     else:
         W3 = check_matrix(W0, "W0")
@@ -473,10 +483,18 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
     W1 = inner._project_into((W3.T @ X).astype(dtype), out=np.empty((M, P), dtype), work=D)
     W2 = W3.copy()
     # T = U1 + (1 − α)W1 stands in for the scaled dual U1 (see the loop)
-    T = (1 - alpha) * W1
-    U2 = np.zeros((N, M))
     XW1 = X @ W1.T.astype(float)
-    XU1 = np.zeros((N, M))
+    if warm is None:
+        T = (1 - alpha) * W1
+        U2 = np.zeros((N, M))
+        XU1 = np.zeros((N, M))
+    else:
+        # multipliers are kept in the caller's units: Λ' = cΛ on the data divided by c, and
+        # the scaled duals are Λ'/ρ; the N×M block's multiplier is scale-free
+        U1 = (warm["Lam"] * (scale / rho)).astype(dtype)
+        T = U1 + (1 - alpha) * W1
+        U2 = warm["Lam2"] / rho
+        XU1 = X @ U1.T.astype(float)
 
     # ρ aims at feasibility no looser than RHO_FEAS_AIM, however loose the stop
     feas_aim = min(feas_tol, RHO_FEAS_AIM)
@@ -587,9 +605,10 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
                 V, D, W1_next = (np.empty((M, P)) for _ in range(3))
                 XW1, XU1 = X @ W1.T, X @ (T - (1 - alpha) * W1).T
 
+    Lam = rho * (T - (1 - alpha) * W1)
     if status != "converged":
         # the last test may predate W2 or have skipped the dual bound: report what is returned
-        gap, infeas, dual = _certificate(problem, W2, rho * (T - (1 - alpha) * W1))
+        gap, infeas, dual = _certificate(problem, W2, Lam)
     info = {
         "solver": "admm",
         "iterations": k,
@@ -605,5 +624,23 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
         "precision": precision,
         # the iteration at which a float32 run went on in float64, or None
         "promoted_at": promoted_at,
+        "warm": warm is not None,
     }
-    return SolverResult(W=W2, status=status, info=info)
+    state = {"W": W2, "Lam": np.asarray(Lam, dtype=float) / scale, "Lam2": rho * U2,
+             "rho": rho}
+    return SolverResult(W=W2, status=status, info=info, state=state)
+
+
+def _check_warm(warm, N: int, M: int, P: int) -> dict:
+    """The ``warm`` option checked against the problem's shape (each error names its key)."""
+    if not isinstance(warm, dict) or set(warm) != {"W", "Lam", "Lam2", "rho"}:
+        raise ValueError("warm must be the state of an ADMM result: a dict with keys W, Lam, "
+                         f"Lam2, rho; got {warm if not isinstance(warm, dict) else sorted(warm)!r}")
+    out = {"rho": check_scalar(warm["rho"], "warm['rho']", low=0.0, low_inclusive=False)}
+    for key, shape in (("W", (N, M)), ("Lam", (M, P)), ("Lam2", (N, M))):
+        out[key] = check_matrix(warm[key], f"warm[{key!r}]")
+        if out[key].shape != shape:
+            raise ValueError(f"warm[{key!r}] must have shape {shape} (this program's); got "
+                             f"{out[key].shape}: a warm start must come from a program with "
+                             "the same X")
+    return out

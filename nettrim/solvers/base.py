@@ -34,11 +34,15 @@ class SolverResult:
         One of :data:`STATUSES`.
     info : dict
         Solver-specific facts: ``iterations``, ``time`` (seconds), residuals, messages.
+    state : dict or None
+        What the solver needs to warm-start a neighbouring program (ADMM: its ``warm``
+        option), or None when it has no use for one.
     """
 
     W: np.ndarray
     status: str
     info: dict = field(default_factory=dict)
+    state: dict | None = field(default=None, repr=False)
 
     @property
     def converged(self) -> bool:

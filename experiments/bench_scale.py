@@ -1,0 +1,59 @@
+"""Net-Trim at real scale: a six-gain sweep of the parallel scheme on the MNIST LeNet-300-100,
+lever by lever (issue 32).
+
+    python experiments/bench_scale.py [overrides]        (make bench-scale)
+
+For every calibration subset size P of conf/bench_scale.yaml and every lever of
+:data:`nettrim.suite.scale.LEVERS`, prunes the network at each gain and writes into the run
+directory: runs.csv (one row per P, lever and gain: times, iterations, counts, accuracy, ε_rd
+on the subset and on all 60,000 images, SparseGPT's time at the same counts; rewritten after
+every sweep), summary.md and config.yaml. Needs the MNIST cache (make mnist-data); the network
+is the one make mnist-fc trains, shared through the model cache.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+from omegaconf import DictConfig
+
+from nettrim.suite import compression, scale
+from nettrim.suite.cli import hydra_entry
+from nettrim.suite.data import load_dataset
+from nettrim.suite.sweep import finish_run, start_run
+from nettrim.suite.train import accuracy
+
+log = logging.getLogger(__name__)
+
+
+def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
+    out_dir, config = start_run(cfg, out_dir)
+    for lever in config["levers"]:
+        scale._check_lever(lever)
+    model = compression.model_file(out_dir, config["network"])
+    net = compression.train_classifier(config["data"], config["network"], model,
+                                       cache=config.get("model_cache"))
+    X_all, _, X_test, y_test = load_dataset(**config["data"])
+    tables = []
+    for P in config["samples"]:
+        X = X_all[:, compression.calibration_samples(X_all.shape[1], P, config["seed"])]
+        for lever in config["levers"]:
+            table = scale.gain_sweep(net, X, config["gains"], lever, X_all=X_all,
+                                     test=(X_test, y_test), threads=config["threads"],
+                                     **(config["admm"] or {}))
+            log.info("P = %d, %s: sweep %.1f s", P, lever, table["sweep_wall"].iat[0])
+            tables.append(table)
+            pd.concat(tables).to_csv(out_dir / "runs.csv", index=False)
+    runs = pd.concat(tables, ignore_index=True)
+    original = accuracy(net, X_test, y_test)
+    (out_dir / "summary.md").write_text(scale.summary_markdown(runs, original))
+    log.info((out_dir / "summary.md").read_text())
+    finish_run(cfg, out_dir)
+    return runs
+
+
+main = hydra_entry(__file__, "bench_scale", run)
+
+if __name__ == "__main__":
+    main()

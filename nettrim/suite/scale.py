@@ -1,0 +1,129 @@
+"""Net-Trim at the scale of a real network: what a gain sweep costs, lever by lever.
+
+One *lever* is a way of running the parallel scheme over a sweep of gains
+(:data:`LEVERS`): every gain from scratch on one BLAS thread (how the studies ran until now),
+warm-started along the path (:func:`nettrim.schemes.prune_path`), and with more BLAS threads
+for the one big solve at a time. :func:`gain_sweep` runs one lever on one calibration subset
+and returns a row per gain: wall time, per-layer times and iterations, counts, accuracy, ε_rd
+on the subset and on every training input, and SparseGPT's time at the same counts (the
+one-shot pruner the issue compares against).
+"""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+from .._validation import check_int
+from ..baselines import sparsegpt_prune
+from ..network import Network
+from ..schemes import prune_path, relative_discrepancy
+from .train import accuracy
+
+#: lever → (warm-started along the path, BLAS threads per solve; None: ``threads``)
+LEVERS = {"cold": (False, 1), "cold_threads": (False, None), "warm": (True, 1),
+          "warm_threads": (True, None)}
+
+
+def _check_lever(lever) -> str:
+    if lever not in LEVERS:
+        raise ValueError(f"lever must be one of {sorted(LEVERS)}; got {lever!r}")
+    return lever
+
+
+def gain_sweep(net: Network, X, gains, lever: str, *, X_all=None, test=None,
+               threads: int = 2, **options) -> pd.DataFrame:
+    """The parallel scheme at every gain of ``gains`` on the inputs ``X``, run by ``lever``.
+
+    Parameters
+    ----------
+    net : Network
+    X : array of shape (n₀, P)
+        The calibration inputs the programs are solved on.
+    gains : sequence of float
+    lever : {"cold", "cold_threads", "warm", "warm_threads"}
+        ``cold``: every gain from scratch, one BLAS thread; ``warm``: along the path
+        (:func:`~nettrim.schemes.prune_path`), one thread; ``*_threads``: the same with
+        ``threads`` BLAS threads.
+    X_all : array of shape (n₀, P_all), optional
+        Every training input: ε_rd beyond the subset (``discrepancy_all``).
+    test : (X_test, y_test), optional
+        Test inputs and labels: ``acc_test`` of each pruned network.
+    threads : int, default 2
+        BLAS threads of the ``*_threads`` levers.
+    **options
+        ADMM options (e.g. ``gap_tol``).
+
+    Returns
+    -------
+    DataFrame
+        One row per gain: ``lever``, ``P``, ``gain``, ``wall`` (seconds for this gain's
+        layers, from the solver's clocks), ``layer<i>_time`` / ``layer<i>_iterations`` /
+        ``layer<i>_nnz``, ``compression``, ``converged``, ``bound_held``, ``discrepancy``
+        (and ``discrepancy_all``), ``acc_test``, ``sparsegpt_time`` (one thread, the same
+        counts) and ``sparsegpt_acc_test``; ``sweep_wall`` repeats the whole sweep's wall
+        time on every row.
+    """
+    warm, n_threads = LEVERS[_check_lever(lever)]
+    n_threads = check_int(threads, "threads", low=1) if n_threads is None else n_threads
+    start = time.perf_counter()
+    results = prune_path(net, X, gains, warm_start=warm, blas_threads=n_threads, **options)
+    sweep_wall = time.perf_counter() - start
+    before = sum(net.nnz())
+    rows = []
+    for gain, res in zip(gains, results):
+        rep, pruned = res.report, res.network
+        row = {"lever": lever, "P": X.shape[1], "gain": gain,
+               "wall": float(rep["time"].sum()), "sweep_wall": sweep_wall,
+               "compression": before / max(sum(pruned.nnz()), 1),
+               "converged": res.converged, "bound_held": bool(rep["bound_held"].all()),
+               "discrepancy": relative_discrepancy(net, pruned, X)}
+        for r in rep.itertuples():
+            row.update({f"layer{r.layer}_time": r.time, f"layer{r.layer}_iterations":
+                        r.iterations, f"layer{r.layer}_nnz": r.nnz_after})
+        if X_all is not None:
+            row["discrepancy_all"] = relative_discrepancy(net, pruned, X_all)
+        with threadpool_limits(limits=1, user_api="blas"):
+            t0 = time.perf_counter()
+            gpt = sparsegpt_prune(net, X, pruned.nnz())
+            row["sparsegpt_time"] = time.perf_counter() - t0
+        if test is not None:
+            row["acc_test"] = accuracy(pruned, *test)
+            row["sparsegpt_acc_test"] = accuracy(gpt, *test)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def summary_markdown(runs: pd.DataFrame, original_acc: float, points: float = 0.01) -> str:
+    """Per (P, lever): the sweep's wall time and layer iterations, its speed-up over ``cold``
+    at the same P, and at Net-Trim's most compressed gain within ``points`` of
+    ``original_acc``: compression, accuracy, Net-Trim's time for that gain against
+    SparseGPT's at the same counts."""
+    from .summary import markdown_table
+
+    layers = sorted(c for c in runs if c.startswith("layer") and c.endswith("_iterations"))
+    header = ["P", "lever", "sweep wall (s)", "speed-up over cold",
+              "iterations per layer (sum over gains)", "all converged",
+              "best within 1 point: gain, compression, accuracy",
+              "its Net-Trim time (s)", "SparseGPT time (s)", "ratio"]
+    rows = []
+    for (P, lever), g in runs.groupby(["P", "lever"], sort=False):
+        cold = runs[(runs["P"] == P) & (runs["lever"] == "cold")]
+        wall = g["sweep_wall"].iat[0]
+        speedup = f"{cold['sweep_wall'].iat[0] / wall:.2f}×" if len(cold) else "–"
+        ok = g[g["acc_test"] >= original_acc - points] if "acc_test" in g else g.iloc[:0]
+        if len(ok):
+            b = ok.loc[ok["compression"].idxmax()]
+            best = [f"{b['gain']:g}, {b['compression']:.2f}×, {b['acc_test']:.4f}",
+                    f"{b['wall']:.1f}", f"{b['sparsegpt_time']:.2f}",
+                    f"{b['wall'] / b['sparsegpt_time']:.0f}×"]
+        else:
+            best = ["none within 1 point", "–", "–", "–"]
+        rows.append([str(P), lever, f"{wall:.1f}", speedup,
+                     " / ".join(str(int(g[c].sum())) for c in layers),
+                     "yes" if g["converged"].all() else "**no**", *best])
+    return (f"Original test accuracy {original_acc:.4f}; six-gain sweeps of the parallel "
+            f"scheme (gains {', '.join(f'{x:g}' for x in runs['gain'].unique())}).\n\n"
+            + markdown_table(header, rows))
