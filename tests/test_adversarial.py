@@ -494,3 +494,26 @@ def test_a_misspelled_experiment_is_refused_not_run_as_the_default(name):
         compose(config_name=name)                                  # no experiment: the default
         with pytest.raises(MissingConfigException, match="experiment/mnist_fcc"):
             compose(config_name=name, overrides=["experiment=mnist_fcc"])
+
+
+def test_cells_without_a_fit_are_drawn_as_intervals_not_crashes(tmp_path):
+    """Issue 29: a cell whose failures and successes share a P made the figure step die with
+    "'yerr' must not contain negative values" on every rerun."""
+    from nettrim.suite import plots
+    from nettrim.suite.summary import summarize
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for s, rate in ((5, {60: 0.85, 80: 1, 100: 1, 120: 1}),        # tie at 60: separated
+                    (10, {60: 0.1, 80: 0.4, 100: 0.7, 120: 0.9})):  # a proper curve
+        for P, p in rate.items():
+            rows += [{"N": 100, "s": s, "P": P, "trial": t, "success": bool(rng.random() < p),
+                      "active_fraction": 0.5} for t in range(20)]
+    trials = pd.DataFrame(rows)
+    trials.loc[(trials["s"] == 5) & (trials["P"] == 60), "success"] = [True] * 17 + [False] * 3
+    summary = summarize(trials)
+    tie = summary[summary["s"] == 5].iloc[0]
+    assert tie["fit"] == "separated" and np.isnan(tie["p50"]) and np.isnan(tie["ratio"])
+    for fig in (plots.phase_diagram(trials, summary), plots.collapse(summary),
+                plots.overlay({"run": summary})):
+        plots.save(fig, tmp_path / "f", formats=("png",))

@@ -99,7 +99,9 @@ def test_phase_transition_with_the_design_prediction(tmp_path):
     # a correlated but centred law: every w* is active half the time, so the crossing of the
     # w*'s mixture is close to mean δ over q̂
     assert row["p50_design"] == pytest.approx(row["delta_design"] / row["q_hat"], rel=0.15)
-    assert row["ratio_design"] == pytest.approx(row["p50"] / row["p50_design"])
+    # 12 trials: too few for a number (fit "insufficient"), and then no ratio either
+    assert (row["fit"] == "logistic") == np.isfinite(row["p50"])
+    assert row["ratio_design"] == pytest.approx(row["p50"] / row["p50_design"], nan_ok=True)
     assert row["delta_design_se"] > 0 and row["design_dead"] == 0
 
 
@@ -116,7 +118,8 @@ def test_phase_transition_with_a_bias_row_predicts_the_program_it_solved(tmp_pat
     trials, summary = _load("phase_transition").run(cfg, tmp_path)
     row = summary.iloc[0]
     assert row["delta"] == pytest.approx(statistical_dimension(3 + extra, 21))
-    assert row["p50_design"] > 0 and row["ratio_design"] > 0
+    assert row["p50_design"] > 0
+    assert row["ratio_design"] > 0 if row["fit"] == "logistic" else np.isnan(row["ratio_design"])
     assert trials.loc[trials["P"] == 60, "success"].all()  # well above P50: recovered, bias too
 
 

@@ -73,7 +73,7 @@ def test_fit_p50_separated_and_out_of_range():
     fit = theory.fit_p50([10, 10, 20, 20, 40, 40], [0, 0, 0, 0, 1, 1])
     # no finite MLE: the interval is the profile-likelihood one, which holds the bracket
     assert fit.method == "separated" and not fit.reliable
-    assert fit.p50 == pytest.approx(np.sqrt(20 * 40))
+    assert np.isnan(fit.p50)                           # no point estimate, an interval
     assert fit.lo <= 20 and fit.hi >= 40
     assert theory.fit_p50([10, 20], [1, 1]).method == "out_of_range"
     assert np.isnan(theory.fit_p50([10, 20], [0, 0]).p50)
@@ -90,12 +90,39 @@ def test_quasi_separated_cell_is_not_a_tight_logistic_fit():
     """0/2 then 1/2 successes: the delta method would give a tight CI around 20 (fake
     precision); the data cannot bound P50 at all, and the fit says so."""
     fit = theory.fit_p50([18, 18, 20, 20], [0, 0, 0, 1])
-    assert fit.method == "separated" and fit.p50 == 20
+    assert fit.method == "separated" and np.isnan(fit.p50)
     assert np.isnan(fit.lo) and np.isnan(fit.hi)        # open on both sides
     # a thin but overlapping cell: a fit exists but rests on too few trials
     thin = theory.fit_p50([10, 10, 20, 20, 30, 30], [0, 1, 0, 0, 1, 1])
-    assert thin.method == "insufficient" and np.isfinite(thin.p50)
+    assert thin.method == "insufficient" and np.isnan(thin.p50)
     assert np.isnan(thin.lo) or thin.hi / thin.lo > 2     # wide, honestly
+
+
+def test_a_tie_between_failures_and_successes_gives_no_number_outside_its_interval():
+    """Issue 29: failures and successes sharing P = 40 (17/20 there, 20/20 at 60) gave p50 40
+    with an interval ending at 39.84."""
+    fit = theory.fit_p50([40] * 20 + [60] * 20, [1] * 17 + [0] * 3 + [1] * 20)
+    assert fit.method == "separated" and np.isnan(fit.p50)
+    assert fit.hi < 40                                   # 85% at 40: P50 is below it
+
+
+def test_a_flat_success_rate_is_a_class_not_an_infinite_p50():
+    rng = np.random.default_rng(0)
+    P = np.repeat([40, 60, 80, 100], 30)
+    fit = theory.fit_p50(P, rng.random(P.size) < 0.5)
+    assert fit.method == "flat" and np.isnan([fit.p50, fit.lo, fit.hi]).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([20, 30, 40, 60, 80]), st.booleans()), min_size=1,
+                max_size=60))
+def test_a_reported_p50_is_always_inside_its_interval(trials):
+    P, y = zip(*trials)
+    fit = theory.fit_p50(P, y)
+    if np.isfinite(fit.p50):
+        assert fit.method == "logistic" and fit.lo <= fit.p50 <= fit.hi
+    else:
+        assert fit.method in ("separated", "insufficient", "flat", "out_of_range")
 
 
 def test_profile_interval_matches_the_delta_method_on_a_healthy_curve():

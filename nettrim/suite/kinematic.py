@@ -145,8 +145,9 @@ def finite_size_prediction(s: int, N: int, q: float, P=None, trials=None, *,
         rate = success_probability(P, q, v)
         # expected outcomes: trial weights by repetition of whole counts (the fit takes rows)
         reps = np.round(n).astype(int)
-        (a, b), _ = _logistic_mle(np.repeat(np.log(P), reps), np.repeat(rate, reps))
-        out["p50_kinematic_fit"] = float(np.exp(-a / b)) if b > 0 else np.nan
+        (a, b), _, converged = _logistic_mle(np.repeat(np.log(P), reps),
+                                             np.repeat(rate, reps))
+        out["p50_kinematic_fit"] = float(np.exp(-a / b)) if b > 0 and converged else np.nan
     return out
 
 

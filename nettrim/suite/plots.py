@@ -68,40 +68,40 @@ def _undecided_note(trials):
 
 
 def _p50_points(ax, x, p50, lo, hi, fit, *, label=None, color=None, marker="o", **kw):
-    """Measured P50 points: a proper logistic fit filled with its 95% CI; a cell whose fit
-    cannot be trusted (separated, too few trials) hollow with its profile-likelihood interval
-    dashed, an arrow where that interval is open. Returns the colour used."""
+    """Measured P50 points: a proper logistic fit as a filled marker with its 95% CI; a cell
+    with no reliable fit (separated, too few trials: no point estimate) as its profile-
+    likelihood interval alone, dashed, with an arrow where that interval is open. Returns the
+    colour used."""
     x, p50, lo, hi = (np.asarray(v, float) for v in (x, p50, lo, hi))
-    good = np.asarray(fit) == "logistic"
-    ok = np.isfinite(p50)
+    good = (np.asarray(fit) == "logistic") & np.isfinite(p50)
     err = lambda m: [np.where(np.isfinite(lo[m]), p50[m] - lo[m], 0.0),  # noqa: E731
                      np.where(np.isfinite(hi[m]), hi[m] - p50[m], 0.0)]
-    m = ok & good
-    line = ax.errorbar(x[m], p50[m], yerr=err(m), fmt=marker, color=color, capsize=2,
-                       label=label, **kw)
+    line = ax.errorbar(x[good], p50[good], yerr=err(good), fmt=marker, color=color,
+                       capsize=2, label=label, **kw)
     color = line[0].get_color()
-    m = ok & ~good
-    if m.any():
-        bad = ax.errorbar(x[m], p50[m], yerr=err(m), fmt=marker, color=color, mfc="white",
-                          capsize=2, **kw)
-        for bar in bad[2]:
-            bar.set_linestyle("--")
-        for side, flag in ((~np.isfinite(hi) & m, "lolims"), (~np.isfinite(lo) & m, "uplims")):
-            if side.any():
-                ax.errorbar(x[side], p50[side], yerr=0.3 * p50[side], fmt="none", color=color,
-                            **{flag: True})
+    bounded = ~good & np.isfinite(lo) & np.isfinite(hi)
+    if bounded.any():
+        ax.vlines(x[bounded], lo[bounded], hi[bounded], colors=color, linestyles="--", lw=1)
+    # open on one side: a dashed arrow from the finite end towards the open one
+    for end, m, flag in ((lo, ~good & np.isfinite(lo) & ~np.isfinite(hi), "lolims"),
+                         (hi, ~good & ~np.isfinite(lo) & np.isfinite(hi), "uplims")):
+        if m.any():
+            bars = ax.errorbar(x[m], end[m], yerr=0.3 * end[m], fmt="none", color=color,
+                               **{flag: True})
+            for bar in bars[2]:
+                bar.set_linestyle("--")
     return color
 
 
 def _unreliable_note(summary: pd.DataFrame) -> str:
     if "fit" not in summary:
         return ""
-    bad = summary[summary["p50"].notna() & (summary["fit"] != "logistic")]
+    bad = summary[summary["fit"] != "logistic"]
     if bad.empty:
         return ""
     kinds = ", ".join(f"{n} {k}" for k, n in bad["fit"].value_counts().items())
-    return (f"; hollow points: no reliable logistic fit ({kinds}), dashed = profile-likelihood "
-            f"95% interval, arrow = open-ended")
+    return (f"; cells without a reliable logistic fit ({kinds}) have no point: dashed = "
+            f"profile-likelihood 95% interval, arrow = open-ended")
 
 
 def phase_diagram(trials: pd.DataFrame, summary: pd.DataFrame, title: str = "",
@@ -187,7 +187,8 @@ def overlay(summaries: dict[str, pd.DataFrame], title: str = "",
             skipped: Sequence[str] = ()):
     """Several runs (e.g. the sampling hypotheses of a multirun): measured P50 over the
     prediction δ/q̂ against s, one series per run and N, with 95% CIs and a ±10% band. Cells
-    without a reliable fit are hollow; ``skipped`` (runs left out) is listed under the axes."""
+    without a reliable fit show their dashed interval alone; ``skipped`` (runs left out) is
+    listed under the axes."""
     fig, (a1, a2) = _pyplot().subplots(1, 2, figsize=(11, 4.2))
     markers = "osD^vP*X"
     for j, (label, sm) in enumerate(summaries.items()):

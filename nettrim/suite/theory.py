@@ -169,13 +169,17 @@ class P50Fit:
         ``"logistic"``: the maximum-likelihood fit exists and rests on enough trials; the CI is
         the delta-method interval on log P50.
         ``"separated"``: successes and failures are (quasi-)separated in P (every failure at
-        a P ≤ every success), so no finite maximum-likelihood fit exists and its "CI" would be
-        fake precision; p50 is the geometric mean of the largest failure P and the smallest
-        success P, and the CI is the profile-likelihood interval (which contains that bracket).
-        ``"insufficient"``: the fit exists but rests on fewer than ``min_trials`` trials or
-        fewer than 3 of the rarer outcome; p50 is the fit's, the CI the profile-likelihood one.
-        ``"out_of_range"``: all successes or all failures (nothing to locate), or success
-        falling with P.
+        a P ≤ every success), so no finite maximum-likelihood fit exists and a point estimate
+        would be fake precision: p50 is NaN, and (lo, hi) is the profile-likelihood interval
+        (which contains the bracket between the largest failure P and the smallest success P
+        when they differ).
+        ``"insufficient"``: a fit exists but rests on fewer than ``min_trials`` trials or
+        fewer than 3 of the rarer outcome: p50 is NaN, (lo, hi) the profile-likelihood
+        interval.
+        ``"flat"``: the success rate does not rise with P, or rises so slowly that the fitted
+        P50 lies beyond the data's range of P widened 10× each way: no number.
+        ``"out_of_range"``: all successes or all failures (nothing to locate): no number.
+        Only ``"logistic"`` carries a point estimate, always inside its interval.
     slope : float
         Logistic slope in log P (NaN unless a finite fit exists).
     n : int
@@ -197,11 +201,16 @@ class P50Fit:
 
 def _logistic_mle(x, y):
     """Maximum-likelihood logistic regression of y ∈ {0,1} on x with intercept (Newton)."""
+    import warnings
+
     import statsmodels.api as sm  # imported lazily: a slow import for a rarely used path
 
     design = sm.add_constant(x, has_constant="add")
-    fit = sm.Logit(y, design).fit(disp=0, method="newton", maxiter=100)
-    return fit.params, fit.cov_params()
+    with warnings.catch_warnings():
+        # non-convergence is returned, and judged by the caller, not printed
+        warnings.simplefilter("ignore")
+        fit = sm.Logit(y, design).fit(disp=0, method="newton", maxiter=100)
+    return fit.params, fit.cov_params(), bool(fit.mle_retvals["converged"])
 
 
 def _profile_loglik(theta, x, y, n_iter: int = 80):
@@ -276,18 +285,26 @@ def fit_p50(P, success, level: float = 0.95, *, min_trials: int = 10) -> P50Fit:
     largest_fail, smallest_success = P[y == 0].max(), P[y == 1].min()
     if largest_fail <= smallest_success:
         # (quasi-)separated: the likelihood grows without bound as the slope → ∞, so there is
-        # no finite fit and a delta-method interval would be fake precision
+        # no finite fit; a bracket midpoint as "p50" fell outside the interval when failures
+        # and successes share a P (17/20 there: P50 is below it, the interval says so)
         lo, hi = profile_interval(P, y, level)
-        return P50Fit(float(np.sqrt(largest_fail * smallest_success)), lo, hi, "separated",
-                      np.nan, n)
-    (a, b), cov = _logistic_mle(np.log(P), y)
+        return P50Fit(np.nan, lo, hi, "separated", np.nan, n)
+    (a, b), cov, converged = _logistic_mle(np.log(P), y)
     cov = np.asarray(cov)
-    if not b > 0:  # success falling with P: the curve has no transition to locate
-        return P50Fit(np.nan, np.nan, np.nan, "out_of_range", float(b), n)
-    log_p50 = -a / b
+    if not converged:
+        # Newton did not settle: near-separation our bracket test did not catch; the profile
+        # likelihood still bounds P50, a point estimate would be the stalled iterate's
+        lo, hi = profile_interval(P, y, level)
+        return P50Fit(np.nan, lo, hi, "separated", np.nan, n)
+    log_p50 = -a / b if b > 0 else np.nan
+    reach = np.log(10.0)
+    if not (b > 0 and np.log(P.min()) - reach <= log_p50 <= np.log(P.max()) + reach):
+        # success not rising with P, or so slowly that the 50% point is extrapolated far
+        # beyond the data (an exp(−a/b) of 1e30, or inf): nothing located
+        return P50Fit(np.nan, np.nan, np.nan, "flat", float(b), n)
     if n < min_trials or min(y.sum(), n - y.sum()) < 3:
         lo, hi = profile_interval(P, y, level)
-        return P50Fit(float(np.exp(log_p50)), lo, hi, "insufficient", float(b), n)
+        return P50Fit(np.nan, lo, hi, "insufficient", float(b), n)
     grad = np.array([-1 / b, a / b**2])
     se = float(np.sqrt(max(grad @ cov @ grad, 0.0)))
     z = stats.norm.ppf(0.5 + level / 2)
