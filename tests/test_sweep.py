@@ -1,5 +1,7 @@
 """Trials and sweeps: determinism across n_jobs and resumes, failures as data, grid expansion."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -100,3 +102,49 @@ def test_no_active_sample_gives_zero_solution():
             assert row["rel_error"] == pytest.approx(1.0)
             return
     pytest.fail("no trial without an active sample in 20 draws")
+
+
+def test_a_run_folder_is_held_by_one_live_process_and_freed_when_it_dies(tmp_path):
+    """Issue 29: two runs started together into one folder both "succeeded", each writing
+    part of it. A second claim is refused at once, naming the holder; killing the holder
+    frees the folder (no stale lock)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from nettrim.suite.sweep import FolderInUse, claim_folder, release_folder
+
+    folder = tmp_path / "run"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from nettrim.suite.sweep import claim_folder;"
+         f" claim_folder({str(folder)!r}); print('held', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(FolderInUse, match=f"pid {holder.pid}"):
+            claim_folder(folder)
+        cli = subprocess.run(
+            [sys.executable, str(Path(__file__).resolve().parents[1] / "experiments" /
+                                 "phase_transition.py"), f"hydra.run.dir={folder}"],
+            capture_output=True, text=True, timeout=120)
+        assert cli.returncode == 1 and "is in use by another run" in cli.stderr
+        assert "Traceback" not in cli.stderr and not (folder / ".hydra").exists()
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    time.sleep(0.1)
+    claim_folder(folder)           # the killed holder left nothing stuck
+    release_folder(folder)
+
+
+def test_multirun_jobs_that_differ_in_trials_or_grid_get_their_own_folders():
+    """Issue 29: `-m trials=10,20` named both jobs' folders alike, so they collided."""
+    from hydra import compose, initialize_config_dir
+
+    conf = Path(__file__).resolve().parents[1] / "conf"
+    with initialize_config_dir(config_dir=str(conf), version_base="1.3"):
+        cfg = compose("phase_transition", return_hydra_config=True)
+    excluded = set(cfg.hydra.job.config.override_dirname.exclude_keys)
+    assert not excluded & {"trials", "grid", "grid.N", "grid.s", "grid.P", "seed", "sampling"}
+    assert {"n_jobs", "progress", "chunk_size"} <= excluded     # runtime keys only

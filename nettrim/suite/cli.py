@@ -49,11 +49,14 @@ class CheckResultsDir(Callback):
         # before Hydra writes anything into the folder (.hydra/, the log): a folder holding a
         # finished run of another configuration is refused untouched
         self._check(config.hydra.run.dir)
-        from .sweep import check_same_run
+        from .sweep import check_same_run, claim_folder
 
         try:
-            check_same_run(config.hydra.run.dir, config)
-        except ValueError as exc:
+            check_same_run(config.hydra.run.dir, config)   # refused: nothing written at all
+            # claimed before Hydra writes its .hydra/ and log: a second run into this folder
+            # stops here instead of writing over the first's
+            claim_folder(config.hydra.run.dir)
+        except (ValueError, OSError) as exc:
             raise SystemExit(f"error: {exc}") from None
 
     def on_multirun_start(self, config, **kwargs) -> None:

@@ -508,9 +508,61 @@ def check_same_run(out_dir, cfg) -> None:
                          f"(tag=... or hydra.run.dir=...) or delete that one to start over")
 
 
+class FolderInUse(OSError):
+    """Another live process holds the run folder (:func:`claim_folder`)."""
+
+
+#: The lock file of a claimed run folder (git-ignored); it names its holder.
+CLAIM_FILE = ".claim"
+#: Folders this process holds → their open lock files. The lock is the kernel's (flock), held
+#: by the open file: a killed run's claim ends with its process, and none is left stuck.
+_CLAIMS: dict = {}
+
+
+def claim_folder(out_dir) -> None:
+    """Hold ``out_dir`` for this process until :func:`release_folder` (or exit), creating it.
+
+    A second process claiming the same folder meanwhile gets :class:`FolderInUse` at once
+    (naming the holder), before it reads or writes anything there; claiming again in the same
+    process is a no-op (one process runs one study at a time)."""
+    import fcntl
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    key = str(out_dir.resolve())
+    if key in _CLAIMS:
+        return
+    handle = open(out_dir / CLAIM_FILE, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise FolderInUse(f"{out_dir} is in use by another run ({holder}); wait for it to "
+                          f"finish or give this run another folder (tag=... or "
+                          f"hydra.run.dir=...)") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+    handle.flush()
+    _CLAIMS[key] = handle
+
+
+def release_folder(out_dir) -> None:
+    """End this process's claim on ``out_dir`` (:func:`claim_folder`), if it holds one."""
+    import fcntl
+
+    handle = _CLAIMS.pop(str(Path(out_dir).resolve()), None)
+    if handle is not None:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
 def start_run(cfg, out_dir) -> tuple[Path, dict]:
-    """Check ``out_dir`` may take this run (:func:`check_same_run`), create it and return it
-    with the resolved config as a plain dict.
+    """Claim ``out_dir`` for this run (:func:`claim_folder`: a concurrent run into the same
+    folder is refused at once), check it may take this run (:func:`check_same_run`) and return
+    it with the resolved config as a plain dict.
 
     The config itself is written by :func:`finish_run`, once the results are: a run that
     fails on bad input must not leave a config.yaml that disagrees with the results beside it.
@@ -518,18 +570,24 @@ def start_run(cfg, out_dir) -> tuple[Path, dict]:
     from omegaconf import OmegaConf
 
     out_dir = Path(out_dir)
-    check_same_run(out_dir, cfg)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    check_same_run(out_dir, cfg)        # a refusal touches nothing, not even the lock file
+    claim_folder(out_dir)
+    try:
+        check_same_run(out_dir, cfg)    # again: a run may have finished there meanwhile
+    except ValueError:
+        release_folder(out_dir)
+        raise
     return out_dir, OmegaConf.to_container(cfg, resolve=True)
 
 
 def finish_run(cfg, out_dir) -> None:
     """Save the config that produced the results in ``out_dir`` there as config.yaml (the
-    run's identity, see :func:`check_same_run`)."""
+    run's identity, see :func:`check_same_run`), then end the run's claim on the folder."""
     from omegaconf import OmegaConf
 
     OmegaConf.save(cfg, Path(out_dir) / "config.yaml")
     log.info("written to %s", out_dir)
+    release_folder(out_dir)
 
 
 def check_solver_config(cfg: dict) -> list[tuple[str, dict]]:
