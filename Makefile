@@ -96,6 +96,7 @@ mnist: mnist-fc mnist-lenet
 mnist-fc: mnist-data $(TORCH)
 	$(BIN)/python experiments/prune_network.py experiment=mnist_fc $(ARGS)
 	$(BIN)/python experiments/mnist_savings.py results/mnist/fc
+	$(BIN)/python experiments/layer_ablation.py results/mnist/fc
 
 mnist-lenet: mnist-data $(TORCH)
 	$(BIN)/python experiments/prune_network.py experiment=mnist_lenet $(ARGS)

@@ -16,24 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from nettrim.network import Network
-from nettrim.suite.compression import load_model
+from nettrim.suite.compression import finished_run
 from nettrim.suite.data import load_dataset
 from nettrim.suite.inference import savings
 from nettrim.suite.summary import markdown_table
-
-
-def _networks(run: Path) -> dict:
-    model = next((p for p in (run / "model.npz", run / "model.joblib") if p.is_file()), None)
-    if model is None:
-        raise SystemExit(f"error: {run} holds no model.npz or model.joblib (a finished "
-                         f"prune_network run?)")
-    nets = {"original": load_model(model)[0]}
-    for f in sorted((run / "networks").glob("*.npz"), key=lambda p: p.stem):
-        nets[f.stem] = Network.load_npz(f)
-    if len(nets) == 1:
-        raise SystemExit(f"error: {run}/networks holds no pruned network")
-    return nets
 
 
 def _markdown(df: pd.DataFrame) -> str:
@@ -52,14 +38,9 @@ def main(argv=None) -> None:
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 1000])
     args = parser.parse_args(argv)
-    import yaml
-
-    config = args.run / "config.yaml"
-    if not config.is_file():
-        raise SystemExit(f"error: {args.run} holds no config.yaml (not a finished run)")
-    data = yaml.safe_load(config.read_text())["data"]
-    _, _, Xt, _ = load_dataset(**data)
-    df = savings(_networks(args.run), Xt, batches=args.batches, repeats=args.repeats)
+    config, nets = finished_run(args.run)
+    _, _, Xt, _ = load_dataset(**config["data"])
+    df = savings(nets, Xt, batches=args.batches, repeats=args.repeats)
     df.to_csv(args.run / "savings.csv", index=False)
     (args.run / "savings.md").write_text(_markdown(df) + "\n")
     print(_markdown(df))

@@ -147,3 +147,30 @@ def test_samples_needed_is_delta_over_the_active_fraction():
     assert need[3] == np.inf
     with pytest.raises(ValueError, match="dense ReLU layer"):
         samples_needed(net, net, X, layer=1)
+
+
+def test_layer_ablation_swaps_one_layer_at_a_time(small_net):
+    from nettrim.suite.compression import layer_ablation
+    from nettrim.suite.train import accuracy
+
+    net, X = small_net
+    labels = np.argmax(net.forward(X)[-1], axis=0)          # the original is 100% right
+    same = layer_ablation(net, net, X, labels)
+    assert set(same) == {f"{k}{i}" for k in ("only", "but") for i in (1, 2, 3)}
+    assert all(v == 1.0 for v in same.values())
+    # a "pruned" network whose first layer is zero: only1 and but2, but3 see that layer
+    dead = net.with_weights([np.zeros_like(net.weights[0]), *net.weights[1:]],
+                            [np.zeros_like(net.biases[0]), *net.biases[1:]])
+    row = layer_ablation(net, dead, X, labels)
+    assert row["only1"] == row["but2"] == row["but3"] == accuracy(dead, X, labels) < 1.0
+    assert row["only2"] == row["only3"] == row["but1"] == 1.0
+
+
+def test_finished_run_names_what_is_missing(tmp_path):
+    from nettrim.suite.compression import finished_run
+
+    with pytest.raises(SystemExit, match="holds no config.yaml"):
+        finished_run(tmp_path)
+    (tmp_path / "config.yaml").write_text("data: {name: digits}\n")
+    with pytest.raises(SystemExit, match="holds no model.npz or model.joblib"):
+        finished_run(tmp_path)

@@ -281,6 +281,11 @@ def test_mnist_fc_study_end_to_end_on_a_fixture(tmp_path):
     assert sav["same_predictions"].all() and (sav["dense_s"] > 0).all()
     pruned = sav[sav["network"] != "original"]
     assert (pruned["bytes_sparse_npz"] < pruned["bytes_dense_npz"]).all()
+    # the layer ablation: every layer swapped alone, accuracies of the right network
+    _load("layer_ablation").main([str(out)])
+    abl = pd.read_csv(out / "layer_ablation.csv")
+    assert list(abl["gain"]) == [0.1] and abl.filter(regex="^(only|but)").shape[1] == 6
+    assert abl["acc_test"].iat[0] == pytest.approx(results["acc_test"].iat[0])
 
 
 def test_mnist_lenet_study_prunes_the_convolutions_too(tmp_path):

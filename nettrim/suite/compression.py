@@ -268,6 +268,44 @@ def load_model(path):
     return Network.from_sklearn(mlp), mlp
 
 
+def finished_run(run) -> tuple[dict, dict]:
+    """A finished prune_network run folder read back: (its config.yaml as a dict, its networks
+    ``{"original": Network, "<scheme>_gain<g>": Network, ...}``), or SystemExit naming what is
+    missing (no config.yaml: not finished; no model; no pruned network)."""
+    from pathlib import Path
+
+    import yaml
+
+    run = Path(run)
+    config = run / "config.yaml"
+    if not config.is_file():
+        raise SystemExit(f"error: {run} holds no config.yaml (not a finished run)")
+    model = next((p for p in (run / "model.npz", run / "model.joblib") if p.is_file()), None)
+    if model is None:
+        raise SystemExit(f"error: {run} holds no model.npz or model.joblib (a finished "
+                         f"prune_network run?)")
+    nets = {"original": load_model(model)[0]}
+    for f in sorted((run / "networks").glob("*.npz"), key=lambda p: p.stem):
+        nets[f.stem] = Network.load_npz(f)
+    if len(nets) == 1:
+        raise SystemExit(f"error: {run}/networks holds no pruned network")
+    return yaml.safe_load(config.read_text()), nets
+
+
+def layer_ablation(net: Network, pruned: Network, X, labels) -> dict:
+    """Where a pruned network's accuracy goes: accuracy on (X, labels) with *only* layer ℓ
+    pruned (``only<ℓ>``) and with every layer *but* ℓ pruned (``but<ℓ>``), for every ℓ."""
+    row = {}
+    for i in range(net.n_layers):
+        only = [pruned.weights[j] if j == i else net.weights[j] for j in range(net.n_layers)]
+        only_b = [pruned.biases[j] if j == i else net.biases[j] for j in range(net.n_layers)]
+        but = [net.weights[j] if j == i else pruned.weights[j] for j in range(net.n_layers)]
+        but_b = [net.biases[j] if j == i else pruned.biases[j] for j in range(net.n_layers)]
+        row[f"only{i + 1}"] = accuracy(net.with_weights(only, only_b), X, labels)
+        row[f"but{i + 1}"] = accuracy(net.with_weights(but, but_b), X, labels)
+    return row
+
+
 def model_key(data: dict, network: dict) -> str:
     """The identity of a trained classifier: a hash of what it was trained from, the data
     file's contents included (:func:`~nettrim.suite.data.data_identity`)."""
