@@ -9,6 +9,8 @@
   δ = −(w_q/[H⁻¹]_qq)·H⁻¹_{:,q} and H⁻¹ by its rank-one downdate, and repeat; the per-neuron
   counts are chosen across the layer from the recorded loss increments, and the kept weights
   are the least-squares refit on their support (which is what the exact updates reach);
+- :func:`refit_support`: not a pruner: any pruned network's pattern kept and its weights
+  re-fitted by least squares as OBS would (Net-Trim's ℓ₁ solution, debiased);
 - :func:`sparsegpt_prune`: SparseGPT (Frantar & Alistarh 2023), the scalable approximation of
   the same: one pass over the inputs in blocks, masks chosen per block by w²/[H⁻¹]²_jj with H⁻¹
   in its upper Cholesky form, each removal compensated only on the inputs not yet processed.
@@ -329,8 +331,61 @@ def obs_prune(net: Network, X, nnz, *, damp: float = 0.01,
     return _sequential(net, X, nnz, layer, patches)
 
 
+def refit_support(net: Network, pruned: Network, X, *, damp: float = 1e-8,
+                  patches: int | None = PATCHES) -> Network:
+    """Keep ``pruned``'s sparsity pattern and re-fit its weights by least squares.
+
+    Layer by layer on the refit network's own signals X̂ (as the baselines above run), each
+    neuron's kept weights and its bias (free, as in the OBS methods) minimise
+    ‖ŵᵀX̂ + b̂ − (wᵀX̂ + b)‖² over the calibration inputs: the original layer's pre-activations,
+    the objective OBS and SparseGPT minimise. For an ℓ₁ solution such as Net-Trim's this undoes
+    the shrinkage of the kept weights at the same counts ("debiasing").
+
+    Parameters
+    ----------
+    net : Network
+        The original network.
+    pruned : Network
+        A pruned copy of ``net`` (same shapes): its zeros are kept.
+    X : array of shape (n₀, P)
+        Calibration inputs.
+    damp : float, default 1e-8
+        Ridge on the Gram matrix, relative to its mean diagonal.
+    patches : int or None
+        Patch positions of a convolution layer (as the baselines).
+
+    Returns
+    -------
+    Network
+        Same zeros as ``pruned`` (a refit weight may also come out exactly 0 by chance).
+    """
+    damp = check_scalar(damp, "damp", low=0.0)
+    if [W.shape for W in pruned.weights] != [W.shape for W in net.weights]:
+        raise ValueError("pruned must have net's layer shapes; got "
+                         f"{[W.shape for W in pruned.weights]} for "
+                         f"{[W.shape for W in net.weights]}")
+    Y = _inputs(net, X)
+    weights, biases = [], []
+    for i, (W, b, Wp) in enumerate(zip(net.weights, net.biases, pruned.weights)):
+        X_i = net.layer_inputs(i, Y, net.positions(i, X.shape[1], patches))
+        X_aug = np.vstack([X_i, np.ones((1, X_i.shape[1]))])
+        H = X_aug @ X_aug.T
+        H[np.diag_indices_from(H)] += damp * np.mean(np.diag(H)) + 1e-300
+        C = H @ np.vstack([W, b[None]])        # X̂(X̂ᵀ[W; b]): the target's cross-moment
+        W_new, b_new = np.zeros_like(W), np.zeros_like(b)
+        for m in range(W.shape[1]):
+            S = np.append(np.flatnonzero(Wp[:, m]), W.shape[0])    # kept inputs and the bias
+            sol = np.linalg.solve(H[np.ix_(S, S)], C[S, m])
+            W_new[S[:-1], m], b_new[m] = sol[:-1], sol[-1]
+        weights.append(W_new)
+        biases.append(b_new)
+        Y = net.apply_layer(i, Y, W_new, b_new)
+    return net.with_weights(weights, biases)
+
+
 #: name -> baseline(net, X, nnz); magnitude ignores X.
 BASELINES = {"magnitude": lambda net, X, nnz, **conv: magnitude_prune(net, nnz),
              "wanda": wanda_prune, "sparsegpt": sparsegpt_prune, "obs": obs_prune}
 
-__all__ = ["BASELINES", "magnitude_prune", "obs_prune", "sparsegpt_prune", "wanda_prune"]
+__all__ = ["BASELINES", "magnitude_prune", "obs_prune", "refit_support", "sparsegpt_prune",
+           "wanda_prune"]

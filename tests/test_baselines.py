@@ -165,3 +165,32 @@ def test_obs_reuses_its_greedy_order_across_counts_and_agrees_with_a_fresh_run()
     for W, V in zip(b.weights, fresh.weights):
         np.testing.assert_array_equal(W, V)
     assert a.nnz()[0] == 30 and b.nnz()[0] == 20
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_refit_keeps_the_pattern_and_is_the_least_squares_fit_on_it(seed):
+    from nettrim.baselines import magnitude_prune, refit_support
+    from nettrim.schemes import prune_parallel
+
+    net, X = _layer(seed)
+    assert np.allclose(refit_support(net, net, X).weights[0], net.weights[0])   # full support
+    for pruned in (magnitude_prune(net, [120]), prune_parallel(net, X, gain=0.2).network):
+        refit = refit_support(net, pruned, X)
+        assert not (refit.weights[0][pruned.weights[0] == 0]).any()      # zeros stay zeros
+        # the least-squares optimum on the pattern: no worse than the pruned weights, and no
+        # perturbation of the kept weights does better
+        err = _linear_error(net, refit, X)
+        assert err <= _linear_error(net, pruned, X) + 1e-12
+        rng = np.random.default_rng(seed)
+        nudged = refit.weights[0] + 1e-3 * rng.standard_normal(net.weights[0].shape) * (
+            refit.weights[0] != 0)
+        assert err <= _linear_error(net, net.with_weights([nudged], refit.biases), X)
+
+
+def test_refit_refuses_a_network_of_other_shapes():
+    from nettrim.baselines import refit_support
+
+    net, X = _layer(0)
+    other, _ = _layer(0, M=5)
+    with pytest.raises(ValueError, match="pruned must have net's layer shapes"):
+        refit_support(net, other, X)

@@ -286,6 +286,7 @@ def test_mnist_fc_study_end_to_end_on_a_fixture(tmp_path):
     abl = pd.read_csv(out / "layer_ablation.csv")
     assert list(abl["gain"]) == [0.1] and abl.filter(regex="^(only|but)").shape[1] == 6
     assert abl["acc_test"].iat[0] == pytest.approx(results["acc_test"].iat[0])
+    assert abl["acc_test_refit"].between(0, 1).all()
 
 
 def test_mnist_lenet_study_prunes_the_convolutions_too(tmp_path):
