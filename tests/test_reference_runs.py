@@ -54,6 +54,7 @@ REFERENCE = {
                                     "table.recipes=[sklearn,dropout]", "sweep.H=[50]",
                                     "sweep.seeds=[0]"]),
     "solver_benchmark/default": ("solver_benchmark", []),
+    "mnist/fc": ("prune_network", ["experiment=mnist_fc"]),
 }
 
 
