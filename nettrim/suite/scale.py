@@ -22,9 +22,12 @@ from ..network import Network
 from ..schemes import prune_path, relative_discrepancy
 from .train import accuracy
 
-#: lever → (warm-started along the path, BLAS threads per solve; None: ``threads``)
-LEVERS = {"cold": (False, 1), "cold_threads": (False, None), "warm": (True, 1),
-          "warm_threads": (True, None)}
+#: lever → (warm-started along the path, BLAS threads per solve, worker processes; None:
+#: ``threads``). Workers split the gains: ``cold_workers`` one gain per task, ``warm_workers``
+#: one warm chain per worker (every ``threads``-th gain in increasing order).
+LEVERS = {"cold": (False, 1, 1), "cold_threads": (False, None, 1), "warm": (True, 1, 1),
+          "warm_threads": (True, None, 1), "cold_workers": (False, 1, None),
+          "warm_workers": (True, 1, None)}
 
 
 def _check_lever(lever) -> str:
@@ -43,16 +46,17 @@ def gain_sweep(net: Network, X, gains, lever: str, *, X_all=None, test=None,
     X : array of shape (n₀, P)
         The calibration inputs the programs are solved on.
     gains : sequence of float
-    lever : {"cold", "cold_threads", "warm", "warm_threads"}
+    lever : {"cold", "cold_threads", "warm", "warm_threads", "cold_workers", "warm_workers"}
         ``cold``: every gain from scratch, one BLAS thread; ``warm``: along the path
         (:func:`~nettrim.schemes.prune_path`), one thread; ``*_threads``: the same with
-        ``threads`` BLAS threads.
+        ``threads`` BLAS threads; ``*_workers``: ``threads`` worker processes of one thread,
+        the gains split between them (each worker's share warm-started along its own path).
     X_all : array of shape (n₀, P_all), optional
         Every training input: ε_rd beyond the subset (``discrepancy_all``).
     test : (X_test, y_test), optional
         Test inputs and labels: ``acc_test`` of each pruned network.
     threads : int, default 2
-        BLAS threads of the ``*_threads`` levers.
+        BLAS threads of the ``*_threads`` levers, worker processes of the ``*_workers`` ones.
     **options
         ADMM options (e.g. ``gap_tol``).
 
@@ -66,10 +70,14 @@ def gain_sweep(net: Network, X, gains, lever: str, *, X_all=None, test=None,
         counts) and ``sparsegpt_acc_test``; ``sweep_wall`` repeats the whole sweep's wall
         time on every row.
     """
-    warm, n_threads = LEVERS[_check_lever(lever)]
-    n_threads = check_int(threads, "threads", low=1) if n_threads is None else n_threads
+    warm, n_threads, n_workers = LEVERS[_check_lever(lever)]
+    threads = check_int(threads, "threads", low=1)
+    n_threads, n_workers = n_threads or threads, n_workers or threads
     start = time.perf_counter()
-    results = prune_path(net, X, gains, warm_start=warm, blas_threads=n_threads, **options)
+    if n_workers == 1:
+        results = prune_path(net, X, gains, warm_start=warm, blas_threads=n_threads, **options)
+    else:
+        results = _split_path(net, X, gains, warm, n_workers, options)
     sweep_wall = time.perf_counter() - start
     before = sum(net.nnz())
     rows = []
@@ -94,6 +102,23 @@ def gain_sweep(net: Network, X, gains, lever: str, *, X_all=None, test=None,
             row["sparsegpt_acc_test"] = accuracy(gpt, *test)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _split_path(net, X, gains, warm, n_workers, options):
+    """:func:`prune_path` on ``n_workers`` processes: one gain per task from scratch, or one
+    warm chain per worker (every n-th gain in increasing order); results in ``gains``' order."""
+    from joblib import Parallel, delayed
+
+    order = sorted(range(len(gains)), key=lambda j: gains[j])
+    chains = ([order[i::n_workers] for i in range(n_workers)] if warm
+              else [[j] for j in order])
+    done = Parallel(n_jobs=n_workers)(
+        delayed(prune_path)(net, X, [gains[j] for j in chain], warm_start=warm, **options)
+        for chain in chains if chain)
+    results = {}
+    for chain, res in zip([c for c in chains if c], done):
+        results.update(zip(chain, res))
+    return [results[j] for j in range(len(gains))]
 
 
 def summary_markdown(runs: pd.DataFrame, original_acc: float, points: float = 0.01) -> str:
