@@ -4,7 +4,7 @@ One verb, *prune*: :func:`prune_layer` returns a :class:`LayerResult` (whose ``e
 an :class:`Evaluation` of the pruned weights); :func:`prune_parallel`, :func:`prune_cascade`,
 :func:`prune_to_discrepancy`, :func:`prune_sklearn` and :func:`prune_torch` return a
 :class:`NetworkResult` whose ``report`` is the per-layer table (a *report* is always that table).
-:func:`prune_path` returns one per gain of a sweep (warm-started along it). The
+:func:`prune_path` returns one per gain of a sweep. The
 theory-validation suite is :mod:`nettrim.suite`, imported on its own.
 """
 

@@ -77,7 +77,7 @@ def test_cascade_rejects_bad_gamma_and_kappa():
 def test_path_gives_the_parallel_prunings_in_the_order_of_its_gains():
     net, X = _net(2, density=0.6)
     gains = [0.1, 0.02, 0.05]
-    path = prune_path(net, X, gains)
+    path = prune_path(net, X, gains, warm_start=True)
     assert len(path) == 3
     for g, res in zip(gains, path):
         alone = prune_parallel(net, X, gain=g)
