@@ -174,3 +174,15 @@ def test_finished_run_names_what_is_missing(tmp_path):
     (tmp_path / "config.yaml").write_text("data: {name: digits}\n")
     with pytest.raises(SystemExit, match="holds no model.npz or model.joblib"):
         finished_run(tmp_path)
+
+
+def test_model_key_ignores_what_the_data_set_ignores():
+    from nettrim.suite.compression import model_key
+
+    net = {"trainer": "torch", "hidden": [300, 100]}
+    bare = {"name": "mnist", "path": None, "n_train": None, "scale": "unit"}
+    # MNIST keeps its own split: seed and test_size change nothing, so not the key either
+    assert model_key(bare, net) == model_key({**bare, "seed": 0, "test_size": 0.25}, net)
+    assert model_key(bare, net) != model_key({**bare, "scale": "standardize"}, net)
+    digits = {"name": "digits", "seed": 0, "test_size": 0.25}
+    assert model_key(digits, net) != model_key({**digits, "seed": 1}, net)
