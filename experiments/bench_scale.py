@@ -29,8 +29,8 @@ log = logging.getLogger(__name__)
 
 def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
     out_dir, config = start_run(cfg, out_dir)
-    for lever in config["levers"]:
-        scale._check_lever(lever)
+    for lever in config["levers"]:      # before the model is trained and the first sweep
+        scale.check_lever(lever)
     model = compression.model_file(out_dir, config["network"])
     net = compression.train_classifier(config["data"], config["network"], model,
                                        cache=config.get("model_cache"))

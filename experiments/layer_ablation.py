@@ -20,6 +20,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from nettrim.baselines import refit_support
+from nettrim.network import PATCHES
 from nettrim.suite.compression import calibration_samples, finished_run, layer_ablation
 from nettrim.suite.data import load_dataset
 from nettrim.suite.summary import markdown_table
@@ -50,7 +51,8 @@ def main(argv=None) -> None:
     with threadpool_limits(limits=1, user_api="blas"):
         for name, pruned in nets.items():
             scheme, gain = name.rsplit("_gain", 1)
-            refit = refit_support(net, pruned, X, patches=config.get("patches"))
+            # the patch positions the study pruned on (PATCHES when the run left it unset)
+            refit = refit_support(net, pruned, X, patches=config.get("patches") or PATCHES)
             rows.append({"scheme": scheme, "gain": float(gain),
                          "acc_test": accuracy(pruned, Xt, yt),
                          **layer_ablation(net, pruned, Xt, yt),

@@ -30,7 +30,8 @@ LEVERS = {"cold": (False, 1, 1), "cold_threads": (False, None, 1), "warm": (True
           "warm_workers": (True, 1, None)}
 
 
-def _check_lever(lever) -> str:
+def check_lever(lever) -> str:
+    """``lever`` if it names one of :data:`LEVERS`, else ValueError naming them."""
     if lever not in LEVERS:
         raise ValueError(f"lever must be one of {sorted(LEVERS)}; got {lever!r}")
     return lever
@@ -70,7 +71,7 @@ def gain_sweep(net: Network, X, gains, lever: str, *, X_all=None, test=None,
         counts) and ``sparsegpt_acc_test``; ``sweep_wall`` repeats the whole sweep's wall
         time on every row.
     """
-    warm, n_threads, n_workers = LEVERS[_check_lever(lever)]
+    warm, n_threads, n_workers = LEVERS[check_lever(lever)]
     threads = check_int(threads, "threads", low=1)
     n_threads, n_workers = n_threads or threads, n_workers or threads
     start = time.perf_counter()
