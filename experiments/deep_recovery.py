@@ -56,8 +56,10 @@ def _check_design(design) -> None:
     if not design:
         return
     for key in ("networks", "samples", "draws"):
-        if key not in design:
-            raise ValueError(f"design must have a {key!r} entry (or be null to skip)")
+        if design.get(key) is None:
+            raise ValueError(f"design.{key} must be an integer; got "
+                             f"{'nothing' if key not in design else 'null'} (to skip the "
+                             f"design-aware prediction, set the whole entry: design=null)")
         check_int(design[key], f"design.{key}", low=2 if key != "networks" else 1)
 
 

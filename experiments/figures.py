@@ -5,7 +5,9 @@
 
 Each RUN_DIR holds a summary.csv written by experiments/phase_transition.py (a directory is
 searched recursively, so a multirun's root works). Writes OUT.png / OUT.pdf, and with --table
-OUT.csv: the summaries stacked, one row per (run, N, s).
+OUT.csv: the summaries stacked, one row per (series, N, s), the series named in its column
+``run`` as in the legend. One series per run and (sampling, solver); noisy-recovery runs are
+refused (the overlay's prediction is exact recovery's).
 """
 
 from __future__ import annotations
@@ -19,9 +21,12 @@ from nettrim.suite import plots
 
 
 def load_summaries(paths) -> tuple[dict[str, pd.DataFrame], list[str]]:
-    """label → summary for every summary.csv under the given paths (the label is the run's
-    sampling name, with its solver when the runs use several solvers), and the run
-    directories found without one (unfinished runs: skipped, and said so)."""
+    """label → summary for every summary.csv under the given paths, one series per run and
+    (sampling, solver) in it, and the run directories found without one (unfinished runs:
+    skipped, and said so). A label is the series' sampling name, with its solver when the
+    series use several, and its run folder (its path, when folder names repeat) when two
+    series would share it: no series is dropped. Noisy-recovery runs are refused: their P50
+    is not exact recovery's, which is the prediction the overlay draws."""
     files, skipped = [], []
     for p in map(Path, paths):
         if not p.exists():
@@ -34,10 +39,12 @@ def load_summaries(paths) -> tuple[dict[str, pd.DataFrame], list[str]]:
                 for f in p.rglob(pattern)}
         skipped += [str(r) for r in sorted(runs) if not (r / "summary.csv").is_file()
                     and r.name != ".hydra"]          # Hydra's own record, not a run
+    files = list(dict.fromkeys(f.resolve() for f in files))      # a run named twice counts once
     if not files:
         raise SystemExit(f"error: no summary.csv found under {', '.join(map(str, paths))}")
-    tables = []
+    series = []
     for f in files:
+        _refuse_noisy(f)
         try:
             t = pd.read_csv(f)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
@@ -47,15 +54,41 @@ def load_summaries(paths) -> tuple[dict[str, pd.DataFrame], list[str]]:
         if missing:
             raise SystemExit(f"error: {f} lacks the summary columns {sorted(missing)}; "
                              f"re-create it with experiments/phase_transition.py")
-        tables.append(t)
-    several_solvers = len({s for t in tables for s in t["solver"].unique()}) > 1
+        series += [(f.parent, sampling, solver, g.reset_index(drop=True))
+                   for (sampling, solver), g in t.groupby(["sampling", "solver"], sort=False)]
+    several_solvers = len({solver for _, _, solver, _ in series}) > 1
+    names = [f"{sampling} ({solver})" if several_solvers else str(sampling)
+             for _, sampling, solver, _ in series]
+    folders = [run.name for run, *_ in series]
     out = {}
-    for f, t in zip(files, tables):
-        label = "+".join(sorted(t["sampling"].unique()))
-        if several_solvers:
-            label += f" ({'+'.join(sorted(t['solver'].unique()))})"
-        out[label if label not in out else f"{label} [{f.parent.name}]"] = t
+    for (run, *_, t), name, folder in zip(series, names, folders):
+        label = name
+        if names.count(name) > 1:
+            same_folder = sum(n == name and d == folder for n, d in zip(names, folders)) > 1
+            label = f"{name} [{run if same_folder else folder}]"
+        out[label] = t.assign(run=label)
     return out, skipped
+
+
+def _refuse_noisy(summary: Path) -> None:
+    """SystemExit when the run of ``summary`` observed its outputs with noise (its
+    config.yaml says so): its P50 is noisy recovery's, not the exact recovery the overlay's
+    prediction is for."""
+    import yaml
+
+    config = summary.parent / "config.yaml"
+    if not config.is_file():
+        return
+    try:
+        noise = (yaml.safe_load(config.read_text()) or {}).get("noise")
+    except yaml.YAMLError:
+        raise SystemExit(f"error: {config} is not readable YAML (a damaged run?)") from None
+    if isinstance(noise, dict) and (noise.get("sigma") or 0) > 0:
+        raise SystemExit(f"error: {summary.parent} is a noisy-recovery run (noise "
+                         f"{noise.get('model')}, sigma {noise.get('sigma')}): its P50 is not "
+                         f"exact recovery's, which the overlay's prediction is for; its own "
+                         f"figures (experiments/solver_agreement.py) draw it against the "
+                         f"Gordon bound")
 
 
 def main(argv=None):

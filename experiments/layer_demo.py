@@ -25,14 +25,29 @@ def random_dense_layer(N: int, M: int, P: int, seed: int):
     return X, W, relu_response(W, X)
 
 
+def _at_least(low, kind=int):
+    """An argparse type: ``kind`` ≥ low (finite), or a one-line usage error."""
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected {'an integer' if kind is int else 'a number'}; got {text!r}")
+        if not np.isfinite(value) or value < low:
+            raise argparse.ArgumentTypeError(f"must be a finite number >= {low}; got {text}")
+        return value
+    return parse
+
+
 def main(argv=None) -> pd.DataFrame:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--N", type=int, default=100, help="layer inputs")
-    ap.add_argument("--M", type=int, default=20, help="layer outputs (neurons)")
-    ap.add_argument("--P", type=int, default=600, help="samples")
-    ap.add_argument("--gain", type=float, default=0.05, help="ε = gain·‖Y‖_F")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--N", type=_at_least(1), default=100, help="layer inputs")
+    ap.add_argument("--M", type=_at_least(1), default=20, help="layer outputs (neurons)")
+    ap.add_argument("--P", type=_at_least(1), default=600, help="samples")
+    ap.add_argument("--gain", type=_at_least(0.0, float), default=0.05, help="ε = gain·‖Y‖_F")
+    ap.add_argument("--seed", type=_at_least(0), default=0)
     ap.add_argument("--solvers", nargs="+", default=["admm", "cvxpy"],
+                    choices=nettrim.available_solvers(), metavar="SOLVER",
                     help=f"any of {nettrim.available_solvers()}")
     args = ap.parse_args(argv)
 

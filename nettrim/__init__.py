@@ -27,6 +27,9 @@ from .solvers import STATUSES, available_solvers, get_solver, register
 __version__ = "0.1.0"
 
 #: Names of the first release, kept as deprecated aliases: old name -> new name.
+#: Public submodules imported on first attribute access.
+_SUBMODULES = ("baselines", "export", "solvers")
+
 _DEPRECATED = {"PruneResult": "LayerResult", "TrimResult": "NetworkResult", "Report": "Evaluation",
                "parallel_trim": "prune_parallel", "cascade_trim": "prune_cascade",
                "trim_to_discrepancy": "prune_to_discrepancy"}
@@ -43,6 +46,12 @@ def __getattr__(name):
             raise ImportError("nettrim.NetTrim needs scikit-learn: pip install "
                               "'nettrim[sklearn]'") from e
         return NetTrim
+    if name in _SUBMODULES:
+        # `import nettrim; nettrim.baselines.wanda_prune(...)` works without its own import,
+        # while `import nettrim` stays as light as it was
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
     if name in _DEPRECATED:
         new = _DEPRECATED[name]
         warnings.warn(f"nettrim.{name} is deprecated; use nettrim.{new}", DeprecationWarning,

@@ -121,7 +121,7 @@ def wanda_prune(net: Network, X, nnz, *, patches: int | None = PATCHES) -> Netwo
     return _sequential(net, X, nnz, _wanda_layer, patches)
 
 
-def _wanda_layer(W, b, Y, k):
+def _wanda_layer(W, b, Y, k, one=1.0):
     score = np.abs(W) * np.linalg.norm(Y, axis=1)[:, None]
     keep = np.zeros(W.shape, bool)
     for m, k_m in enumerate(_per_output(k, W.shape[1])):
@@ -137,8 +137,9 @@ def _live_units(W, b, Y, k):
 
 
 def _sequential(net: Network, X, nnz, layer_fn, patches=PATCHES) -> Network:
-    """Prune layer by layer on the pruned network's own signals: ``layer_fn(W, b, Y, k)``
-    prunes the live units' weights W (inputs Y) to k nonzeros and returns (Ŵ, b̂). A
+    """Prune layer by layer on the pruned network's own signals: ``layer_fn(W, b, Y, k,
+    one)`` prunes the live units' weights W (inputs Y) to k nonzeros and returns (Ŵ, b̂);
+    ``one`` is the bias's input, 1, or 0 for a layer without a bias (whose b̂ then stays 0). A
     convolution's inputs are its patches at the positions Net-Trim samples
     (:meth:`Network.positions <nettrim.network.Network.positions>` with ``patches``)."""
     counts, Y = _counts(net, nnz), _inputs(net, X)
@@ -149,7 +150,8 @@ def _sequential(net: Network, X, nnz, layer_fn, patches=PATCHES) -> Network:
         live = _live_units(W, b, X_i, k) if relu else np.ones(W.shape[1], bool)
         W_hat, b_hat = np.zeros_like(W), np.minimum(b, 0.0)   # a dead unit outputs 0
         if live.any():
-            W_hat[:, live], b_hat[live] = layer_fn(W[:, live], b[live], X_i, k)
+            W_hat[:, live], b_hat[live] = layer_fn(W[:, live], b[live], X_i, k,
+                                                   float(net.has_bias[i]))
         weights.append(W_hat)
         biases.append(b_hat)
         Y = net.apply_layer(i, Y, W_hat, b_hat)
@@ -219,8 +221,8 @@ def sparsegpt_prune(net: Network, X, nnz, *, blocksize: int = 128,
     blocksize = check_int(blocksize, "blocksize", low=1)
     damp = check_scalar(damp, "damp", low=0.0)
 
-    def layer(W, b, Y, k):
-        X_aug = np.vstack([Y, np.ones((1, Y.shape[1]))])
+    def layer(W, b, Y, k, one):
+        X_aug = np.vstack([Y, np.full((1, Y.shape[1]), one)])
         rows = _sparsegpt_layer(np.hstack([W.T, b[:, None]]), X_aug, W.size - k, blocksize,
                                 damp)
         return rows[:, :-1].T, rows[:, -1]
@@ -323,8 +325,8 @@ def obs_prune(net: Network, X, nnz, *, damp: float = 0.01,
     """
     damp = check_scalar(damp, "damp", low=0.0)
 
-    def layer(W, b, Y, k):
-        X_aug = np.vstack([Y, np.ones((1, Y.shape[1]))])
+    def layer(W, b, Y, k, one):
+        X_aug = np.vstack([Y, np.full((1, Y.shape[1]), one)])
         rows = _obs_layer(np.hstack([W.T, b[:, None]]), X_aug, W.size - k, damp)
         return rows[:, :-1].T, rows[:, -1]
 
@@ -368,7 +370,7 @@ def refit_support(net: Network, pruned: Network, X, *, damp: float = 1e-8,
     weights, biases = [], []
     for i, (W, b, Wp) in enumerate(zip(net.weights, net.biases, pruned.weights)):
         X_i = net.layer_inputs(i, Y, net.positions(i, X.shape[1], patches))
-        X_aug = np.vstack([X_i, np.ones((1, X_i.shape[1]))])
+        X_aug = np.vstack([X_i, np.full((1, X_i.shape[1]), float(net.has_bias[i]))])
         H = X_aug @ X_aug.T
         H[np.diag_indices_from(H)] += damp * np.mean(np.diag(H)) + 1e-300
         C = H @ np.vstack([W, b[None]])        # X̂(X̂ᵀ[W; b]): the target's cross-moment

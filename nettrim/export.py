@@ -48,6 +48,7 @@ def save_sparse(net: Network, path) -> Path:
                        f"W{i}_shape": np.array(W.shape), f"b{i}": b})
         if conv is not None:
             arrays[f"conv{i}"] = np.array([*conv.in_shape, conv.kernel, conv.pool])
+    arrays["has_bias"] = np.array(net.has_bias)
     path = Path(path)
     np.savez_compressed(path, **arrays)
     return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
@@ -72,7 +73,9 @@ def load_sparse(path) -> Network:
             biases.append(f[f"b{i}"])
             g = f[f"conv{i}"] if f"conv{i}" in f.files else None
             convs.append(None if g is None else Conv(tuple(g[:3]), int(g[3]), int(g[4])))
-        return Network(weights, biases, last_relu=bool(f["last_relu"]), convs=convs)
+        has_bias = [bool(h) for h in f["has_bias"]] if "has_bias" in f.files else None
+        return Network(weights, biases, last_relu=bool(f["last_relu"]), convs=convs,
+                       has_bias=has_bias)
 
 
 class SparseNetwork:

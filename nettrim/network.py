@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validation import check_matrix
+from ._validation import check_bool, check_matrix
 
 
 def _torch():
@@ -126,12 +126,15 @@ class Conv:
 class Network:
     """ReLU network: ``weights[ℓ]`` is n_{ℓ−1}×n_ℓ, ``biases[ℓ]`` has n_ℓ entries;
     ``convs[ℓ]`` is a :class:`Conv` for a convolution layer (W_ℓ is then C·k·k × M) and None
-    for a dense one (all dense by default)."""
+    for a dense one (all dense by default); ``has_bias[ℓ]`` is False for a layer built
+    without a bias (a PyTorch ``bias=False``): its bias stays zero through pruning, and it is
+    rebuilt without one (all True by default)."""
 
     weights: list
     biases: list = field(default=None)
     last_relu: bool = False
     convs: list = field(default=None)
+    has_bias: list = field(default=None)
 
     def __post_init__(self):
         self.weights = [check_matrix(W, f"weights[{i}]") for i, W in enumerate(self.weights)]
@@ -149,9 +152,18 @@ class Network:
         if len(self.convs) != len(self.weights):
             raise ValueError(f"convs has {len(self.convs)} entries for {len(self.weights)} "
                              f"layers (None for a dense layer)")
+        if self.has_bias is None:
+            self.has_bias = [True] * len(self.weights)
+        self.has_bias = [check_bool(h, f"has_bias[{i}]") for i, h in enumerate(self.has_bias)]
+        if len(self.has_bias) != len(self.weights):
+            raise ValueError(f"has_bias has {len(self.has_bias)} entries for "
+                             f"{len(self.weights)} layers")
         for i, (W, b, conv) in enumerate(zip(self.weights, self.biases, self.convs)):
             if b.shape != (W.shape[1],):
                 raise ValueError(f"biases[{i}] must have {W.shape[1]} entries; got {b.shape}")
+            if not self.has_bias[i] and b.any():
+                raise ValueError(f"biases[{i}] must be zero: layer {i} has no bias "
+                                 f"(has_bias[{i}] is False)")
             if conv is not None:
                 if not isinstance(conv, Conv):
                     raise TypeError(f"convs[{i}] must be a Conv or None; got "
@@ -190,7 +202,8 @@ class Network:
 
     def with_weights(self, weights, biases) -> "Network":
         """A network of the same architecture carrying other weights and biases."""
-        return Network(weights, biases, last_relu=self.last_relu, convs=self.convs)
+        return Network(weights, biases, last_relu=self.last_relu, convs=self.convs,
+                       has_bias=self.has_bias)
 
     def positions(self, layer: int, P: int, n: int | None = PATCHES, seed: int = 0):
         """The pixel positions (flat indices into P·H·W) a convolution layer's program
@@ -291,7 +304,7 @@ class Network:
         nn = torch.nn
         if not isinstance(model, nn.Sequential):
             raise ValueError(f"model must be a torch.nn.Sequential; got {type(model).__name__}")
-        weights, biases, convs, last_relu = [], [], [], False
+        weights, biases, convs, last_relu, has_bias = [], [], [], False, []
         maps = tuple(input_shape) if input_shape is not None else None
         flat = False
         for i, module in enumerate(model):
@@ -305,6 +318,7 @@ class Network:
                 weights.append(module.weight.detach().cpu().double().numpy()
                                .reshape(module.out_channels, -1).T)
                 biases.append(_bias(module, module.out_channels))
+                has_bias.append(module.bias is not None)
                 convs.append(conv)
                 maps, last_relu = conv.out_shape(module.out_channels), False
             elif isinstance(module, nn.MaxPool2d):
@@ -325,6 +339,7 @@ class Network:
                                      f"before it")
                 weights.append(module.weight.detach().cpu().double().numpy().T)
                 biases.append(_bias(module, module.out_features))
+                has_bias.append(module.bias is not None)
                 convs.append(None)
                 last_relu = False
             elif isinstance(module, nn.ReLU):
@@ -336,7 +351,7 @@ class Network:
                                  f"ReLU, MaxPool2d, Flatten and Unflatten layers can be pruned")
         if not weights:
             raise ValueError("model holds no Linear layer")
-        return cls(weights, biases, last_relu=last_relu, convs=convs)
+        return cls(weights, biases, last_relu=last_relu, convs=convs, has_bias=has_bias)
 
     def to_torch(self, like=None):
         """An ``nn.Sequential`` (Linear, ReLU, ..., Linear[, ReLU]; a convolution as Conv2d,
@@ -352,18 +367,20 @@ class Network:
         if self.convs[0] is not None:
             layers.append(nn.Unflatten(1, self.convs[0].in_shape))
         for i, (W, b, conv) in enumerate(zip(self.weights, self.biases, self.convs)):
+            kw = {"bias": self.has_bias[i], "dtype": dtype, "device": device}
             if conv is None:
                 if i and self.convs[i - 1] is not None:
                     layers.append(nn.Flatten())
-                layer = nn.Linear(W.shape[0], W.shape[1], dtype=dtype, device=device)
+                layer = nn.Linear(W.shape[0], W.shape[1], **kw)
                 weight = W.T
             else:
                 C, k = conv.in_shape[0], conv.kernel
-                layer = nn.Conv2d(C, W.shape[1], k, padding=k // 2, dtype=dtype, device=device)
+                layer = nn.Conv2d(C, W.shape[1], k, padding=k // 2, **kw)
                 weight = W.T.reshape(W.shape[1], C, k, k)
             with torch.no_grad():
                 layer.weight.copy_(torch.as_tensor(np.ascontiguousarray(weight), dtype=dtype))
-                layer.bias.copy_(torch.as_tensor(b, dtype=dtype))
+                if self.has_bias[i]:
+                    layer.bias.copy_(torch.as_tensor(b, dtype=dtype))
             layers.append(layer)
             if self.is_relu(i):
                 layers.append(nn.ReLU())
@@ -377,6 +394,8 @@ class Network:
         for i, conv in enumerate(self.convs):
             if conv is not None:
                 arrays[f"conv{i}"] = np.array([*conv.in_shape, conv.kernel, conv.pool])
+        if not all(self.has_bias):
+            arrays["has_bias"] = np.array(self.has_bias)
         np.savez(path, last_relu=self.last_relu, **arrays)
 
     @classmethod
@@ -385,8 +404,9 @@ class Network:
             L = sum(1 for k in f.files if k.startswith("W"))
             convs = [Conv(tuple(f[f"conv{i}"][:3]), int(f[f"conv{i}"][3]), int(f[f"conv{i}"][4]))
                      if f"conv{i}" in f.files else None for i in range(L)]
+            has_bias = [bool(h) for h in f["has_bias"]] if "has_bias" in f.files else None
             return cls([f[f"W{i}"] for i in range(L)], [f[f"b{i}"] for i in range(L)],
-                       last_relu=bool(f["last_relu"]), convs=convs)
+                       last_relu=bool(f["last_relu"]), convs=convs, has_bias=has_bias)
 
 
 def _bias(module, n):

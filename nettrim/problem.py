@@ -76,6 +76,11 @@ class Evaluation:
         return asdict(self)
 
 
+#: :meth:`LayerProblem.unit_scales` leaves data whose root-mean-square entry is within
+#: 2^±_UNIT_BAND as they are.
+_UNIT_BAND = 10
+
+
 class LayerProblem:
     """One layer's Net-Trim program.
 
@@ -212,12 +217,47 @@ class LayerProblem:
 
         Solvers use it to equilibrate the data (e.g. so that XXᵀ has unit mean eigenvalue).
         """
+        return self.scaled(c, c)
+
+    def scaled(self, alpha: float, beta: float) -> "LayerProblem":
+        """The same program in other units: X divided by α > 0 and Y, V, ε by β > 0.
+
+        U solves this program exactly when U·β/α solves the original (the ℓ₁ objective
+        only scales): :func:`nettrim.solve` hands every solver the program in the units of
+        :meth:`unit_scales` and maps its answer back.
+        """
         new = copy.copy(self)
-        new.X, new.Y, new.V = self.X / c, self.Y / c, self.V / c
-        new.__dict__.pop("_cap", None)   # the cap is V's: recomputed on use
-        new.epsilon = self.epsilon / c
-        new.epsilon_m = None if self.epsilon_m is None else self.epsilon_m / c
+        new.X = self.X / alpha
+        new.Y, new.V = self.Y / beta, self.V / beta
+        for name in ("_on", "_off", "_cap"):   # recomputed on use from the new arrays
+            new.__dict__.pop(name, None)
+        new.epsilon = self.epsilon / beta
+        new.epsilon_m = None if self.epsilon_m is None else self.epsilon_m / beta
         return new
+
+    def unit_scales(self) -> tuple[float, float]:
+        """(α, β): powers of two that bring the root-mean-square entries of X and of Y into
+        [2⁻¹⁰, 2¹⁰] (1 for data already there).
+
+        In the units of :meth:`scaled` (α, β) a solver's absolute tolerances (HiGHS's 1e-7,
+        a first-order method's starting ρ) mean what they mean on data of order one; powers
+        of two make the change of units exact. Data within the band are left as they are, so
+        that a solver tuned on them (ADMM's ρ rule) sees them unchanged.
+        """
+        def power_of_two(A):
+            rms = np.linalg.norm(A) / np.sqrt(A.size)
+            if not np.isfinite(rms) or rms == 0 or abs(np.log2(rms)) <= _UNIT_BAND:
+                return 1.0
+            return float(2.0 ** np.round(np.log2(rms)))
+
+        return power_of_two(self.X), power_of_two(self.Y)
+
+    @property
+    def zero_is_feasible(self) -> bool:
+        """Whether U = 0 satisfies the constraints (‖Y_Ω‖ within ε, V ≥ 0 on Ωᶜ): then U = 0
+        is the optimum, exactly, with ‖U‖₁ = 0."""
+        _, ball_excess, violation = self.constraint_gaps(np.zeros_like(self.Y))
+        return ball_excess <= 0 and violation <= 0
 
     def astype(self, dtype) -> "LayerProblem":
         """The same program with X, Y and V stored as ``dtype`` (ε stays a float64 scalar).

@@ -76,15 +76,97 @@ def solve(problem: LayerProblem, solver: str = "admm", *, blas_threads: int | No
     fn = get_solver(solver)
     validate(solver, options)
     check_capability(solver, problem)
+    if problem.zero_is_feasible:
+        # the optimum is U = 0 exactly: no solver's round-off (~1e-12 entries) to count
+        W = np.zeros((problem.N, problem.M))
+        return LayerResult(W=W, status="converged", info={
+            "solver": solver, "iterations": 0, "time": 0.0,
+            "message": "U = 0 is feasible (‖Y_Ω‖ ≤ ε and V ≥ 0 on Ωᶜ), hence optimal"},
+            evaluation=problem.evaluate(W), problem=problem)
+    # every solver sees data of order one, and its answer is mapped back: the same verdict
+    # on a program and on that program with X, Y and ε scaled by 1e-12 … 1e12
+    alpha, beta = problem.unit_scales()
+    if max(beta / alpha, alpha / beta) > _SCALE_GAP_MAX:
+        raise ValueError(
+            f"X and Y differ in scale by a factor of {max(beta / alpha, alpha / beta):.3g} "
+            f"(root-mean-square entries about {alpha:.3g} and {beta:.3g}): the weights that "
+            f"map one to the other would be of order {beta / alpha:.3g}, beyond what double "
+            f"precision squares safely; rescale X or Y (and epsilon with Y)")
+    work = problem if alpha == beta == 1.0 else problem.scaled(alpha, beta)
     with threadpool_limits(limits=blas_threads, user_api="blas"):
-        result = fn(problem, **options)
-    if result.status == "infeasible" and problem.epsilon == 0 and problem.low_precision:
+        result = fn(work, **_in_units(options, alpha, beta))
+    W = result.W if work is problem else result.W * (beta / alpha)
+    info = dict(result.info)
+    for key, factor in (("dual_bound", beta / alpha), ("rho", alpha / beta)):  # unit-bearing
+        if isinstance(info.get(key), float):
+            info[key] *= factor
+    status = _certified(problem, W, result.status, options, info)
+    if status == "infeasible" and problem.epsilon == 0 and problem.low_precision:
         hint = ("the data were float32 (or narrower): their rounding can make the ε = 0 "
                 "equalities inconsistent; pass float64 X and Y, or use epsilon > 0")
-        result.info["message"] = "; ".join(m for m in (result.info.get("message"), hint) if m)
-    return LayerResult(W=result.W, status=result.status, info=result.info,
-                       evaluation=problem.evaluate(result.W), problem=problem,
-                       state=result.state)
+        info["message"] = "; ".join(m for m in (info.get("message"), hint) if m)
+    return LayerResult(W=W, status=status, info=info, evaluation=problem.evaluate(W),
+                       problem=problem, state=_state_in_units(result.state, 1 / alpha, 1 / beta))
+
+
+#: The largest ratio of the data's scales (:meth:`LayerProblem.unit_scales`) :func:`solve`
+#: takes: the weights are of order β/α, and squares of 1e±150 leave double precision.
+_SCALE_GAP_MAX = 1e100
+
+#: The feasibility a "converged" answer is held to when its solver takes no ``feas_tol``:
+#: :meth:`LayerProblem.evaluate`'s default.
+FEAS_TOL = 1e-4
+
+
+def _certified(problem: LayerProblem, W, status: str, options: dict, info: dict) -> str:
+    """``status``, unless it is "converged" for a W that fails the program's own feasibility
+    test at the solver's ``feas_tol`` (:data:`FEAS_TOL` for a solver without one): then
+    "inaccurate", with the reason in ``info["message"]``. Checked on the caller's data,
+    after the change of units back."""
+    if status != "converged":
+        return status
+    tol = options.get("feas_tol", FEAS_TOL)
+    infeasibility = problem.infeasibility(W.T @ problem.X)
+    if infeasibility <= tol:
+        return status
+    info["message"] = "; ".join(m for m in (info.get("message"), (
+        f"the solver reported convergence, but its point is infeasible by {infeasibility:.3g}"
+        f" (relative) on the given data, above the tolerance {tol:g}")) if m)
+    return "inaccurate"
+
+
+def _in_units(options: dict, alpha: float, beta: float) -> dict:
+    """The solver options that carry the program's units (``W0``, ``warm``) taken to the
+    units of ``problem.scaled(alpha, beta)``; a ``callback(k, W)`` is shown W in the
+    caller's units."""
+    if alpha == beta == 1.0:
+        return options
+    out = dict(options)
+    if callable(out.get("callback")):
+        watch = out["callback"]
+        out["callback"] = lambda k, W: watch(k, W * (beta / alpha))
+    if out.get("W0") is not None:
+        out["W0"] = np.asarray(out["W0"], dtype=float) * (alpha / beta)
+    if isinstance(out.get("warm"), dict):
+        out["warm"] = _state_in_units(out["warm"], alpha, beta)
+    return out
+
+
+def _state_in_units(state, alpha: float, beta: float):
+    """An ADMM state (``warm``) taken to the units of ``problem.scaled(alpha, beta)``: the
+    weights by α/β; the multiplier Λ of UᵀX = Z by α (‖U‖₁ + ⟨Λ, UᵀX − Z⟩ scales by α/β,
+    the constraint by 1/β); ρ by β/α (the penalised residuals scale with U); the N×M block's
+    multiplier is unit-free. Anything else is passed on for the solver to judge."""
+    if not isinstance(state, dict) or alpha == beta == 1.0:
+        return state
+    k = alpha / beta
+    out = dict(state)
+    for key, factor in (("W", k), ("Lam", alpha)):
+        if isinstance(out.get(key), np.ndarray):
+            out[key] = out[key] * factor
+    if isinstance(out.get("rho"), (int, float)) and not isinstance(out["rho"], bool):
+        out["rho"] = out["rho"] / k
+    return out
 
 
 def prune_layer(X, Y, epsilon, *, solver: str = "admm", V=None, bias: bool = False,

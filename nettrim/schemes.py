@@ -94,11 +94,16 @@ def relative_discrepancy(net: Network, pruned: Network, X) -> float:
 
 
 def _layer_problem(net, layer, Y_in, Y_out, epsilon, V=None):
-    return LayerProblem(Y_in, Y_out, epsilon, bias=True, V=V, linear=not net.is_relu(layer))
+    # a layer built without a bias is pruned without one: it comes back as it went in
+    return LayerProblem(Y_in, Y_out, epsilon, bias=net.has_bias[layer], V=V,
+                        linear=not net.is_relu(layer))
 
 
-def _split(W_aug):
-    return W_aug[:-1], W_aug[-1]
+def _split(W_aug, net, layer):
+    """(weights, bias) of a layer's solution (the bias its last row when it has one)."""
+    if net.has_bias[layer]:
+        return W_aug[:-1], W_aug[-1]
+    return W_aug, np.zeros(W_aug.shape[1])
 
 
 def _epsilons(signals, gain, epsilons, L):
@@ -111,9 +116,13 @@ def _epsilons(signals, gain, epsilons, L):
     return [gain * float(np.linalg.norm(Y)) for Y in signals[1:]]
 
 
-def _solve_layer(problem, solver, options):
-    res = solve(problem, solver, **options)
-    return res.W, res.status, res.info, res.evaluation
+def _solve_layer(problem, solver, options, zero_tol, warm=None):
+    """(W, status, info, evaluation, state) of one layer's program: W with the solver's
+    round-off zeroed (:func:`_sparsify`), and the evaluation of that W — the weights the
+    pruned network gets, not the solver's iterate."""
+    res = solve(problem, solver, **options, **({"warm": warm} if warm is not None else {}))
+    W = _sparsify(res.W, zero_tol)
+    return W, res.status, res.info, problem.evaluate(W), res.state
 
 
 def _row(layer, net, W_new, eps, status, info, rep):
@@ -121,6 +130,15 @@ def _row(layer, net, W_new, eps, status, info, rep):
             "nnz_after": int(np.count_nonzero(W_new)), "epsilon": eps, "status": status,
             "iterations": info.get("iterations", np.nan), "time": info.get("time", np.nan),
             "layer_error": rep.relu_error, "feasible": rep.feasible}
+
+
+#: The largest ``zero_tol``: zeroing entries above 0.1% of a layer's largest weight is no
+#: longer removing round-off but pruning by magnitude (zero_tol = 1 erased every weight).
+ZERO_TOL_MAX = 1e-3
+
+
+def _check_zero_tol(zero_tol) -> float:
+    return check_scalar(zero_tol, "zero_tol", low=0.0, high=ZERO_TOL_MAX)
 
 
 def _sparsify(W, zero_tol):
@@ -201,7 +219,8 @@ def prune_parallel(net: Network, X, *, gain: float = 0.05, epsilons=None, solver
     n_jobs : int
         Layers are independent here and are solved concurrently (joblib).
     zero_tol : float
-        Weights with |w| ≤ zero_tol·max|W_ℓ| are set to zero in the pruned network.
+        Weights with |w| ≤ zero_tol·max|W_ℓ| are set to zero in the pruned network (at
+        most ``ZERO_TOL_MAX`` = 1e-3: round-off, not pruning by magnitude).
     patches : int or None, default :data:`~nettrim.network.PATCHES`
         Patch positions a convolution layer's program samples
         (:meth:`Network.positions <nettrim.network.Network.positions>`; None: all).
@@ -219,9 +238,10 @@ def prune_parallel(net: Network, X, *, gain: float = 0.05, epsilons=None, solver
     problems = [_layer_problem(net, i, Xi, Yi, eps[i]) for i, (Xi, Yi) in enumerate(data)]
     from joblib import Parallel, delayed
 
-    results = Parallel(n_jobs=n_jobs)(delayed(_solve_layer)(p, solver, options)
+    zero_tol = _check_zero_tol(zero_tol)
+    results = Parallel(n_jobs=n_jobs)(delayed(_solve_layer)(p, solver, options, zero_tol)
                                       for p in problems)
-    return _parallel_result(net, X, results, eps, zero_tol)
+    return _parallel_result(net, X, results, eps)
 
 
 def _parallel_data(net, X, patches):
@@ -231,11 +251,11 @@ def _parallel_data(net, X, patches):
                         net.positions(i, X.shape[1], patches)) for i in range(net.n_layers)]
 
 
-def _parallel_result(net, X, results, eps, zero_tol):
-    """The pruned network and report from the layers' (W, status, info, evaluation)."""
+def _parallel_result(net, X, results, eps):
+    """The pruned network and report from the layers' :func:`_solve_layer` answers."""
     pruned, rows, steps = [], [], []
-    for i, (W_aug, status, info, rep) in enumerate(results):
-        W, bias = _split(_sparsify(W_aug, zero_tol))
+    for i, (W_aug, status, info, rep, _) in enumerate(results):
+        W, bias = _split(W_aug, net, i)
         pruned.append((W, bias))
         rows.append(_row(i, net, W, eps[i], status, info, rep))
         # b_ℓ = ε_ℓ + ‖Ŵ_ℓ‖₂·b_{ℓ−1}
@@ -279,17 +299,17 @@ def prune_path(net: Network, X, gains, *, solver: str = "admm", warm_start: bool
     if not gains:
         raise ValueError("gains must hold at least one gain; got none")
     warm_start = check_bool(warm_start, "warm_start")
+    zero_tol = _check_zero_tol(zero_tol)
     data = _parallel_data(net, X, patches)
     states, out = [None] * net.n_layers, {}
     for j in np.argsort(gains, kind="stable"):
         eps = _epsilons([None] + [Y for _, Y in data], gains[j], None, net.n_layers)
         results = []
         for i, (Xi, Yi) in enumerate(data):
-            warm = {"warm": states[i]} if warm_start and states[i] is not None else {}
-            res = solve(_layer_problem(net, i, Xi, Yi, eps[i]), solver, **options, **warm)
-            states[i] = res.state
-            results.append((res.W, res.status, res.info, res.evaluation))
-        out[j] = _parallel_result(net, X, results, eps, zero_tol)
+            results.append(_solve_layer(_layer_problem(net, i, Xi, Yi, eps[i]), solver,
+                                        options, zero_tol, states[i] if warm_start else None))
+            states[i] = results[-1][-1]
+        out[j] = _parallel_result(net, X, results, eps)
     return [out[j] for j in range(len(gains))]
 
 
@@ -325,7 +345,8 @@ def prune_cascade(net: Network, X, *, gain: float = 0.05, epsilon1: float | None
     solver : str
         Any registered solver; ``options`` go to it.
     zero_tol : float
-        Weights with |w| ≤ zero_tol·max|W_ℓ| are set to zero in the pruned network.
+        Weights with |w| ≤ zero_tol·max|W_ℓ| are set to zero in the pruned network (at
+        most ``ZERO_TOL_MAX`` = 1e-3: round-off, not pruning by magnitude).
     patches : int or None, default :data:`~nettrim.network.PATCHES`
         Patch positions a convolution layer's program samples (the same positions on the
         original and the pruned signal; None: all).
@@ -344,6 +365,7 @@ def prune_cascade(net: Network, X, *, gain: float = 0.05, epsilon1: float | None
         raise ValueError(f"gamma must be a number or have {L - 1} entries (layers 2..L)")
     gammas = [check_scalar(g, "gamma", low=1.0) for g in gammas]
     kappa = check_scalar(kappa, "kappa", low=0.0, low_inclusive=False, high=1.0)
+    zero_tol = _check_zero_tol(zero_tol)
     if cap not in CAPS:
         raise ValueError(f"cap must be one of {list(CAPS)}; got {cap!r}")
     signals = net.forward(X)
@@ -376,9 +398,9 @@ def prune_cascade(net: Network, X, *, gain: float = 0.05, epsilon1: float | None
                 eps = (check_scalar(epsilon_last, "epsilon_last", low=0.0)
                        if epsilon_last is not None else eps * kappa)
                 steps.append((eps, 0.0))  # within its own ε when feasible
-        W_aug, status, info, rep = _solve_layer(_layer_problem(net, i, X_hat, Y, eps, V),
-                                                solver, options)
-        W, bias = _split(_sparsify(W_aug, zero_tol))
+        W_aug, status, info, rep, _ = _solve_layer(_layer_problem(net, i, X_hat, Y, eps, V),
+                                                   solver, options, zero_tol)
+        W, bias = _split(W_aug, net, i)
         pruned.append((W, bias))
         rows.append(_row(i, net, W, eps, status, info, rep))
         Y_hat = net.apply_layer(i, Y_hat, W, bias) if i < L - 1 else None

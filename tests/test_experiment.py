@@ -309,3 +309,58 @@ def test_mnist_lenet_study_prunes_the_convolutions_too(tmp_path):
     for (scheme, _), g in results.groupby(["scheme", "gain"]):
         assert (g.filter(like="_nnz").nunique() == 1).all(), scheme        # equal counts
     assert results["bound_held"].all() and results["acc_test_ft1"].between(0, 1).all()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--N", "0"], "argument --N: must be a finite number >= 1; got 0"),
+    (["--gain", "nan"], "argument --gain: must be a finite number >= 0.0; got nan"),
+    (["--P", "x"], "argument --P: expected an integer; got 'x'"),
+    (["--solvers", "foo"], "argument --solvers: invalid choice: 'foo'"),
+])
+def test_layer_demo_refuses_bad_arguments_in_one_line(argv, message, capsys):
+    """layer_demo --N 0 ended in a traceback (issue 29): now a usage error naming the flag."""
+    with pytest.raises(SystemExit) as exit_:
+        _load("layer_demo").main(argv)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert message in err[-1] and "Traceback" not in "".join(err)
+
+
+def test_figures_overlay_keeps_every_series_and_refuses_noisy_runs(tmp_path):
+    """Three runs whose folders share a name are three series (one was dropped, issue 29);
+    a summary holding two solvers is two series, not one merged; the table says which
+    series a row belongs to; a noisy-recovery run is refused (its P50 is not exact
+    recovery's, which the overlay's prediction is for)."""
+    figures = _load("figures")
+    src = ROOT / "results" / "phase_transition" / "gaussian_lp_default"
+    table = pd.read_csv(src / "summary.csv")
+    for parent in ("a", "b", "c"):
+        (tmp_path / parent / "run").mkdir(parents=True)
+        table.to_csv(tmp_path / parent / "run" / "summary.csv", index=False)
+    summaries, _ = figures.load_summaries([tmp_path / p for p in "abc"])
+    assert len(summaries) == 3 and len(set(summaries)) == 3
+    assert all(str(tmp_path) in label for label in summaries)          # told apart by path
+    two = pd.concat([table, table.assign(solver="admm")])
+    (tmp_path / "two").mkdir()
+    two.to_csv(tmp_path / "two" / "summary.csv", index=False)
+    summaries, _ = figures.load_summaries([tmp_path / "two"])
+    assert sorted(summaries) == ["gaussian (admm)", "gaussian (lp)"]
+    assert all(len(t) == len(table) for t in summaries.values())
+    figures.main([str(tmp_path / "two"), "--out", str(tmp_path / "overlay"), "--table"])
+    stacked = pd.read_csv(tmp_path / "overlay.csv")
+    assert sorted(stacked["run"].unique()) == ["gaussian (admm)", "gaussian (lp)"]
+    noisy = ROOT / "results" / "solver_agreement" / "gaussian_noisy_after"
+    with pytest.raises(SystemExit, match=r"noisy-recovery run \(noise after, sigma 0.05\)"):
+        figures.load_summaries([noisy])
+
+
+@pytest.mark.parametrize("override", ["design.networks=null", "~design.draws"])
+def test_deep_recovery_names_the_way_to_skip_the_design_prediction(override, tmp_path):
+    """design.networks=null was documented as "skip" but refused with another key's words
+    (issue 29): the error names the key and the way to skip (design=null), before any
+    trial runs."""
+    cfg = _compose("deep_recovery", [override, "n_jobs=1", "progress=false"])
+    with pytest.raises(ValueError, match=r"design\.(networks|draws) must be an integer; got "
+                                         r"(null|nothing) \(to skip .* design=null\)"):
+        _load("deep_recovery").run(cfg, tmp_path)
+    assert not (tmp_path / "parts").exists() and not (tmp_path / "trials.csv").exists()

@@ -66,6 +66,43 @@ def test_prune_torch_round_trip_and_errors():
             Network.from_torch(bad)
 
 
+@pytest.mark.parametrize("scheme", ["parallel", "cascade"])
+def test_a_torch_model_without_biases_comes_back_with_the_same_parameters(tmp_path, scheme):
+    """bias=False layers stay bias-free: the pruned model's state_dict loads into the
+    original architecture (issue 29: it came back with nonzero biases and did not load), and
+    every baseline, the npz and the sparse export keep the layers' biases at zero."""
+    torch = pytest.importorskip("torch")
+    from nettrim.baselines import BASELINES
+    from nettrim.export import load_sparse, save_sparse
+
+    def build(first_bias):
+        return torch.nn.Sequential(torch.nn.Linear(8, 16, bias=first_bias), torch.nn.ReLU(),
+                                   torch.nn.Linear(16, 3, bias=False))
+
+    torch.manual_seed(0)
+    model, X = build(False), torch.randn(300, 8)
+    pruned, res = nettrim.prune_torch(model, X, scheme=scheme, gain=0.1)
+    assert res.converged and list(pruned.state_dict()) == list(model.state_dict())
+    build(False).load_state_dict(pruned.state_dict())           # strict: the same keys
+    with torch.no_grad():
+        z = pruned(X).double().numpy()
+    assert np.allclose(z, res.network.forward(X.double().numpy().T)[-1].T, atol=1e-4)
+    net = res.network
+    assert net.has_bias == [False, False] and not any(b.any() for b in net.biases)
+    net.save_npz(tmp_path / "net.npz")
+    assert Network.load_npz(tmp_path / "net.npz").has_bias == [False, False]
+    assert load_sparse(save_sparse(net, tmp_path / "csr")).has_bias == [False, False]
+    original = Network.from_torch(model)
+    for name, prune in BASELINES.items():
+        p = prune(original, X.double().numpy().T, net.nnz())
+        assert p.has_bias == [False, False] and not any(b.any() for b in p.biases), name
+    # a layer with a bias keeps it
+    mixed = Network.from_torch(build(True))
+    assert mixed.has_bias == [True, False]
+    with pytest.raises(ValueError, match=r"biases\[1\] must be zero: layer 1 has no bias"):
+        Network(mixed.weights, [np.ones(16), np.ones(3)], has_bias=[True, False])
+
+
 def test_magnitude_prune_keeps_the_largest_weights_at_the_given_counts():
     rng = np.random.default_rng(0)
     net = Network([rng.standard_normal((5, 4)), rng.standard_normal((4, 2))])

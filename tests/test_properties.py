@@ -3,6 +3,7 @@
 import warnings
 
 import numpy as np
+import pytest
 from conftest import random_layer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -266,3 +267,71 @@ def test_mixed_and_double_precision_certify_the_same_optimum(layer, gain, per_ne
         assert res.info["gap"] <= 1e-3
     l1 = [res.evaluation.l1 for res in runs]
     assert abs(l1[0] - l1[1]) <= 2.5e-3 * max(l1) + 1e-9, l1
+
+
+@fast
+@given(layer=layers, gain=st.sampled_from([0.0, 0.05]),
+       log_a=st.sampled_from([-12, -6, 0, 6, 12]), log_b=st.sampled_from([-12, -6, 0, 6, 12]),
+       solver=st.sampled_from(["lp", "cvxpy", "admm", "auto"]))
+def test_every_solver_gives_the_same_verdict_at_any_scale(layer, gain, log_a, log_b, solver):
+    """X·a, Y·b, ε·b is the same program (its solutions are U·b/a): every solver gives the
+    same verdict on it as on the unscaled one, with the same weights in those units, and a
+    "converged" answer is always feasible on the data it was given (issue 29: the LP and
+    cvxpy returned W = 0 as converged on exactly recoverable data scaled 1e-12)."""
+    if solver == "lp" and gain > 0:
+        gain = 0.0                      # the LP solves ε = 0 only
+    X, W, Y = random_layer(layer["seed"], layer["N"], layer["M"], layer["P"],
+                           layer["density"])          # no bias row: a bias would not scale
+    if not _nonempty(Y):
+        return
+    a, b = 10.0 ** log_a, 10.0 ** log_b
+    eps = gain * np.linalg.norm(Y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        base = nettrim.prune_layer(X, Y, eps, solver=solver)
+        scaled = nettrim.prune_layer(X * a, Y * b, eps * b, solver=solver)
+    assert scaled.status == base.status, (base.info, scaled.info)
+    for res in (base, scaled):
+        if res.converged:
+            assert res.problem.infeasibility(res.W.T @ res.problem.X) <= 1e-4
+    if base.converged:
+        # the same ℓ₁ optimum; the weights agree where the optimum is unique (ε = 0, N ≤ P)
+        l1 = np.abs(base.W).sum()
+        assert np.abs(scaled.W * a / b).sum() == pytest.approx(l1, rel=2e-3, abs=1e-9)
+
+
+def test_a_converged_answer_is_checked_on_the_callers_data():
+    """A solver that says "converged" for a point outside the constraints is overruled:
+    nettrim.solve re-checks feasibility on the given data ("inaccurate", with the reason)."""
+    from nettrim.solvers import SOLVERS, SolverResult, register
+
+    X, W, Y = random_layer(0)
+
+    def liar(problem):
+        return SolverResult(W=np.zeros((problem.N, problem.M)) + 1.0,
+                                            status="converged", info={})
+
+    register("liar_for_test")(liar)
+    try:
+        res = nettrim.prune_layer(X, Y, 0.01 * np.linalg.norm(Y), solver="liar_for_test")
+    finally:
+        SOLVERS.unregister("liar_for_test")
+    assert res.status == "inaccurate" and not res.converged
+    assert "infeasible by" in res.info["message"]
+
+
+@pytest.mark.parametrize("option", ["gap_tol", "feas_tol"])
+def test_admm_refuses_tolerances_that_certify_anything(option):
+    """gap_tol = feas_tol = 1e10 certified an infeasible point as converged (issue 29)."""
+    X, W, Y = random_layer(0)
+    with pytest.raises(ValueError, match=rf"{option} must be in \(0, "):
+        nettrim.prune_layer(X, Y, 0.05 * np.linalg.norm(Y), **{option: 1e10})
+
+
+@pytest.mark.parametrize("solver", ["cvxpy", "admm", "auto"])
+def test_a_ball_that_holds_y_gives_exactly_zero_weights(solver):
+    """ε ≥ ‖Y‖: U = 0 is optimal, returned as exact zeros (cvxpy left ~1e-12 entries that
+    counted as weights)."""
+    X, W, Y = random_layer(0)
+    res = nettrim.prune_layer(X, Y, 1.01 * np.linalg.norm(Y), solver=solver)
+    assert res.converged and not res.W.any() and res.evaluation.nnz == 0

@@ -148,3 +148,54 @@ def test_multirun_jobs_that_differ_in_trials_or_grid_get_their_own_folders():
     excluded = set(cfg.hydra.job.config.override_dirname.exclude_keys)
     assert not excluded & {"trials", "grid", "grid.N", "grid.s", "grid.P", "seed", "sampling"}
     assert {"n_jobs", "progress", "chunk_size"} <= excluded     # runtime keys only
+
+
+def test_a_run_killed_while_saving_its_config_leaves_none_half_written(tmp_path, monkeypatch):
+    """finish_run writes config.yaml beside and renames it: a save cut short (here: it raises
+    after half the text) leaves no config.yaml, so the same command is not refused ever
+    after as a damaged run (issue 29)."""
+    from omegaconf import OmegaConf
+
+    from nettrim.suite.sweep import check_same_run, claim_folder, finish_run
+
+    cfg = OmegaConf.create({"trials": 3, "seed": 0})
+
+    def cut_short(config, path):
+        Path(path).write_text("trials: 3\nse")
+        raise KeyboardInterrupt
+
+    claim_folder(tmp_path)
+    monkeypatch.setattr(OmegaConf, "save", cut_short)
+    with pytest.raises(KeyboardInterrupt):
+        finish_run(cfg, tmp_path)
+    assert not (tmp_path / "config.yaml").exists()
+    check_same_run(tmp_path, cfg)                         # not refused
+    monkeypatch.undo()
+    finish_run(cfg, tmp_path)
+    assert OmegaConf.load(tmp_path / "config.yaml") == cfg
+
+
+def test_a_resume_with_another_chunk_size_reads_every_finished_trial_back(tmp_path, caplog):
+    """chunk_size is a runtime key (issue 29: it was listed as free, then refused on resume):
+    a resume given another size keeps the size the finished parts were cut in, reads them
+    all back and returns exactly the uninterrupted run's rows."""
+    import os
+
+    import nettrim.suite.sweep as sweep
+
+    kwargs = dict(cells=SMALL, trials=4, base_seed=0, sampler=gaussian, pilot=False)
+    full = run_sweep(chunk_size=5, **kwargs)
+    run_sweep(out_dir=tmp_path, chunk_size=5, **kwargs)
+    parts = sorted((tmp_path / "parts").glob("chunk_*.csv"))
+    for f in parts[len(parts) // 2:]:                      # the run was cut off halfway
+        f.unlink()
+    kept = {f.name: os.stat(f).st_mtime_ns for f in parts[:len(parts) // 2]}
+    with caplog.at_level("INFO", logger=sweep.__name__):
+        resumed = run_sweep(out_dir=tmp_path, chunk_size=7, **kwargs)
+    assert "resuming with chunk_size = 5" in caplog.text
+    pd.testing.assert_frame_equal(resumed.drop(columns="time"), full.drop(columns="time"))
+    for name, mtime in kept.items():                       # read back, not recomputed
+        assert os.stat(tmp_path / "parts" / name).st_mtime_ns == mtime
+    # a fresh folder takes the size it is given
+    run_sweep(out_dir=tmp_path / "fresh", chunk_size=7, **kwargs)
+    assert len(list((tmp_path / "fresh" / "parts").glob("chunk_*.csv"))) == -(-len(full) // 7)

@@ -304,6 +304,20 @@ def _check_polish(polish) -> str:
     return polish
 
 
+#: The loosest tolerances a "converged" answer may be certified at: a stop looser than
+#: these would certify points that are not solutions (a relative gap of 1 holds for any
+#: feasible point; feas_tol = 1e10 for any point at all).
+GAP_TOL_MAX, FEAS_TOL_MAX = 0.5, 1e-2
+
+
+def _check_tolerance(tol, name: str, high: float, why: str) -> float:
+    # strictly positive: the ρ update divides by both tolerances
+    tol = check_scalar(tol, name, low=0.0, low_inclusive=False)
+    if tol > high:
+        raise ValueError(f"{name} must be in (0, {high:g}]: {why}; got {tol:g}")
+    return tol
+
+
 def _check_options(*, rho=3.0, alpha=1.6, gap_tol=1e-3, feas_tol=1e-4, max_iter=20000,
                    adaptive_rho=True, check_every=10, polish="exact", gram_scale=1.0,
                    precision="auto", W0=None, warm=None, callback=None) -> dict:
@@ -313,9 +327,10 @@ def _check_options(*, rho=3.0, alpha=1.6, gap_tol=1e-3, feas_tol=1e-4, max_iter=
         "rho": check_scalar(rho, "rho", low=0.0, low_inclusive=False),
         "alpha": check_scalar(alpha, "alpha", low=0.0, low_inclusive=False, high=2.0,
                               high_inclusive=False),
-        # strictly positive: the ρ update divides by both tolerances
-        "gap_tol": check_scalar(gap_tol, "gap_tol", low=0.0, low_inclusive=False),
-        "feas_tol": check_scalar(feas_tol, "feas_tol", low=0.0, low_inclusive=False),
+        "gap_tol": _check_tolerance(gap_tol, "gap_tol", GAP_TOL_MAX, "a relative gap near 1 "
+                                    "certifies nothing (the dual bound is then near 0)"),
+        "feas_tol": _check_tolerance(feas_tol, "feas_tol", FEAS_TOL_MAX, "a point further "
+                                     "outside the constraints is not a solution of the program"),
         "max_iter": check_int(max_iter, "max_iter", low=1),
         "adaptive_rho": check_bool(adaptive_rho, "adaptive_rho"),
         "check_every": check_int(check_every, "check_every", low=1),
@@ -384,9 +399,12 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
         Over-relaxation α ∈ (0, 2); 1 is plain ADMM.
     gap_tol : float, default 1e-3
         Stop when (‖W2‖₁ − d)/‖W2‖₁ ≤ gap_tol, d the dual bound from the current multiplier:
-        the objective is then within gap_tol (relative) of the optimum.
+        the objective is then within gap_tol (relative) of the optimum. At most
+        ``GAP_TOL_MAX`` = 0.5.
     feas_tol : float, default 1e-4
         ...and W2 is feasible to this relative tolerance (see :meth:`LayerProblem.evaluate`).
+        At most ``FEAS_TOL_MAX`` = 1e-2; :func:`nettrim.solve` checks the answer against it
+        again on the caller's data.
     max_iter : int, default 20000
         Iteration cap; reaching it gives status ``"max_iter"``.
     adaptive_rho : bool, default True

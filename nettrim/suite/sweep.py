@@ -223,13 +223,17 @@ def _pilot(cells: pd.DataFrame, work: Callable, n_trials: int, n_jobs: int,
     if errors:
         raise ValueError(f"{where} failed before the sweep started, nothing was written: "
                          f"{errors[0].get('message') or 'status=error'}")
-    core_hours = elapsed * n_trials / 3600  # the pilot ran one trial, every solver
+    # the pilot ran one trial of the largest cell, every solver; a trial's time taken as
+    # proportional to N·P scales it to the others (solves grow at least that fast, so this
+    # still errs high, but not by the 15–40× of pricing every cell as the largest)
+    share = float((cells["N"] * cells["P"]).mean()) / (task[0] * task[2])
+    core_hours = elapsed * n_trials * share / 3600
     workers = _workers(n_jobs)
-    log.info("estimate: %.2g s for one trial of the largest cell (N = %d, P = %d), so at most "
-             "~%s on %d workers", elapsed, task[0], task[2],
-             format_duration(core_hours * 3600 / workers), workers)
+    log.info("estimate: %.2g s for one trial of the largest cell (N = %d, P = %d), so about "
+             "~%s on %d workers (a trial's time taken as proportional to N·P)", elapsed,
+             task[0], task[2], format_duration(core_hours * 3600 / workers), workers)
     if core_hours > MAX_CORE_HOURS and not allow_large:
-        raise ValueError(f"this sweep is estimated at up to {core_hours:.0f} core-hours (limit "
+        raise ValueError(f"this sweep is estimated at about {core_hours:.2g} core-hours (limit "
                          f"{MAX_CORE_HOURS:g}); reduce trials or the grid, or pass "
                          f"allow_large=true to run it anyway")
 
@@ -298,8 +302,19 @@ def run_sweep(cells: pd.DataFrame, *, trials: int, base_seed: int, sampler: Call
         raise TypeError(f"sampler must be a callable sampler(rng, N, P); got "
                         f"{type(sampler).__name__}")
     cell_list = [(int(r.N), int(r.s), int(r.P)) for r in cells.itertuples()]
-    chunks = TaskChunks(cell_list, trials, chunk_size)
     solvers = [(str(n), dict(o)) for n, o in solvers]
+    spec = None
+    if out_dir is not None:
+        out_dir = Path(out_dir)
+        spec = {"cells": cell_list, "trials": trials, "columns": columns,
+                "trial_fn": describe_callable(trial_fn),
+                **{k: v for k, v in trial_kwargs.items() if k != "sampler"},
+                "base_seed": base_seed, "solvers": solvers,
+                "sampler": describe_callable(sampler)}
+        chunking = spec_hash(spec)
+        chunk_size = _resumed_chunk_size(out_dir / "parts", chunking, chunk_size)
+        spec["chunk_size"] = chunk_size
+    chunks = TaskChunks(cell_list, trials, chunk_size)
     trial_kwargs = dict(trial_kwargs, base_seed=base_seed, sampler=sampler, solvers=solvers)
     n_solves = chunks.n_items * len(solvers)
     log.info("sweep: %d cells × %d trials = %d trials, %d solver(s), %d chunks of %d",
@@ -308,14 +323,9 @@ def run_sweep(cells: pd.DataFrame, *, trials: int, base_seed: int, sampler: Call
     work = functools.partial(_run_chunk, trial_fn=trial_fn, trial_kwargs=trial_kwargs)
     if pilot:
         _pilot(cells, work, chunks.n_items, n_jobs, allow_large)
-
-    spec = None
     if out_dir is not None:
-        out_dir = Path(out_dir)
-        spec = {"cells": cell_list, "trials": trials, "chunk_size": chunk_size,
-                "columns": columns, "trial_fn": describe_callable(trial_fn),
-                **{k: v for k, v in trial_kwargs.items() if k != "sampler"},
-                "sampler": describe_callable(sampler)}
+        _record_chunking(out_dir / "parts", chunking, chunk_size)
+
     check = functools.partial(_check_keys, solvers=[n for n, _ in solvers])
     results = run_resumable(chunks, work, out_dir=out_dir, spec=spec, n_jobs=n_jobs,
                             backend=backend, progress=progress, unit="trial", check=check)
@@ -328,6 +338,41 @@ def run_sweep(cells: pd.DataFrame, *, trials: int, base_seed: int, sampler: Call
     if out_dir is not None:
         _write_atomic(table, out_dir / "trials.csv")
     return table
+
+
+#: Beside a sweep's parts: the chunk size they were cut with, for the rest of the spec.
+CHUNKING_FILE = "chunking.json"
+
+
+def _resumed_chunk_size(parts: Path, spec: str, chunk_size: int) -> int:
+    """The chunk size to run with: ``chunk_size``, unless ``parts`` already holds a run of
+    this ``spec`` (hash of everything but the chunk size) cut in another size — then that
+    one, so a resume reads every finished trial back whatever chunk_size it is given (a
+    runtime key: it changes how the work is cut, never the rows). Reads only: the choice
+    is recorded by :func:`_record_chunking` once the pilot has passed."""
+    import json
+
+    record = parts / CHUNKING_FILE
+    try:
+        old = json.loads(record.read_text()) if record.is_file() else None
+    except (OSError, ValueError):
+        old = None                          # unreadable: the parts' own spec checks decide
+    if (isinstance(old, dict) and old.get("spec") == spec and isinstance(old.get("chunk_size"), int)
+            and old["chunk_size"] != chunk_size and any(parts.glob("chunk_*.csv"))):
+        log.info("resuming with chunk_size = %d, the size the finished parts were cut in "
+                 "(chunk_size = %d applies to a fresh run)", old["chunk_size"], chunk_size)
+        chunk_size = old["chunk_size"]
+    return chunk_size
+
+
+def _record_chunking(parts: Path, spec: str, chunk_size: int) -> None:
+    """Write :data:`CHUNKING_FILE` (atomically) for :func:`_resumed_chunk_size`."""
+    import json
+
+    parts.mkdir(parents=True, exist_ok=True)
+    tmp = parts / f".{CHUNKING_FILE}.tmp"
+    tmp.write_text(json.dumps({"spec": spec, "chunk_size": chunk_size}))
+    os.replace(tmp, parts / CHUNKING_FILE)
 
 
 def _check_keys(chunk, df: pd.DataFrame, solvers) -> None:
@@ -585,7 +630,11 @@ def finish_run(cfg, out_dir) -> None:
     run's identity, see :func:`check_same_run`), then end the run's claim on the folder."""
     from omegaconf import OmegaConf
 
-    OmegaConf.save(cfg, Path(out_dir) / "config.yaml")
+    # written beside and renamed: a run killed mid-save leaves no half config.yaml (which
+    # check_same_run could not read, refusing the same command ever after)
+    tmp = Path(out_dir) / ".config.yaml.tmp"
+    OmegaConf.save(cfg, tmp)
+    os.replace(tmp, Path(out_dir) / "config.yaml")
     log.info("written to %s", out_dir)
     release_folder(out_dir)
 
