@@ -405,6 +405,17 @@ def test_a_captured_run_log_has_plain_lines_and_the_summary(tmp_path):
     for line in ("sweep: 26 cells × 4 trials", "estimate:", "progress: 104/104 trials",
                  "summary (P50 measured against", "written to"):
         assert line in log, log
+    # the same run again, a runtime key aside: nothing is recomputed or rewritten (issue 29:
+    # a fresh clone's rerun rewrote a committed run's timings, config.yaml, figures and log)
+    files = {f: f.read_bytes() for f in run_dir.rglob("*") if f.is_file() and f.name != ".claim"}
+    res = subprocess.run([sys.executable, str(ROOT / "experiments" / "phase_transition.py"),
+                          "grid.N=[30]", "grid.s=[2]", "trials=4", "figures=false",
+                          "progress=false", f"hydra.run.dir={run_dir}"], capture_output=True,
+                         text=True, timeout=300, cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    assert "nothing to do" in res.stdout and "already holds this finished run" in res.stdout
+    assert {f: f.read_bytes() for f in run_dir.rglob("*")
+            if f.is_file() and f.name != ".claim"} == files
 
 
 def test_a_sweep_estimated_above_the_time_limit_is_refused_unless_allowed(monkeypatch,

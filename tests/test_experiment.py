@@ -226,6 +226,15 @@ def test_prune_network_end_to_end_report_matches_saved_networks(tmp_path):
         for m in methods[1:]:
             assert np.array_equal(a, wide.loc[(*key, m)].filter(like="_nnz").to_numpy()), m
     assert "| cascade | 0.3 |" in (tmp_path / "summary.md").read_text()
+    # another network in the same folder is refused before anything is retrained or written
+    # (issue 29: the cached model was overwritten, then the run refused)
+    before = {f: f.read_bytes() for f in tmp_path.glob("model.*")}
+    other = _compose("prune_network", [
+        "network.hidden=[8]", "network.max_iter=150", "gains=[0.05]", "data.n_train=300",
+        "n_jobs=1", "progress=false"])
+    with pytest.raises(ValueError, match=r"holds a finished run with a different configuration"):
+        _load("prune_network").run(other, tmp_path)
+    assert {f: f.read_bytes() for f in tmp_path.glob("model.*")} == before
 
 
 def _mnist_like(path, n_train=400, n_test=200, side=8, seed=0):

@@ -53,6 +53,14 @@ class CheckResultsDir(Callback):
 
         try:
             check_same_run(config.hydra.run.dir, config)   # refused: nothing written at all
+            if (Path(config.hydra.run.dir) / "config.yaml").is_file():
+                # the same finished run (values of RUNTIME_KEYS aside): rerunning it would
+                # only rewrite its committed evidence (timings, log, figures), or take hours
+                print(f"nothing to do: {config.hydra.run.dir} already holds this finished run "
+                      f"(its config.yaml); its results are kept as they are. To run it again, "
+                      f"delete that folder or choose another one (tag=... or "
+                      f"hydra.run.dir=...)")
+                raise SystemExit(0)
             # claimed before Hydra writes its .hydra/ and log: a second run into this folder
             # stops here instead of writing over the first's
             claim_folder(config.hydra.run.dir)
