@@ -101,6 +101,12 @@ def solve(problem: LayerProblem, solver: str = "admm", *, blas_threads: int | No
         if isinstance(info.get(key), float):
             info[key] *= factor
     status = _certified(problem, W, result.status, options, info)
+    if not np.isfinite(W).all():
+        # not a point at all: reported as the solver's failure, not as a check of "U"
+        info["message"] = "; ".join(m for m in (info.get("message"), (
+            f"the solver returned {int((~np.isfinite(W)).sum())} NaN/Inf weights (replaced "
+            f"by zeros here)")) if m)
+        status, W = "error", np.zeros_like(W)
     if status == "infeasible" and problem.epsilon == 0 and problem.low_precision:
         hint = ("the data were float32 (or narrower): their rounding can make the ε = 0 "
                 "equalities inconsistent; pass float64 X and Y, or use epsilon > 0")
@@ -123,7 +129,7 @@ def _certified(problem: LayerProblem, W, status: str, options: dict, info: dict)
     test at the solver's ``feas_tol`` (:data:`FEAS_TOL` for a solver without one): then
     "inaccurate", with the reason in ``info["message"]``. Checked on the caller's data,
     after the change of units back."""
-    if status != "converged":
+    if status != "converged" or not np.isfinite(W).all():
         return status
     tol = options.get("feas_tol", FEAS_TOL)
     infeasibility = problem.infeasibility(W.T @ problem.X)

@@ -302,7 +302,8 @@ def test_every_solver_gives_the_same_verdict_at_any_scale(layer, gain, log_a, lo
 
 def test_a_converged_answer_is_checked_on_the_callers_data():
     """A solver that says "converged" for a point outside the constraints is overruled:
-    nettrim.solve re-checks feasibility on the given data ("inaccurate", with the reason)."""
+    nettrim.solve re-checks feasibility on the given data ("inaccurate", with the reason);
+    one that returns NaN weights is an error that says so (not "U must be finite")."""
     from nettrim.solvers import SOLVERS, SolverResult, register
 
     X, W, Y = random_layer(0)
@@ -318,6 +319,17 @@ def test_a_converged_answer_is_checked_on_the_callers_data():
         SOLVERS.unregister("liar_for_test")
     assert res.status == "inaccurate" and not res.converged
     assert "infeasible by" in res.info["message"]
+
+    def nan(problem):
+        return SolverResult(W=np.full((problem.N, problem.M), np.nan), status="converged",
+                            info={})
+
+    register("nan_for_test")(nan)
+    try:
+        res = nettrim.prune_layer(X, Y, 0.01 * np.linalg.norm(Y), solver="nan_for_test")
+    finally:
+        SOLVERS.unregister("nan_for_test")
+    assert res.status == "error" and "returned 36 NaN/Inf weights" in res.info["message"]
 
 
 @pytest.mark.parametrize("option", ["gap_tol", "feas_tol"])

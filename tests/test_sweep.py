@@ -199,3 +199,21 @@ def test_a_resume_with_another_chunk_size_reads_every_finished_trial_back(tmp_pa
     # a fresh folder takes the size it is given
     run_sweep(out_dir=tmp_path / "fresh", chunk_size=7, **kwargs)
     assert len(list((tmp_path / "fresh" / "parts").glob("chunk_*.csv"))) == -(-len(full) // 7)
+
+
+def test_a_sampler_failing_after_the_pilot_is_data_not_a_crash(tmp_path):
+    """A custom sampler that raises (any exception) on one cell, past the pilot (issue 29: a
+    RuntimeError ended the sweep in a traceback): those trials are error rows naming the
+    sampler, the cell and the exception; every other trial runs."""
+    def fragile(rng, N, P):
+        if P == 15:
+            raise RuntimeError("no data for this size")
+        return gaussian(rng, N, P)
+
+    table = run_sweep(SMALL, trials=2, base_seed=0, sampler=fragile, out_dir=tmp_path,
+                      chunk_size=2, n_jobs=1, progress=False)
+    bad = table[table["P"] == 15]
+    assert len(bad) and (bad["status"] == "error").all()
+    assert bad["message"].str.contains("the sampler fragile raised RuntimeError at N = 30, "
+                                       "P = 15: no data for this size").all()
+    assert (table.loc[table["P"] != 15, "status"] == "converged").all()

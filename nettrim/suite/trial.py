@@ -31,7 +31,14 @@ def trial_seed(base_seed: int, N: int, s: int, P: int, trial: int) -> np.random.
 
 
 def _draw_inputs(sampler, rng, N, P) -> np.ndarray:
-    X = np.asarray(sampler(rng, N, P), dtype=float)
+    try:
+        X = np.asarray(sampler(rng, N, P), dtype=float)
+    except Exception as exc:
+        # a user's sampler may fail on any cell, after the pilot passed: one line naming it
+        # and the cell (the sweep stops; its finished chunks are kept for a rerun)
+        name = getattr(sampler, "__name__", type(sampler).__name__)
+        raise ValueError(f"the sampler {name} raised {type(exc).__name__} at N = {N}, "
+                         f"P = {P}: {exc}") from exc
     if X.shape != (N, P):
         raise ValueError(f"the sampler returned shape {X.shape}; expected (N, P) = ({N}, {P})")
     if not np.isfinite(X).all():
