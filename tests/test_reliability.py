@@ -175,3 +175,45 @@ def test_parallel_configs_compose():
     assert local.parallel.name == "local"
     assert OmegaConf.to_container(dask.parallel) == {
         "name": "dask", "address": None, "n_workers": 2, "threads_per_worker": 1}
+
+
+def _children(pid: int) -> list[int]:
+    """Live processes whose parent is ``pid`` (Linux /proc)."""
+    out = []
+    for d in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fields = Path(f"/proc/{d}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            out.append(int(d))
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_workers_end_when_their_parent_is_killed(tmp_path):
+    """kill -9 of the parent alone (the OOM killer's way): its loky workers, busy in a
+    sweep, end within seconds (issue 29: they went on running, each holding a core)."""
+    proc = subprocess.Popen([sys.executable, str(ROOT / "experiments" / "phase_transition.py"),
+                             "grid.N=[60]", "grid.s=[2,4,6,8]", "grid.P=[20,40,60,80,100,120]",
+                             "trials=40", "chunk_size=6", "n_jobs=2", "progress=false",
+                             "figures=false", f"hydra.run.dir={tmp_path / 'run'}"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.time() + 120
+    while len(list((tmp_path / "run" / "parts").glob("chunk_*.csv"))) < 1:
+        assert proc.poll() is None and time.time() < deadline
+        time.sleep(0.05)
+    workers = [c for c in _children(proc.pid)
+               if b"popen_loky" in Path(f"/proc/{c}/cmdline").read_bytes()]
+    assert len(workers) == 2
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 15
+    while any(Path(f"/proc/{w}").exists() for w in workers) and time.time() < deadline:
+        time.sleep(0.2)
+    alive = [w for w in workers if Path(f"/proc/{w}").exists()]
+    for w in alive:
+        os.kill(w, signal.SIGKILL)
+    assert not alive, f"workers {alive} outlived their parent by 15 s"

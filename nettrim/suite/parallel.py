@@ -16,6 +16,24 @@ from .._validation import check_int
 BACKENDS = ("local", "dask")
 
 
+def _exit_with_parent(period: float = 1.0) -> None:
+    """Loky worker initializer: a daemon thread ends this worker when its parent process
+    dies. Loky notices a dead parent only between tasks, so a worker in a long solve of a
+    killed run (kill -9, the OOM killer) went on for minutes to hours, holding its core."""
+    import os
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(period)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="nettrim-parent-watch", daemon=True).start()
+
+
 @contextmanager
 def backend(config: dict | None = None, n_jobs: int = 1):
     """Context in which joblib runs on the configured backend; yields the ``n_jobs`` to use.
@@ -34,7 +52,8 @@ def backend(config: dict | None = None, n_jobs: int = 1):
     config = dict(config or {})
     name = config.pop("name", "local")
     if name == "local":
-        yield n_jobs
+        with parallel_config(backend="loky", initializer=_exit_with_parent):
+            yield n_jobs
         return
     if name != "dask":
         raise ValueError(f"parallel.name must be one of {list(BACKENDS)}; got {name!r}")
