@@ -45,6 +45,7 @@ def test_widen_refuses_a_narrower_width():
         widen(net, 4, np.random.default_rng(0))
 
 
+@pytest.mark.slow  # ~20 s on an idle core: a study-level finding, run by make test-all
 def test_widened_control_prunes_layer_2_far_more_than_a_wide_network_from_scratch():
     """The finding of issue 15 on a small case: what sets the layer-2 count is the number of
     distinct layer-1 creases, not the width. A 2·8·8·2 network (5 distinct creases; test
