@@ -4,7 +4,10 @@
                                  [--table]
 
 Each RUN_DIR holds a summary.csv written by experiments/phase_transition.py (a directory is
-searched recursively, so a multirun's root works). Writes OUT.png / OUT.pdf, and with --table
+searched recursively, so a multirun's root works). Runs that all carry the design-aware
+prediction (experiment=design) are drawn against it (and, faintly, against the isotropic one);
+others against δ(s,N)/q̂. Runs without a summary.csv are named in a warning. Writes OUT.png /
+OUT.pdf, and with --table
 OUT.csv: the summaries stacked, one row per (series, N, s), the series named in its column
 ``run`` as in the legend. One series per run and (sampling, solver); noisy-recovery runs are
 refused (the overlay's prediction is exact recovery's).
@@ -91,17 +94,26 @@ def _refuse_noisy(summary: Path) -> None:
                          f"Gordon bound")
 
 
+_TITLE = "measured P50 against the prediction δ(s,N)/q̂"
+_DESIGN_TITLE = "measured P50 against the design-aware prediction, per input law"
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("runs", nargs="+", help="run directories or summary.csv files")
     ap.add_argument("--out", default="results/phase_transition/overlay")
-    ap.add_argument("--title", default="measured P50 against the prediction δ(s,N)/q̂")
+    ap.add_argument("--title", default="", help="figure title (default: what it shows)")
     ap.add_argument("--table", action="store_true", help="also write the stacked summaries")
     args = ap.parse_args(argv)
     summaries, skipped = load_summaries(args.runs)
     for run in skipped:
         print(f"warning: skipped {run}: it has no summary.csv (an unfinished run?)")
-    written = plots.save(plots.overlay(summaries, args.title, skipped), args.out)
+    # runs of experiment=design carry the design-aware prediction: drawn against it
+    design = all("p50_design" in t and t["p50_design"].notna().any()
+                 for t in summaries.values())
+    figure = (plots.overlay_design(summaries, args.title or _DESIGN_TITLE) if design
+              else plots.overlay(summaries, args.title or _TITLE))
+    written = plots.save(figure, args.out)
     if args.table:
         stacked = pd.concat(summaries.values(), ignore_index=True)
         stacked.to_csv(Path(args.out).with_suffix(".csv"), index=False)

@@ -373,3 +373,27 @@ def test_deep_recovery_names_the_way_to_skip_the_design_prediction(override, tmp
                                          r"(null|nothing) \(to skip .* design=null\)"):
         _load("deep_recovery").run(cfg, tmp_path)
     assert not (tmp_path / "parts").exists() and not (tmp_path / "trials.csv").exists()
+
+
+def test_design_overlay_draws_the_design_aware_prediction_with_the_legend_off_the_data(tmp_path):
+    """experiments/figures.py over design runs (issue 33, item 3): measured P50 over the
+    design-aware prediction (and, faintly, the isotropic one); a figure of sane size whose
+    legend sits outside both axes (the committed one was 4,006 px wide, its legend on the
+    data); the skipped-run note goes to the log, not the figure."""
+    from PIL import Image
+
+    from nettrim.suite import plots
+
+    figures = _load("figures")
+    runs = [ROOT / "results" / "phase_transition" / name
+            for name in ("gaussian_lp_design", "shifted_gaussian_lp_design")]
+    summaries, _ = figures.load_summaries(runs)
+    fig = plots.overlay_design(summaries, "test")
+    fig.canvas.draw()
+    legend = fig.legends[0].get_window_extent()
+    for ax in fig.axes:
+        assert not legend.overlaps(ax.get_window_extent()), "the legend covers an axes"
+    assert not any("skipped" in t.get_text() for t in fig.texts)
+    figures.main([*map(str, runs), "--out", str(tmp_path / "design")])
+    width, height = Image.open(tmp_path / "design.png").size
+    assert width < 2000 and height < 1200 and 1.2 < width / height < 3

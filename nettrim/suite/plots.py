@@ -7,7 +7,6 @@ or colour. Every function returns the figure; :func:`save` writes PNG and PDF.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -183,12 +182,11 @@ def collapse(summary: pd.DataFrame, title: str = ""):
     return fig
 
 
-def overlay(summaries: dict[str, pd.DataFrame], title: str = "",
-            skipped: Sequence[str] = ()):
+def overlay(summaries: dict[str, pd.DataFrame], title: str = ""):
     """Several runs (e.g. the sampling hypotheses of a multirun): measured P50 over the
     prediction δ/q̂ against s, one series per run and N, with 95% CIs and a ±10% band. Cells
-    without a reliable fit show their dashed interval alone; ``skipped`` (runs left out) is
-    listed under the axes."""
+    without a reliable fit show their dashed interval alone (runs left out are the caller's
+    to log: experiments/figures.py warns)."""
     fig, (a1, a2) = _pyplot().subplots(1, 2, figsize=(11, 4.2))
     markers = "osD^vP*X"
     for j, (label, sm) in enumerate(summaries.items()):
@@ -212,12 +210,66 @@ def overlay(summaries: dict[str, pd.DataFrame], title: str = "",
     a1.legend(fontsize=7)
     if title:
         fig.suptitle(title)
-    notes = [n for n in [_unreliable_note(pd.concat(list(summaries.values()))).lstrip("; "),
-                         f"skipped (no summary.csv): {', '.join(skipped)}" if skipped else ""]
-             if n]
-    if notes:
-        fig.text(0.01, -0.02 - 0.03 * (len(notes) - 1), "\n".join(notes), fontsize=7)
+    note = _unreliable_note(pd.concat(list(summaries.values()))).lstrip("; ")
+    if note:
+        fig.text(0.01, -0.02, note, fontsize=7)
     return fig
+
+
+def overlay_design(summaries: dict[str, pd.DataFrame], title: str = ""):
+    """Runs that carry the design-aware prediction (``p50_design``, experiment=design), one
+    series per law. Left: measured P50 over the design-aware prediction median
+    δ(Σ_w^{1/2}D)/q_w (filled, with the 95% CI) and over the isotropic δ(s, N)/q̂ (hollow,
+    faint), with a ±5% band. Right: measured P50/N against s/N with each law's design-aware
+    prediction as a line of its colour and the isotropic one dashed black. Cells where the
+    design-aware prediction is infinite (most planted w* never active) have no ratio. The
+    legend sits under the axes, off the data."""
+    fig, (a1, a2) = _pyplot().subplots(1, 2, figsize=(11, 5.2))
+    markers = "osD^vP*X"
+    for j, (label, sm) in enumerate(summaries.items()):
+        mk = markers[j % len(markers)]
+        for N, g in sm.groupby("N"):
+            g = g.sort_values("s")
+            x = g["s"] / N
+            design = g["p50_design"].replace(np.inf, np.nan)
+            c = _p50_points(a1, x, g["p50"] / design, g["p50_lo"] / design,
+                            g["p50_hi"] / design, g["fit"], marker=mk, ms=4,
+                            label=f"{label}, N = {N}")
+            a1.plot(x, g["ratio"], mk, mfc="none", color=c, ms=4, alpha=0.5)
+            _p50_points(a2, x, g["p50"] / N, g["p50_lo"] / N, g["p50_hi"] / N, g["fit"],
+                        marker=mk, ms=4, color=c)
+            a2.plot(x, design / N, "-", color=c, lw=1)
+    first = next(iter(summaries.values()))
+    for i, (N, g) in enumerate(first.sort_values("s").groupby("N")):
+        a2.plot(g["s"] / N, g["p50_pred"] / N, "k--", lw=1, zorder=5,
+                label=r"isotropic $\delta(s,N)/\hat q$" if i == 0 else None)
+    a2.plot([], [], "-", color="grey", lw=1, label=r"design-aware med $\delta(\Sigma_w^{1/2}D)/q_w$"
+            " (colour of its law)")
+    a1.plot([], [], "o", mfc="none", color="grey", alpha=0.5,
+            label=r"hollow: over the isotropic $\delta(s,N)/\hat q$")
+    a1.axhline(1.0, color="k", lw=1)
+    a1.axhspan(0.95, 1.05, color="grey", alpha=0.2, label="±5%")
+    a1.set_xlabel("s / N")
+    a1.set_ylabel(r"measured $P_{50}$ / design-aware prediction")
+    a2.set_xlabel("s / N")
+    a2.set_ylabel(r"measured $P_{50}$ / N")
+    fig.legend(*_merged_handles(a1, a2), loc="lower center", ncol=3, fontsize=7,
+               frameon=False)
+    fig.subplots_adjust(bottom=0.3)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def _merged_handles(*axes):
+    """The legend entries of several axes, each label once."""
+    handles, labels = [], []
+    for ax in axes:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    return handles, labels
 
 
 def agreement(trials: pd.DataFrame, pairs: list[tuple[str, str]], title: str = "",
