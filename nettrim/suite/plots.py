@@ -371,7 +371,9 @@ def finite_size(table: pd.DataFrame, title: str = ""):
 def deep_recovery(rates: pd.DataFrame, layers: pd.DataFrame, title: str = ""):
     """One panel per scheme: the fraction of live neurons recovered against P for each layer
     (markers), each layer's predicted δ(s, n_in+1)/q marked by a dashed vertical line in its
-    colour and, when ``layers`` has it, the design-aware δ(Σ^{1/2}D)/q by a dash-dot one."""
+    colour and, when ``layers`` has it, the design-aware prediction (where mean_m
+    Pr(Binomial(P, q_m) ≥ δ(Σ_m^{1/2}D)) over the layer's neurons crosses ½,
+    :func:`nettrim.suite.cones.planted_network_prediction`) by a dash-dot one."""
     present = list(dict.fromkeys(rates["scheme"]))
     schemes = [s for s in ("parallel", "cascade") if s in present] + \
         [s for s in present if s not in ("parallel", "cascade")]
@@ -393,14 +395,17 @@ def deep_recovery(rates: pd.DataFrame, layers: pd.DataFrame, title: str = ""):
         ax.plot([], [], "k--", lw=1, label=r"predicted $P_{50}=\delta(s,n_{in}+1)/q$")
         if "p50_design" in layers:
             ax.plot([], [], "k-.", lw=1.2,
-                    label=r"design-aware $\delta(\Sigma^{1/2}D)/q$ (median neuron)")
+                    label=r"design-aware: mean$_m$ Pr(Bin$(P, q_m) \geq \delta_m$) = ½")
         ax.plot([], [], "ks:", ms=3, alpha=0.6, label="whole layer recovered")
         ax.axhline(0.5, color="grey", lw=0.5)
         ax.set_xscale("log")
         ax.set_xlabel("samples P")
         ax.set_title(f"{scheme} scheme")
-        ax.legend(fontsize=7, loc="lower right")
     axes[0][0].set_ylabel("fraction of live neurons recovered (ε = 0)")
+    # under the axes: inside, it hid the whole-layer curves at large P
+    fig.legend(*_merged_handles(*axes[0]), loc="lower center", ncol=2, fontsize=7,
+               frameon=False)
+    fig.subplots_adjust(bottom=0.24)
     if title:
         fig.suptitle(title)
     return fig
