@@ -223,6 +223,11 @@ def _pilot(cells: pd.DataFrame, work: Callable, n_trials: int, n_jobs: int,
     if errors:
         raise ValueError(f"{where} failed before the sweep started, nothing was written: "
                          f"{errors[0].get('message') or 'status=error'}")
+    # timed again: the first call pays one-time costs (imports, the solver's set-up), which
+    # made the estimate up to 15× too long on sweeps of small cells
+    t0 = time.perf_counter()
+    work([(*task[:3], 1)])
+    elapsed = min(elapsed, time.perf_counter() - t0)
     # the pilot ran one trial of the largest cell, every solver; a trial's time taken as
     # proportional to N·P scales it to the others (solves grow at least that fast, so this
     # still errs high, but not by the 15–40× of pricing every cell as the largest)
