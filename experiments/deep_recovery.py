@@ -13,7 +13,9 @@ config.yaml and deep_recovery.{png,pdf}. See conf/deep_recovery.yaml.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
+import pandas as pd
 from omegaconf import DictConfig
 
 from nettrim._validation import check_int
@@ -21,8 +23,8 @@ from nettrim.suite import plots
 from nettrim.suite.cli import hydra_entry
 from nettrim.suite.cones import planted_network_prediction
 from nettrim.suite.sampling import sampler_from_config
-from nettrim.suite.summary import deep_recovery
-from nettrim.suite.sweep import deep_sweep_from_config, finish_run, start_run
+from nettrim.suite.summary import deep_recovery, save_table
+from nettrim.suite.sweep import deep_sweep_from_config, finish_run, finished_config, start_run
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +44,32 @@ def run(cfg: DictConfig, out_dir) -> tuple:
     rates.to_csv(out_dir / "rates.csv", index=False)
     layers.to_csv(out_dir / "layers.csv", index=False)
     if cfg.figures:
-        sizes = "-".join(str(n) for n in cfg.network.sizes)
-        title = f"{trials['sampling'].iat[0]} inputs, {sizes}, s = {cfg.network.s}"
-        plots.save(plots.deep_recovery(rates, layers, title), out_dir / "deep_recovery")
+        _figure(trials, rates, layers, config, out_dir)
     log.info(layers.to_string(index=False, float_format="{:.3g}".format))
     log.info(f"\nbound held in every trial: {bool(trials['bound_held'].all())}")
     finish_run(cfg, out_dir)
     return trials, rates, layers
+
+
+def _figure(trials, rates, layers, config: dict, out_dir) -> None:
+    sizes = "-".join(str(n) for n in config["network"]["sizes"])
+    title = f"{trials['sampling'].iat[0]} inputs, {sizes}, s = {config['network']['s']}"
+    plots.save(plots.deep_recovery(rates, layers, title), Path(out_dir) / "deep_recovery")
+
+
+def draw(out_dir) -> None:
+    """Redraw a finished run from its committed files (make figures; no solves): rates.csv and
+    layers.csv recomputed from trials.csv (the design-aware prediction, a Monte Carlo estimate
+    of its own, taken from the committed layers.csv), then the figure."""
+    out_dir, config = Path(out_dir), finished_config(out_dir)
+    trials = pd.read_csv(out_dir / "trials.csv")
+    old = pd.read_csv(out_dir / "layers.csv")
+    cols = ["layer", "p50_design", "p50_design_q1", "p50_design_q3", "design_converged"]
+    design = old[cols].drop_duplicates("layer") if "p50_design" in old else None
+    rates, layers = deep_recovery(trials, design)
+    save_table(rates, out_dir / "rates.csv")
+    save_table(layers, out_dir / "layers.csv")
+    _figure(trials, rates, layers, config, out_dir)
 
 
 def _check_design(design) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from nettrim.suite import plots
+from nettrim.suite.summary import save_table
 
 
 def load_summaries(paths) -> tuple[dict[str, pd.DataFrame], list[str]]:
@@ -116,7 +117,7 @@ def main(argv=None):
     written = plots.save(figure, args.out)
     if args.table:
         stacked = pd.concat(summaries.values(), ignore_index=True)
-        stacked.to_csv(Path(args.out).with_suffix(".csv"), index=False)
+        save_table(stacked, Path(args.out).with_suffix(".csv"))
         written.append(Path(args.out).with_suffix(".csv"))
     print("written:", *map(str, written))
 

@@ -11,15 +11,17 @@ phase_diagram.{png,pdf} and collapse.{png,pdf}. See conf/phase_transition.yaml.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
+import pandas as pd
 from omegaconf import DictConfig
 
 from nettrim.suite import plots
 from nettrim.suite.cli import hydra_entry
 from nettrim.suite.cones import with_design_prediction
 from nettrim.suite.sampling import sampler_from_config
-from nettrim.suite.summary import summarize
-from nettrim.suite.sweep import finish_run, start_run, sweep_from_config
+from nettrim.suite.summary import save_table, summarize
+from nettrim.suite.sweep import finished_config, finish_run, start_run, sweep_from_config
 
 log = logging.getLogger(__name__)
 
@@ -31,15 +33,7 @@ def run(cfg: DictConfig, out_dir) -> tuple:
         summary = _with_design(summary, config)
     summary.to_csv(out_dir / "summary.csv", index=False)
     if cfg.figures:
-        title = f"{summary['sampling'].iat[0]} inputs, {cfg.solver.name}"
-        if cfg.sampling.get("cov", "identity") != "identity":
-            title += f" (Σ {cfg.sampling.cov}, r = {cfg.sampling.r})"
-        noise = config.get("noise")
-        criterion = {} if noise is None else {
-            "criterion": f"success: ‖ŵ − w*‖ ≤ {noise['c']:g}·ε (noise {noise['model']})"}
-        plots.save(plots.phase_diagram(trials, summary, title, **criterion),
-                   out_dir / "phase_diagram")
-        plots.save(plots.collapse(summary, title), out_dir / "collapse")
+        _figures(trials, summary, config, out_dir)
     cols = ["sampling", "N", "s", "p50", "p50_lo", "p50_hi", "p50_pred", "ratio",
             *(["p50_design", "ratio_design"] if "p50_design" in summary else []),
             "p50_over_slog", "thm3", "fit", "undecided"]
@@ -47,6 +41,37 @@ def run(cfg: DictConfig, out_dir) -> tuple:
     log.info("summary (P50 measured against δ/q̂):\n" + table)
     finish_run(cfg, out_dir)
     return trials, summary
+
+
+def _figures(trials, summary, config: dict, out_dir) -> None:
+    """phase_diagram and collapse (png, pdf) of a run, from its tables."""
+    title = f"{summary['sampling'].iat[0]} inputs, {config['solver']['name']}"
+    sampling = config["sampling"]
+    if sampling.get("cov", "identity") != "identity":
+        title += f" (Σ {sampling['cov']}, r = {sampling['r']})"
+    noise = config.get("noise")
+    criterion = {} if noise is None else {
+        "criterion": f"success: ‖ŵ − w*‖ ≤ {noise['c']:g}·ε (noise {noise['model']})"}
+    plots.save(plots.phase_diagram(trials, summary, title, **criterion),
+               out_dir / "phase_diagram")
+    plots.save(plots.collapse(summary, title), out_dir / "collapse")
+
+
+def draw(out_dir) -> None:
+    """Redraw a finished run from its committed files (make figures; no solves): summary.csv
+    recomputed from trials.csv (the design-aware columns, a Monte Carlo estimate of their
+    own, kept as they are), then the figures."""
+    out_dir, config = Path(out_dir), finished_config(out_dir)
+    trials = pd.read_csv(out_dir / "trials.csv")
+    old = pd.read_csv(out_dir / "summary.csv")
+    summary = summarize(trials, by=["sampling", "solver"])
+    keys = ["sampling", "solver", "N", "s"]
+    design = [c for c in old.columns if c not in summary.columns]
+    # in the committed rows' order, with their design-aware columns
+    summary = old[keys + design].merge(summary, on=keys, how="left")[
+        [*summary.columns, *design]]
+    save_table(summary, out_dir / "summary.csv")
+    _figures(trials, summary, config, out_dir)
 
 
 def _with_design(summary, config):

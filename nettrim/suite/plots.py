@@ -33,14 +33,20 @@ def _ticker():
     return ticker
 
 
+#: Metadata that would differ between two drawings of the same figure, removed.
+_STABLE_METADATA = {"pdf": {"CreationDate": None}, "png": {"Software": None}}
+
+
 def save(fig, path, formats=("png", "pdf")) -> list[Path]:
-    """Write ``fig`` as ``path.<fmt>`` for each format; return the paths."""
+    """Write ``fig`` as ``path.<fmt>`` for each format; return the paths. The files depend on
+    the figure alone (no creation date), so redrawing an unchanged figure leaves git clean."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     out = []
     for fmt in formats:
         p = path.with_suffix(f".{fmt}")
-        fig.savefig(p, dpi=150, bbox_inches="tight")
+        meta = _STABLE_METADATA.get(fmt)
+        fig.savefig(p, dpi=150, bbox_inches="tight", **({"metadata": meta} if meta else {}))
         out.append(p)
     _pyplot().close(fig)
     return out

@@ -312,6 +312,39 @@ def markdown_table(header, rows) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["best_within", "markdown_table", "success_rates", "relative_P", "summarize", "agreement",
+__all__ = ["best_within", "save_table", "markdown_table", "success_rates", "relative_P", "summarize", "agreement",
            "deep_recovery", "noisy_recovery", "throughput",
            "kept_at_discrepancy"]
+
+
+def save_table(table: pd.DataFrame, path, rtol: float = 1e-9) -> bool:
+    """Write ``table`` as CSV at ``path`` unless the file there already holds it to round-off
+    (same columns and rows; numbers within ``rtol``, everything else equal): a redraw of an
+    unchanged result leaves the committed file, and git, as they are. Returns whether it
+    wrote."""
+    from pathlib import Path
+
+    path = Path(path)
+    if path.is_file():
+        try:
+            old = pd.read_csv(path)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
+            old = None
+        if old is not None and _same_table(old, table.reset_index(drop=True), rtol):
+            return False
+    table.to_csv(path, index=False)
+    return True
+
+
+def _same_table(a: pd.DataFrame, b: pd.DataFrame, rtol: float) -> bool:
+    if list(a.columns) != list(b.columns) or len(a) != len(b):
+        return False
+    for col in a.columns:
+        x, y = a[col].to_numpy(), b[col].to_numpy()
+        if x.dtype.kind in "fiu" and y.dtype.kind in "fiu":
+            if not np.allclose(x.astype(float), y.astype(float), rtol=rtol, atol=0.0,
+                               equal_nan=True):
+                return False
+        elif list(map(str, x)) != list(map(str, y)):
+            return False
+    return True

@@ -644,6 +644,17 @@ def finish_run(cfg, out_dir) -> None:
     release_folder(out_dir)
 
 
+def finished_config(out_dir) -> dict:
+    """The config.yaml of a finished run folder as a plain dict (what a redraw reads), or
+    SystemExit naming the folder when it holds none (not a finished run)."""
+    import yaml
+
+    saved = Path(out_dir) / "config.yaml"
+    if not saved.is_file():
+        raise SystemExit(f"error: {out_dir} holds no config.yaml (not a finished run)")
+    return yaml.safe_load(saved.read_text())
+
+
 def check_solver_config(cfg: dict) -> list[tuple[str, dict]]:
     """The configured solvers (:func:`solvers_from_config`), each name, option name and option
     value checked with the solver registry; errors name the config key."""
