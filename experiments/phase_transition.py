@@ -21,7 +21,7 @@ from nettrim.suite.cli import hydra_entry
 from nettrim.suite.cones import with_design_prediction
 from nettrim.suite.sampling import sampler_from_config
 from nettrim.suite.summary import save_table, summarize
-from nettrim.suite.sweep import finished_config, finish_run, start_run, sweep_from_config
+from nettrim.suite.sweep import finish_run, finished_config, start_run, sweep_from_config
 
 log = logging.getLogger(__name__)
 

@@ -20,6 +20,7 @@ from omegaconf import DictConfig
 
 from nettrim.suite import compression, plots
 from nettrim.suite.cli import hydra_entry
+from nettrim.suite.data import spirals_split
 from nettrim.suite.parallel import backend
 from nettrim.suite.summary import kept_at_discrepancy, markdown_table
 from nettrim.suite.sweep import check_solver_config, finish_run, start_run
@@ -59,7 +60,7 @@ def run(cfg: DictConfig, out_dir) -> tuple:
         b = config["boundary"]
         original, pruned = compression.load_pair(net_dir, b["H"], b["recipe"],
                                                  config["table"]["seed"])
-        X, y, _, _ = compression.spirals_data(**common["data"])
+        X, y, _, _ = spirals_split(**common["data"])
         plots.save(plots.decision_regions(
             {"trained": original, "cascade Net-Trim": pruned}, X, y,
             title=f"2·{b['H']}·{b['H']}·2, ε_rd ≤ {config['target']:g}"),

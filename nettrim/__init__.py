@@ -8,8 +8,6 @@ an :class:`Evaluation` of the pruned weights); :func:`prune_parallel`, :func:`pr
 theory-validation suite is :mod:`nettrim.suite`, imported on its own.
 """
 
-import warnings
-
 from .frameworks import prune_sklearn, prune_torch
 from .network import Network
 from .problem import Evaluation, LayerProblem
@@ -26,13 +24,8 @@ from .solvers import STATUSES, available_solvers, get_solver, register
 
 __version__ = "0.1.0"
 
-#: Names of the first release, kept as deprecated aliases: old name -> new name.
 #: Public submodules imported on first attribute access.
 _SUBMODULES = ("baselines", "export", "solvers")
-
-_DEPRECATED = {"PruneResult": "LayerResult", "TrimResult": "NetworkResult", "Report": "Evaluation",
-               "parallel_trim": "prune_parallel", "cascade_trim": "prune_cascade",
-               "trim_to_discrepancy": "prune_to_discrepancy"}
 
 
 def __getattr__(name):
@@ -52,11 +45,6 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)
-    if name in _DEPRECATED:
-        new = _DEPRECATED[name]
-        warnings.warn(f"nettrim.{name} is deprecated; use nettrim.{new}", DeprecationWarning,
-                      stacklevel=2)
-        return globals()[new]
     raise AttributeError(f"module 'nettrim' has no attribute {name!r}")
 
 

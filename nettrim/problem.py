@@ -20,7 +20,6 @@ Three forms share the class:
 from __future__ import annotations
 
 import copy
-import warnings
 from dataclasses import asdict, dataclass
 from functools import cached_property
 
@@ -327,23 +326,6 @@ class LayerProblem:
         return np.where(self.omega, np.inf, self.V).astype(self.X.dtype, copy=False)
 
     # ------------------------------------------------------------- evaluate
-    def report(self, U, **kwargs) -> Evaluation:
-        """Deprecated name of :meth:`evaluate` (a *report* is a network's per-layer table).
-
-        Parameters
-        ----------
-        U : array of shape (N, M)
-        **kwargs
-            See :meth:`evaluate`.
-
-        Returns
-        -------
-        Evaluation
-        """
-        warnings.warn("LayerProblem.report is deprecated; use LayerProblem.evaluate",
-                      DeprecationWarning, stacklevel=2)
-        return self.evaluate(U, **kwargs)
-
     def evaluate(self, U, *, rtol: float = 1e-4, zero_tol: float = 1e-6) -> Evaluation:
         """Objective, feasibility and Proposition-1 error of a candidate U (N×M).
 

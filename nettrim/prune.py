@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,13 +37,6 @@ class LayerResult:
     evaluation: Evaluation
     problem: LayerProblem
     state: dict | None = field(default=None, repr=False)
-
-    @property
-    def report(self) -> Evaluation:
-        """Deprecated name of :attr:`evaluation` (a *report* is a network's per-layer table)."""
-        warnings.warn("LayerResult.report is deprecated; use LayerResult.evaluation",
-                      DeprecationWarning, stacklevel=2)
-        return self.evaluation
 
     @property
     def converged(self) -> bool:

@@ -1,5 +1,5 @@
-"""The public vocabulary (issue 14, item 4): one verb, *prune*; the first release's names are
-deprecated aliases that warn and return the new objects."""
+"""The public vocabulary (issue 14, item 4): one verb, *prune*; a *report* is always a
+network's per-layer table."""
 
 import numpy as np
 import pytest
@@ -7,25 +7,22 @@ import pytest
 import nettrim
 
 
-@pytest.mark.parametrize("old,new", sorted(nettrim._DEPRECATED.items()))
-def test_old_names_warn_and_alias_the_new_ones(old, new):
-    with pytest.warns(DeprecationWarning, match=f"nettrim.{old} is deprecated; use nettrim.{new}"):
-        obj = getattr(nettrim, old)
-    assert obj is getattr(nettrim, new)
-    assert old not in nettrim.__all__ and new in nettrim.__all__
+@pytest.mark.parametrize("old", ["PruneResult", "TrimResult", "Report", "parallel_trim",
+                                 "cascade_trim", "trim_to_discrepancy"])
+def test_the_first_drafts_names_are_gone(old):
+    """0.1.0 was never released: its first names are not kept as aliases (issue 30)."""
+    with pytest.raises(AttributeError, match=f"no attribute {old!r}"):
+        getattr(nettrim, old)
 
 
-def test_layer_evaluation_and_its_old_names():
+def test_layer_evaluation():
     rng = np.random.default_rng(0)
     X, W = rng.standard_normal((20, 100)), rng.standard_normal((20, 3))
     Y = np.maximum(W.T @ X, 0)
     res = nettrim.prune_layer(X, Y, 0.05 * np.linalg.norm(Y))
     assert isinstance(res, nettrim.LayerResult) and isinstance(res.evaluation, nettrim.Evaluation)
-    with pytest.warns(DeprecationWarning, match="use LayerResult.evaluation"):
-        assert res.report is res.evaluation
-    with pytest.warns(DeprecationWarning, match="use LayerProblem.evaluate"):
-        old = res.problem.report(res.W)
-    assert old == res.problem.evaluate(res.W)
+    assert res.evaluation == res.problem.evaluate(res.W)
+    assert not hasattr(res, "report") and not hasattr(res.problem, "report")
 
 
 def test_a_report_is_always_the_per_layer_table():

@@ -8,10 +8,10 @@ from nettrim import prune_to_discrepancy, relative_discrepancy
 from nettrim.suite.compression import (
     gain_task,
     run_study,
-    spirals_data,
     target_task,
     train_network,
 )
+from nettrim.suite.data import spirals_split
 from nettrim.suite.summary import kept_at_discrepancy
 from nettrim.suite.sweep import run_resumable
 from nettrim.suite.train import train_relu_mlp
@@ -24,7 +24,7 @@ RECIPES = {"plain": {"trainer": "sklearn", "alpha": 0.0},
 
 @pytest.fixture(scope="module")
 def small_net():
-    X, y, _, _ = spirals_data(**DATA)
+    X, y, _, _ = spirals_split(**DATA)
     return train_relu_mlp(X, y, (8, 8), seed=0, **TRAIN), X
 
 
@@ -114,7 +114,7 @@ def test_target_task_runs_the_parallel_scheme_too():
 
 
 def test_recipes_train_widened_and_torch_networks():
-    X, y, _, _ = spirals_data(**DATA)
+    X, y, _, _ = spirals_split(**DATA)
     wide = train_network(X, y, 12, RECIPES["wide4"], 0, TRAIN)
     narrow = train_relu_mlp(X, y, (4, 4), seed=0, **TRAIN)
     assert [W.shape for W in wide.weights] == [(2, 12), (12, 12), (12, 2)]

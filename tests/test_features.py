@@ -54,10 +54,10 @@ def test_widened_control_prunes_layer_2_far_more_than_a_wide_network_from_scratc
     (45 creases, 0.99): 349 against 1417 when written. An accurate narrow network (2·10·10·2,
     0.987, 8 creases) widened the same way keeps 510: 2.8× fewer."""
     from nettrim import prune_cascade
-    from nettrim.suite.compression import spirals_data
+    from nettrim.suite.data import spirals_split
     from nettrim.suite.train import train_relu_mlp
 
-    X, y, _, _ = spirals_data(0, 200, 10, turns=1.0)
+    X, y, _, _ = spirals_split(0, 200, 10, turns=1.0)
     kept = {}
     nets = {h: widen(train_relu_mlp(X, y, (h, h), seed=0), 80, np.random.default_rng(0))
             for h in (8, 10)}

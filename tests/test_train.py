@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nettrim.suite.compression import spirals_data
+from nettrim.suite.data import spirals_split
 from nettrim.suite.train import AUTHORS_RECIPE, H2O_DEFAULTS, accuracy, fit_torch, train_torch_mlp
 
 torch = pytest.importorskip("torch")
@@ -11,7 +11,7 @@ torch = pytest.importorskip("torch")
 
 @pytest.fixture(scope="module")
 def data():
-    return spirals_data(0, 200, 400, turns=1.0)
+    return spirals_split(0, 200, 400, turns=1.0)
 
 
 def test_seeded_and_leaves_torch_state_alone(data):

@@ -46,7 +46,6 @@ from .train import (
 log = logging.getLogger(__name__)
 
 #: The spirals study's draw (kept under this name: the studies and tests call it).
-spirals_data = spirals_split
 
 
 def train_network(X, y, H: int, recipe: dict, seed: int, train: dict) -> Network:
@@ -118,7 +117,8 @@ def target_task(tasks, *, data: dict, train: dict, recipes: dict, target: float,
                 max_steps: int = 6, features: dict | None = None, net_dir=None,
                 **trim) -> list[dict]:
     """For each (H, recipe, seed) in ``tasks``: train a 2·H·H·2 network on the spirals
-    ``data`` (keywords of :func:`spirals_data`) by ``recipes[recipe]`` (:func:`train_network`),
+    ``data`` (keywords of :func:`~nettrim.suite.data.spirals_split`) by ``recipes[recipe]``
+    (:func:`train_network`),
     prune it with :func:`prune_to_discrepancy` at ``target`` and return one row per layer, with
     the network's distinct layer-1 creases (``features``: tolerances of
     :func:`~nettrim.suite.features.distinct_features`). With ``net_dir``, the original and the
@@ -128,7 +128,7 @@ def target_task(tasks, *, data: dict, train: dict, recipes: dict, target: float,
     extra = {"gamma": gamma, "cap": cap} if scheme == "cascade" else {}
     rows = []
     with threadpool_limits(limits=1, user_api="blas"):
-        d = spirals_data(**data)
+        d = spirals_split(**data)
         for H, recipe, seed in tasks:
             net = _network(d, H, recipe, seed, train, recipes)
             res = prune_to_discrepancy(net, d[0], target, scheme=scheme, max_steps=max_steps,
@@ -164,7 +164,7 @@ def gain_task(tasks, *, data: dict, train: dict, recipes: dict, gains,
             raise ValueError(f"schemes must be among {sorted(SCHEMES)}; got {s!r}")
     rows = []
     with threadpool_limits(limits=1, user_api="blas"):
-        d = spirals_data(**data)
+        d = spirals_split(**data)
         for H, recipe, seed in tasks:
             net = _network(d, H, recipe, seed, train, recipes)
             before = _accuracies(net, d, "before")
@@ -553,6 +553,6 @@ def load_pair(net_dir, H, recipe, seed) -> tuple[Network, Network]:
     return Network.load_npz(f"{stem}_original.npz"), Network.load_npz(f"{stem}_pruned.npz")
 
 
-__all__ = ["spirals_data", "train_network", "target_task", "gain_task", "train_classifier",
+__all__ = ["train_network", "target_task", "gain_task", "train_classifier",
            "prune_task", "noisy_accuracy", "run_study", "layer_table", "load_pair", "model_key",
            "model_file", "load_model", "calibration_samples", "samples_needed"]

@@ -312,8 +312,8 @@ def markdown_table(header, rows) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["best_within", "save_table", "markdown_table", "success_rates", "relative_P", "summarize", "agreement",
-           "deep_recovery", "noisy_recovery", "throughput",
+__all__ = ["best_within", "save_table", "markdown_table", "success_rates", "relative_P",
+           "summarize", "agreement", "deep_recovery", "noisy_recovery", "throughput",
            "kept_at_discrepancy"]
 
 
