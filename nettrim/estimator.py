@@ -25,7 +25,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from .frameworks import is_torch_module, prune_sklearn, prune_torch
-from .schemes import SCHEMES
+from .schemes import GAMMA, SCHEMES
 
 
 def _wrapped_has(attr):
@@ -88,7 +88,7 @@ class NetTrim(MetaEstimatorMixin, BaseEstimator):
         The wrapped classifier's classes (classifiers only; 0..C−1 for a torch module).
     """
 
-    def __init__(self, estimator, *, scheme="cascade", gain=0.05, gamma=1.1, solver="admm",
+    def __init__(self, estimator, *, scheme="cascade", gain=0.05, gamma=GAMMA, solver="admm",
                  solver_options=None):
         self.estimator = estimator
         self.scheme = scheme

@@ -48,6 +48,9 @@ BOUND_RTOL = 1e-3
 #: The cascade's caps on the inactive set Ωᶜ: the paper's V = W_ℓᵀŶ⁽ℓ⁻¹⁾ + b_ℓ, or its
 #: positive part (see the module docstring for why Theorem 2 holds with both).
 CAPS = ("linear", "relaxed")
+#: The cascade's default γ (the paper's γ_ℓ > 1 of Theorem 2: ε_ℓ² = γ‖…‖²): one value,
+#: used wherever a cascade is configured without one.
+GAMMA = 1.1
 #: A cascade ε_ℓ below this fraction of ‖Y⁽ℓ⁾‖_F is round-off of an exactly reproduced input
 #: (HiGHS's own feasibility tolerance is 1e-7) and is set to 0, so the layer stays noiseless.
 ROUNDOFF_RTOL = 1e-7
@@ -314,7 +317,7 @@ def prune_path(net: Network, X, gains, *, solver: str = "admm", warm_start: bool
 
 
 def prune_cascade(net: Network, X, *, gain: float = 0.05, epsilon1: float | None = None,
-                 gamma=1.1, kappa: float = 1.0, epsilon_last: float | None = None,
+                 gamma=GAMMA, kappa: float = 1.0, epsilon_last: float | None = None,
                  cap: str = "linear", solver: str = "admm", zero_tol: float = 1e-6,
                  patches: int | None = PATCHES, **options) -> NetworkResult:
     """Prune layer by layer on the already-pruned signals (the cascade scheme).

@@ -28,7 +28,7 @@ from threadpoolctl import threadpool_limits
 from .._validation import check_int, check_scalar
 from ..baselines import BASELINES
 from ..network import Network
-from ..schemes import SCHEMES, prune_to_discrepancy, relative_discrepancy
+from ..schemes import GAMMA, SCHEMES, prune_to_discrepancy, relative_discrepancy
 from .data import load_dataset, spirals_split
 from .features import distinct_features, widen
 from .sweep import run_resumable
@@ -113,7 +113,7 @@ def _train_test(p, d, Z_all=None) -> dict:
 
 
 def target_task(tasks, *, data: dict, train: dict, recipes: dict, target: float,
-                scheme: str = "cascade", gamma: float = 1.1, cap: str = "linear",
+                scheme: str = "cascade", gamma: float = GAMMA, cap: str = "linear",
                 max_steps: int = 6, features: dict | None = None, net_dir=None,
                 **trim) -> list[dict]:
     """For each (H, recipe, seed) in ``tasks``: train a 2·H·H·2 network on the spirals
@@ -153,7 +153,7 @@ def target_task(tasks, *, data: dict, train: dict, recipes: dict, target: float,
 
 
 def gain_task(tasks, *, data: dict, train: dict, recipes: dict, gains,
-              schemes=("parallel", "cascade"), gamma: float = 1.1, **trim) -> list[dict]:
+              schemes=("parallel", "cascade"), gamma: float = GAMMA, **trim) -> list[dict]:
     """For each (H, recipe, seed) in ``tasks``: train a 2·H·H·2 network and prune it with each
     scheme at each gain; one row per (scheme, gain) with ε_rd, the fraction of weights kept
     (all layers, and layer 2 alone), accuracies, whether every layer converged and every bound
@@ -402,7 +402,7 @@ def _finetuned(mlp, p: Network, d, finetune: dict) -> dict:
     return row
 
 
-def prune_task(tasks, *, data: dict, model_path, gamma: float = 1.1,
+def prune_task(tasks, *, data: dict, model_path, gamma: float = GAMMA,
                baselines=("magnitude",), finetune: dict | None = None,
                noise: dict | None = None, samples: dict | None = None,
                patches: int | None = None, net_dir=None, **trim) -> list[dict]:

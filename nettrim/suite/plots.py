@@ -14,6 +14,7 @@ import pandas as pd
 
 from .summary import relative_P, success_rates
 from .theory import fit_constant, s_log_n_over_s, statistical_dimension
+from .trial import SUCCESS_TOL
 
 
 def _pyplot():
@@ -279,7 +280,7 @@ def _merged_handles(*axes):
 
 
 def agreement(trials: pd.DataFrame, pairs: list[tuple[str, str]], title: str = "",
-              success_tol: float | None = 1e-3):
+              success_tol: float | None = SUCCESS_TOL):
     """Left: ‖ŵ_a − ŵ_b‖/‖w*‖ per trial for each solver pair, against P/P50_pred (log scale),
     with the exact-recovery ``success_tol`` (None: no such line, e.g. a noisy sweep).
     Right: success rate against P/P50_pred for each solver (same trials, same seeds)."""

@@ -24,6 +24,7 @@ from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
 from .._validation import check_bool, check_int, check_scalar
+from ..schemes import GAMMA
 from .parallel import backend
 from .parts import (
     PartDamaged,
@@ -36,7 +37,7 @@ from .parts import (
     write_part,
 )
 from .theory import predicted_p50, s_log_n_over_s
-from .trial import check_noise, run_trial
+from .trial import SUCCESS_TOL, check_noise, run_trial
 
 P_MODES = ("explicit", "slog", "p50")
 KEYS = ["N", "s", "P", "trial"]
@@ -691,7 +692,7 @@ def _check_common(cfg: dict, required) -> tuple[str, Callable, list]:
     check_int(cfg.get("chunk_size", 25), "chunk_size", low=1)
     check_bool(cfg.get("progress", True), "progress")
     check_bool(cfg.get("allow_large", False), "allow_large")
-    check_scalar(cfg.get("success_tol", 1e-3), "success_tol", low=0.0, low_inclusive=False,
+    check_scalar(cfg.get("success_tol", SUCCESS_TOL), "success_tol", low=0.0, low_inclusive=False,
                  high=1.0, high_inclusive=False)
     return label, sampler, solvers
 
@@ -752,7 +753,7 @@ def sweep_from_config(cfg: dict, out_dir=None, solvers=None) -> pd.DataFrame:
                          # only when set: an unchanged config keeps its resume identity
                          **({} if bias_value is None else {"bias_value": bias_value}),
                          **({} if noise is None else {"noise": noise}),
-                         success_tol=cfg.get("success_tol", 1e-3))
+                         success_tol=cfg.get("success_tol", SUCCESS_TOL))
 
 
 def _constant_columns(cfg, label, solvers, exclude=()) -> dict:
@@ -785,7 +786,7 @@ def deep_sweep_from_config(cfg: dict, out_dir=None) -> pd.DataFrame:
     schemes = list(cfg.get("schemes", list(SCHEMES)))
     if not schemes or set(schemes) - set(SCHEMES):
         raise ValueError(f"schemes must list some of {list(SCHEMES)}; got {schemes}")
-    check_scalar(cfg.get("gamma", 1.1), "gamma", low=1.0)
+    check_scalar(cfg.get("gamma", GAMMA), "gamma", low=1.0)
     sizes = _as_int_list(network.get("sizes"), "network.sizes")
     if len(sizes) < 2:
         raise ValueError(f"network.sizes must list n0 and at least one layer; got {sizes}")
@@ -802,8 +803,8 @@ def deep_sweep_from_config(cfg: dict, out_dir=None) -> pd.DataFrame:
                          progress=cfg.get("progress", True),
                          allow_large=cfg.get("allow_large", False), trial_fn=run_deep_trial,
                          sizes=sizes, schemes=schemes,
-                         values=network.get("values", "gaussian"), gamma=cfg.get("gamma", 1.1),
-                         success_tol=cfg.get("success_tol", 1e-3))
+                         values=network.get("values", "gaussian"), gamma=cfg.get("gamma", GAMMA),
+                         success_tol=cfg.get("success_tol", SUCCESS_TOL))
 
 
 __all__ = ["P_MODES", "expand_grid", "run_sweep", "run_resumable", "flatten",

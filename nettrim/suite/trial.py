@@ -14,6 +14,7 @@ import numpy as np
 from .._validation import check_int, check_scalar
 from ..problem import LayerProblem
 from ..prune import solve
+from ..schemes import GAMMA
 from .planted import planted_network, planted_weights, relu_response
 
 #: A trial succeeds when ‖ŵ − w*‖₂ ≤ SUCCESS_TOL·‖w*‖₂. Exact solvers (LP, interior point)
@@ -261,7 +262,7 @@ def _neurons_recovered(W_hat, b_hat, W, b, live_inputs, tol):
 def run_deep_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sampler: Callable,
                    sizes: Sequence[int], solvers: Sequence[tuple[str, dict]] = (("auto", {}),),
                    schemes: Sequence[str] = SCHEMES, values: str = "gaussian",
-                   gamma: float = 1.1, success_tol: float = SUCCESS_TOL) -> list[dict]:
+                   gamma: float = GAMMA, success_tol: float = SUCCESS_TOL) -> list[dict]:
     """Exact recovery of a planted L-layer network: draw it and X, run the schemes at ε = 0.
 
     The parallel scheme solves every layer on the planted signals; the cascade solves layer ℓ on
