@@ -55,6 +55,7 @@ REFERENCE = {
                                     "sweep.seeds=[0]"]),
     "solver_benchmark/default": ("solver_benchmark", []),
     "mnist/fc": ("prune_network", ["experiment=mnist_fc"]),
+    "mnist/lenet": ("prune_network", ["experiment=mnist_lenet"]),
     "bench_scale/mnist_fc": ("bench_scale", []),
     "bench_scale/workers": ("bench_scale", ["levers=[cold_workers,warm_workers]", "tag=workers"]),
 }
