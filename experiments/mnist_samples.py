@@ -40,9 +40,23 @@ def _runs(root: Path) -> pd.DataFrame:
 
 
 def _prediction(root: Path, df: pd.DataFrame) -> pd.DataFrame:
-    """δ(s_m, N)/q_m over layer-1 neurons, at each gain's pruning on the largest subset."""
+    """δ(s_m, N)/q_m over layer-1 neurons, at each gain's pruning on the largest subset.
+
+    Computed from the largest run's pruned networks and model (gitignored) and kept in
+    ROOT/prediction.csv (committed), which a redraw on a checkout without them reads back."""
     big = df.loc[df["samples"].idxmax(), "run"]
     run = root / big
+    kept = root / "prediction.csv"
+    if not (run / "networks").is_dir() or not (run / "model.npz").is_file():
+        if not kept.is_file():
+            raise SystemExit(f"error: {run} has no networks/ or model.npz and {kept} is missing: "
+                             f"re-run make mnist-samples")
+        print(f"{run} has no pruned networks: the prediction is read from {kept}")
+        pred = pd.read_csv(kept)
+        missing = set(df["gain"]) - set(pred["gain"])
+        if missing:
+            raise SystemExit(f"error: {kept} has no prediction for gain(s) {sorted(missing)}")
+        return pred
     cfg = yaml.safe_load((run / "config.yaml").read_text())
     X = load_dataset(**cfg["data"])[0]
     X = X[:, calibration_samples(X.shape[1], 20000, 1)]     # q̂ on 20,000 other draws
@@ -54,7 +68,9 @@ def _prediction(root: Path, df: pd.DataFrame) -> pd.DataFrame:
         need = need[np.isfinite(need)]
         rows.append({"gain": gain, "p_median": float(np.median(need)),
                      "p_90": float(np.percentile(need, 90))})
-    return pd.DataFrame(rows)
+    pred = pd.DataFrame(rows)
+    pred.to_csv(kept, index=False)
+    return pred
 
 
 def main(argv=None) -> None:
@@ -73,7 +89,8 @@ def main(argv=None) -> None:
               "δ/q̂ layer 1: median, 90% of neurons"]
     rows = [[f"{r.gain:g}", f"{int(r.samples):,}", " / ".join(str(int(getattr(r, c)))
                                                             for c in layers),
-             f"{r.compression:.1f}×", f"{r.discrepancy:.3f}", f"{r.discrepancy_all:.3f}",
+             f"{r.compression:.1f}×" + ("" if r.converged else " (not converged)"),
+             f"{r.discrepancy:.3f}", f"{r.discrepancy_all:.3f}",
              f"{r.acc_test:.4f}", f"{r.prune_time:.0f}",
              f"{r.p_median:,.0f}, {r.p_90:,.0f}"] for r in df.itertuples()]
     table = markdown_table(header, rows)

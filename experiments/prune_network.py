@@ -55,9 +55,7 @@ def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
     (out_dir / "summary.md").write_text(_markdown(results, net) + "\n\n" + _best_markdown(best))
 
     if cfg.figures:
-        sizes = "·".join(str(n) for n in [net.weights[0].shape[0], *[W.shape[1]
-                                                                   for W in net.weights]])
-        title = f"{config['data']['name']}, {sizes} ReLU network"
+        title = f"{config['data']['name']}, {_architecture(net)} ReLU network"
         plots.save(plots.accuracy_vs_compression(results, title),
                    out_dir / "accuracy_vs_compression")
         plots.save(plots.layer_nnz(results, net.nnz(), title), out_dir / "layer_nnz")
@@ -100,6 +98,17 @@ def _density_rows(results, best):
                      "label": f"{r['scheme']}, gain {r['gain']:g} (most accurate; none within "
                               f"one point)"})
     return pd.DataFrame(rows)
+
+
+def _architecture(net) -> str:
+    """'784·300·100·10', or '1×28×28·conv32·conv64·512·10' with convolutions (a conv layer's
+    weight matrix has C·k·k rows, which is not the layer's input size)."""
+    first = net.convs[0]
+    parts = ["×".join(map(str, first.in_shape)) if first is not None
+             else str(net.weights[0].shape[0])]
+    parts += [f"conv{W.shape[1]}" if c is not None else str(W.shape[1])
+              for W, c in zip(net.weights, net.convs)]
+    return "·".join(parts)
 
 
 def _figure_setting(results, best):

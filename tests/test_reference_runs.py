@@ -56,6 +56,8 @@ REFERENCE = {
     "solver_benchmark/default": ("solver_benchmark", []),
     "mnist/fc": ("prune_network", ["experiment=mnist_fc"]),
     "mnist/lenet": ("prune_network", ["experiment=mnist_lenet"]),
+    **{f"mnist/samples/n{n}": ("prune_network", ["experiment=mnist_fc_samples", f"samples.n={n}"])
+       for n in (500, 1000, 2000, 5000, 10000, 20000)},
     "bench_scale/mnist_fc": ("bench_scale", []),
     "bench_scale/workers": ("bench_scale", ["levers=[cold_workers,warm_workers]", "tag=workers"]),
 }
@@ -151,3 +153,25 @@ def test_make_figures_redraws_committed_runs_deterministically(tmp_path):
     redraw.main(["--results", str(tmp_path)])
     for f, data in first.items():
         assert f.read_bytes() == data, f"{f} differs between two redraws"
+
+
+def test_mnist_samples_summary_is_what_its_committed_runs_give(tmp_path):
+    """experiments/mnist_samples.py on the committed sample-size runs (without their gitignored
+    networks: the prediction is read back from prediction.csv) writes the committed
+    summary.csv again, every number to round-off."""
+    import importlib.util
+
+    import numpy as np
+    import pandas as pd
+
+    spec = importlib.util.spec_from_file_location("mnist_samples",
+                                                  ROOT / "experiments" / "mnist_samples.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    root = ROOT / "results" / "mnist" / "samples"
+    mod.main([str(root), "--out", str(tmp_path / "summary")])
+    old, new = pd.read_csv(root / "summary.csv"), pd.read_csv(tmp_path / "summary.csv")
+    assert list(new.columns) == list(old.columns) and len(new) == len(old) == 18
+    num = new.select_dtypes("number").columns
+    np.testing.assert_allclose(new[num].to_numpy(float), old[num].to_numpy(float), rtol=1e-9)
+    assert (tmp_path / "summary.md").read_text() == (root / "summary.md").read_text()

@@ -642,7 +642,7 @@ def samples_sweep(table: pd.DataFrame, title: str = ""):
     (dashed) and on all of them (solid), layer-1 nonzeros, and test accuracy, one colour per
     gain; the sharp prediction's per-neuron count δ(s, N)/q̂ (median neuron) as a dotted
     vertical line per gain."""
-    fig, axes = _pyplot().subplots(1, 3, figsize=(14, 4))
+    fig, axes = _pyplot().subplots(1, 3, figsize=(14, 4), layout="constrained")
     for j, (gain, g) in enumerate(table.groupby("gain")):
         g = g.sort_values("samples")
         c = f"C{j}"
