@@ -115,11 +115,13 @@ layer-demo: $(STAMP)
 figures: $(STAMP)
 	$(BIN)/python experiments/redraw.py
 
+# One pytest-xdist worker per core; a test file stays in one worker (--dist loadfile: the
+# resume fuzz reads what its own file's tests exercised)
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 test-all: $(STAMP)
-	$(BIN)/python -m pytest -q -m ''
+	$(BIN)/python -m pytest -q -n auto --dist loadfile -m ''
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

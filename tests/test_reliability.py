@@ -128,8 +128,8 @@ def test_same_table_across_n_jobs_backends_and_resumes(tmp_path):
 
 
 def test_sigkilled_sweep_resumes_to_the_uninterrupted_table(tmp_path):
-    args = ["grid.N=[60]", "grid.s=[2,4,6,8]", "grid.P=[20,40,60,80,100,120]", "trials=20",
-            "chunk_size=6", "n_jobs=1", "progress=false", "figures=false"]
+    args = ["grid.N=[60]", "grid.s=[2,4,6,8]", "grid.P=[20,40,60,80,100,120]", "trials=8",
+            "chunk_size=4", "n_jobs=1", "progress=false", "figures=false"]
     killed = tmp_path / "killed"
     proc = subprocess.Popen([sys.executable, str(ROOT / "experiments" / "phase_transition.py"),
                              *args, f"hydra.run.dir={killed}"], cwd=ROOT,
@@ -143,13 +143,13 @@ def test_sigkilled_sweep_resumes_to_the_uninterrupted_table(tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     done = len(list((killed / "parts").glob("chunk_*.csv")))
-    assert not (killed / "trials.csv").exists() and done < 4 * 6 * 20 / 6
+    assert not (killed / "trials.csv").exists() and done < 4 * 6 * 8 / 4
     for run_dir in (killed, tmp_path / "whole"):
         res = _cli(*args, f"hydra.run.dir={run_dir}", timeout=300)
         assert res.returncode == 0, res.stderr
     a = pd.read_csv(killed / "trials.csv")
     b = pd.read_csv(tmp_path / "whole" / "trials.csv")
-    assert len(a) == 4 * 6 * 20 and not a.duplicated(["N", "s", "P", "trial", "solver"]).any()
+    assert len(a) == 4 * 6 * 8 and not a.duplicated(["N", "s", "P", "trial", "solver"]).any()
     pd.testing.assert_frame_equal(_table(a), _table(b))
 
 
