@@ -61,6 +61,8 @@ neuron, mostly skip it.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import time
 
 import numpy as np
@@ -318,26 +320,32 @@ def _check_tolerance(tol, name: str, high: float, why: str) -> float:
     return tol
 
 
-def _check_options(*, rho=3.0, alpha=1.6, gap_tol=1e-3, feas_tol=1e-4, max_iter=20000,
-                   adaptive_rho=True, check_every=10, polish="exact", gram_scale=1.0,
-                   precision="auto", W0=None, warm=None, callback=None) -> dict:
-    """The ADMM options, validated (each error names its option); W0 is checked at solve
-    time against the problem's shape."""
+@functools.cache
+def _defaults() -> dict:
+    """:func:`solve_admm`'s keyword defaults: its signature is the one place they are written."""
+    return {k: p.default for k, p in inspect.signature(solve_admm).parameters.items()
+            if p.kind is p.KEYWORD_ONLY}
+
+
+def _check_options(**options) -> dict:
+    """The ADMM options (any subset; the rest at their defaults), validated: each error names
+    its option. W0 and warm are checked at solve time against the problem's shape."""
+    o = {**_defaults(), **options}
     return {
-        "rho": check_scalar(rho, "rho", low=0.0, low_inclusive=False),
-        "alpha": check_scalar(alpha, "alpha", low=0.0, low_inclusive=False, high=2.0,
+        "rho": check_scalar(o["rho"], "rho", low=0.0, low_inclusive=False),
+        "alpha": check_scalar(o["alpha"], "alpha", low=0.0, low_inclusive=False, high=2.0,
                               high_inclusive=False),
-        "gap_tol": _check_tolerance(gap_tol, "gap_tol", GAP_TOL_MAX, "a relative gap near 1 "
+        "gap_tol": _check_tolerance(o["gap_tol"], "gap_tol", GAP_TOL_MAX, "a relative gap near 1 "
                                     "certifies nothing (the dual bound is then near 0)"),
-        "feas_tol": _check_tolerance(feas_tol, "feas_tol", FEAS_TOL_MAX, "a point further "
+        "feas_tol": _check_tolerance(o["feas_tol"], "feas_tol", FEAS_TOL_MAX, "a point further "
                                      "outside the constraints is not a solution of the program"),
-        "max_iter": check_int(max_iter, "max_iter", low=1),
-        "adaptive_rho": check_bool(adaptive_rho, "adaptive_rho"),
-        "check_every": check_int(check_every, "check_every", low=1),
-        "polish": _check_polish(polish),
-        "gram_scale": check_scalar(gram_scale, "gram_scale", low=0.0, low_inclusive=False),
-        "precision": _check_precision(precision),
-        "callback": _check_callback(callback),
+        "max_iter": check_int(o["max_iter"], "max_iter", low=1),
+        "adaptive_rho": check_bool(o["adaptive_rho"], "adaptive_rho"),
+        "check_every": check_int(o["check_every"], "check_every", low=1),
+        "polish": _check_polish(o["polish"]),
+        "gram_scale": check_scalar(o["gram_scale"], "gram_scale", low=0.0, low_inclusive=False),
+        "precision": _check_precision(o["precision"]),
+        "callback": _check_callback(o["callback"]),
     }
 
 

@@ -758,8 +758,7 @@ def sweep_from_config(cfg: dict, out_dir=None, solvers=None) -> pd.DataFrame:
 
 def _constant_columns(cfg, label, solvers, exclude=()) -> dict:
     """The config values that are not grid axes, as constant table columns."""
-    skip = {"solver", "solvers", "sampling", "n_jobs", "parallel", "progress", "chunk_size",
-            "figures", "seed", "allow_large", *exclude}
+    skip = {"solver", "solvers", "sampling", "seed", *RUNTIME_KEYS, *exclude}
     columns = {"sampling": label,
                **flatten({k: v for k, v in cfg["sampling"].items() if k != "name"}, "sampling."),
                **flatten({k: v for k, v in cfg.items() if k not in skip})}
