@@ -42,19 +42,16 @@ deep: $(STAMP)
 
 # The design-aware prediction δ(Σ^{1/2}D)/q̂ beside δ(s,N)/q̂ (issue 17): Gaussian, Toeplitz
 # r = 0.8/0.95, and the laws that isolate what moves a deep layer's P50 (a common mean, a bias
-# row planted at 0, non-negativity, the ReLU outputs of one layer), then their stacked table
+# row planted at 0, non-negativity, the ReLU outputs of one layer; conf/experiment/design*.yaml),
+# then their stacked table
 DESIGN_RUNS := gaussian_lp_design gaussian_lp_design_toeplitz0.8 gaussian_lp_design_toeplitz0.95 \
 	gaussian_lp_design_bias0 shifted_gaussian_lp_design shifted_gaussian_lp_design_bias0 \
 	rectified_gaussian_lp_design_bias0 relu_layer_lp_design_bias0
+DESIGN_EXPERIMENTS := design design_toeplitz08 design_toeplitz095 design_bias0 design_shifted \
+	design_shifted_bias0 design_rectified_bias0 design_relu_layer_bias0
 design: $(STAMP)
-	$(BIN)/python experiments/phase_transition.py experiment=design $(ARGS)
-	$(BIN)/python experiments/phase_transition.py experiment=design sampling.cov=toeplitz sampling.r=0.8 tag=design_toeplitz0.8 $(ARGS)
-	$(BIN)/python experiments/phase_transition.py experiment=design sampling.cov=toeplitz sampling.r=0.95 tag=design_toeplitz0.95 $(ARGS)
-	$(BIN)/python experiments/phase_transition.py experiment=design planted.bias=true +planted.bias_value=0 tag=design_bias0 $(ARGS)
-	$(BIN)/python experiments/phase_transition.py experiment=design sampling=shifted_gaussian $(ARGS)
-	$(BIN)/python experiments/phase_transition.py experiment=design sampling=shifted_gaussian planted.bias=true +planted.bias_value=0 tag=design_bias0 $(ARGS)
-	$(BIN)/python experiments/phase_transition.py experiment=design sampling=rectified_gaussian planted.bias=true +planted.bias_value=0 tag=design_bias0 $(ARGS)
-	$(BIN)/python experiments/phase_transition.py experiment=design sampling=relu_layer sampling.inputs=150 planted.bias=true +planted.bias_value=0 tag=design_bias0 $(ARGS)
+	set -e; for e in $(DESIGN_EXPERIMENTS); do \
+	    $(BIN)/python experiments/phase_transition.py experiment=$$e $(ARGS); done
 	$(BIN)/python experiments/figures.py $(addprefix results/phase_transition/,$(sort $(DESIGN_RUNS))) --out results/phase_transition/overlay_design --table
 
 # The finite-size (kinematic-formula) prediction against the prediction runs' P50 (make
@@ -67,7 +64,7 @@ finite-size: $(STAMP)
 # noise after the ReLU (the bound's model) and before it (what a pruning user sees)
 noisy: $(STAMP)
 	$(BIN)/python experiments/solver_agreement.py experiment=noisy progress=false $(ARGS)
-	$(BIN)/python experiments/solver_agreement.py experiment=noisy noise=before tag=noisy_before progress=false $(ARGS)
+	$(BIN)/python experiments/solver_agreement.py experiment=noisy_before progress=false $(ARGS)
 
 # The NIPS supplement's nested-spirals study: Tables S.1/S.2, parallel vs cascade, decision regions
 spirals: $(STAMP)

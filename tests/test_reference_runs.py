@@ -22,22 +22,19 @@ REFERENCE = {
     "phase_transition/gaussian_lp_default": ("phase_transition", []),
     "phase_transition/gaussian_admm_default": ("phase_transition", ["solver=admm_exact"]),
     "phase_transition/gaussian_lp_design": ("phase_transition", ["experiment=design"]),
-    **{f"phase_transition/gaussian_lp_design_toeplitz{r}":
-       ("phase_transition", ["experiment=design", "sampling.cov=toeplitz", f"sampling.r={r}",
-                             f"tag=design_toeplitz{r}"]) for r in ("0.8", "0.95")},
-    "phase_transition/gaussian_lp_design_bias0": ("phase_transition", [
-        "experiment=design", "planted.bias=true", "+planted.bias_value=0", "tag=design_bias0"]),
-    "phase_transition/shifted_gaussian_lp_design": ("phase_transition", [
-        "experiment=design", "sampling=shifted_gaussian"]),
-    **{f"phase_transition/{law}_lp_design_bias0": ("phase_transition", [
-        "experiment=design", f"sampling={law}", *extra, "planted.bias=true",
-        "+planted.bias_value=0", "tag=design_bias0"])
-       for law, extra in (("shifted_gaussian", []), ("rectified_gaussian", []),
-                          ("relu_layer", ["sampling.inputs=150"]))},
+    **{f"phase_transition/{folder}": ("phase_transition", [f"experiment={experiment}"])
+       for folder, experiment in (
+           ("gaussian_lp_design_toeplitz0.8", "design_toeplitz08"),
+           ("gaussian_lp_design_toeplitz0.95", "design_toeplitz095"),
+           ("gaussian_lp_design_bias0", "design_bias0"),
+           ("shifted_gaussian_lp_design", "design_shifted"),
+           ("shifted_gaussian_lp_design_bias0", "design_shifted_bias0"),
+           ("rectified_gaussian_lp_design_bias0", "design_rectified_bias0"),
+           ("relu_layer_lp_design_bias0", "design_relu_layer_bias0"))},
     "solver_agreement/gaussian_noisy_after": ("solver_agreement", [
         "experiment=noisy", "progress=false"]),
     "solver_agreement/gaussian_noisy_before": ("solver_agreement", [
-        "experiment=noisy", "progress=false", "noise=before", "tag=noisy_before"]),
+        "experiment=noisy_before", "progress=false"]),
     **{f"phase_transition/multirun_prediction/sampling={law}":
        ("phase_transition", [f"sampling={law}", *PREDICTION])
        for law in ("gaussian", "rademacher", "uniform", "student_t")},
