@@ -18,10 +18,9 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import DictConfig
 
-from nettrim._validation import check_int
 from nettrim.suite import plots
 from nettrim.suite.cli import hydra_entry
-from nettrim.suite.cones import planted_network_prediction
+from nettrim.suite.cones import check_design, planted_network_prediction
 from nettrim.suite.sampling import sampler_from_config
 from nettrim.suite.summary import deep_recovery, save_table
 from nettrim.suite.sweep import deep_sweep_from_config, finish_run, finished_config, start_run
@@ -30,7 +29,7 @@ log = logging.getLogger(__name__)
 
 def run(cfg: DictConfig, out_dir) -> tuple:
     out_dir, config = start_run(cfg, out_dir)
-    _check_design(config.get("design"))
+    check_design(config.get("design"))
     trials = deep_sweep_from_config(config, out_dir)
     design = None
     if config.get("design"):
@@ -70,18 +69,6 @@ def draw(out_dir) -> None:
     save_table(rates, out_dir / "rates.csv")
     save_table(layers, out_dir / "layers.csv")
     _figure(trials, rates, layers, config, out_dir)
-
-
-def _check_design(design) -> None:
-    """The `design` entry (or null), checked before the sweep runs; errors name the key."""
-    if not design:
-        return
-    for key in ("networks", "samples", "draws"):
-        if design.get(key) is None:
-            raise ValueError(f"design.{key} must be an integer; got "
-                             f"{'nothing' if key not in design else 'null'} (to skip the "
-                             f"design-aware prediction, set the whole entry: design=null)")
-        check_int(design[key], f"design.{key}", low=2 if key != "networks" else 1)
 
 
 main = hydra_entry(__file__, "deep_recovery", run)

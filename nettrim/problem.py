@@ -277,10 +277,10 @@ class LayerProblem:
         The two parts act on disjoint entries, so the projection onto their product is the pair
         of projections.
         """
-        return self._project_into(Z, np.empty_like(Z, dtype=float),
-                                  np.empty_like(Z, dtype=float))
+        return self.project_into(Z, np.empty_like(Z, dtype=float),
+                                 np.empty_like(Z, dtype=float))
 
-    def _project_into(self, Z: np.ndarray, out: np.ndarray, work: np.ndarray) -> np.ndarray:
+    def project_into(self, Z: np.ndarray, out: np.ndarray, work: np.ndarray) -> np.ndarray:
         """:meth:`project` into ``out``, with ``work`` as scratch (both M×P, not Z): ADMM calls
         this once per iteration, and each pass over M×P is memory-bound, so it makes as few
         as it can and allocates nothing.

@@ -10,10 +10,10 @@ from scipy import optimize, stats
 
 from nettrim.suite.cones import (
     _mixture_p50,
-    _project_subdifferential_cone,
     _random_signs,
     _squared_distances,
     design_statistical_dimension,
+    project_subdifferential_cone,
 )
 from nettrim.suite.theory import statistical_dimension
 
@@ -28,7 +28,7 @@ def test_projection_onto_the_subdifferential_cone_is_cvxpys():
     U = 2.0 * rng.standard_normal((6, N))
     U[0] = -5.0 * np.abs(U[0])                     # far outside: projects to 0 or near it
     signs = _random_signs(rng, 6, N, s)
-    P = _project_subdifferential_cone(U, signs)
+    P = project_subdifferential_cone(U, signs)
     for u, sigma, p in zip(U, signs, P):
         on = sigma != 0
         v, tau = cp.Variable(N), cp.Variable(nonneg=True)

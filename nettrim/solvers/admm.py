@@ -506,7 +506,7 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
     # M×P work arrays, reused: the passes over M×P are memory-bound (at N = 200 each costs
     # about 6% of the two float64 products), so the loop makes few and allocates none
     V, D, W1_next = (np.empty((M, P), dtype) for _ in range(3))
-    W1 = inner._project_into((W3.T @ X).astype(dtype), out=np.empty((M, P), dtype), work=D)
+    W1 = inner.project_into((W3.T @ X).astype(dtype), out=np.empty((M, P), dtype), work=D)
     W2 = W3.copy()
     # T = U1 + (1 − α)W1 stands in for the scaled dual U1 (see the loop)
     XW1 = X @ W1.T.astype(float)
@@ -545,7 +545,7 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
         XZ_hat = alpha * XZ + (1 - alpha) * XW1
         W3_hat = alpha * W3 + (1 - alpha) * W2
         XW1_old, W2_old = XW1, W2
-        W1, W1_next = inner._project_into(V, out=W1_next, work=D), W1
+        W1, W1_next = inner.project_into(V, out=W1_next, work=D), W1
         if dtype == np.float64 or checking:
             XW1 = X @ W1.T.astype(float, copy=False)
         else:

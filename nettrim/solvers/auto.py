@@ -8,16 +8,15 @@ layers whose input was recovered exactly get ε = 0, the others a small ε > 0.
 from __future__ import annotations
 
 from ..problem import LayerProblem
-from .admm import _check_options as _check_admm
 from .admm import solve_admm
-from .base import SolverResult, choose, get_solver, register
-from .lp import _check_options as _check_lp
+from .base import SolverResult, choose, get_solver, register, validate
 from .lp import solve_lp
 
 
 def _check_options(*, lp_options=None, **admm_options) -> None:
-    _check_lp(options=lp_options)
-    _check_admm(**admm_options)
+    # each half by its own solver's registered check: names and values, errors naming them
+    validate("lp", {"options": lp_options})
+    validate("admm", admm_options)
 
 
 @register("auto", check=_check_options)

@@ -10,7 +10,7 @@ of the transformed descent cone K = Σ^{1/2}D, D = {h : ⟨sign(w*_S), h_S⟩ + 
 
 and cone(∂‖w*‖₁) = {v : v_S = τ·sign(w*_S), ‖v_Sᶜ‖_∞ ≤ τ, τ ≥ 0}. So each Monte Carlo draw is
 the least-squares problem min_{v ∈ cone(∂‖w*‖₁)} ‖g − Bv‖², B = Σ^{−1/2}: a projection onto a
-cone with a closed-form Euclidean projection (:func:`_project_subdifferential_cone`), solved for
+cone with a closed-form Euclidean projection (:func:`project_subdifferential_cone`), solved for
 all draws at once by accelerated projected gradient. Σ = I gives back δ(s, N)
 (:func:`nettrim.suite.theory.statistical_dimension`). The support and signs of w* are drawn
 afresh for every draw (uniform support, fair signs), as the sweeps plant them, so the value is
@@ -40,7 +40,7 @@ class ConeDimension:
     converged: bool
 
 
-def _project_subdifferential_cone(U: np.ndarray, signs: np.ndarray) -> np.ndarray:
+def project_subdifferential_cone(U: np.ndarray, signs: np.ndarray) -> np.ndarray:
     """Euclidean projection of each row u of U onto {v : v_S = τσ_S, ‖v_Sᶜ‖_∞ ≤ τ, τ ≥ 0}.
 
     ``signs`` holds σ on S and 0 on Sᶜ, row by row. For a given τ the best v clips u_Sᶜ to
@@ -161,7 +161,7 @@ def _squared_distances(B, G, signs, tol, max_iter):
     previous = np.full(draws, np.inf)
     converged = np.zeros(draws, dtype=bool)
     for it in range(1, max_iter + 1):
-        V_new = _project_subdifferential_cone(W - step * (W @ BtB - BtG), signs)
+        V_new = project_subdifferential_cone(W - step * (W @ BtB - BtG), signs)
         uphill = np.sum((W - V_new) * (V_new - V), axis=1, keepdims=True) > 0
         t = np.where(uphill, 1.0, t)
         t_new = (1 + np.sqrt(1 + 4 * t * t)) / 2
@@ -244,6 +244,26 @@ def _network_dimensions(seed_seq, sizes, s, values, sampler, samples, draws) -> 
     return pd.DataFrame([{"layer": layer + 1, **row} for layer in range(net.n_layers)
                          for row in planted_layer_dimensions(net, X, layer, draws=draws,
                                                              rng=rng)])
+
+
+def check_design(design) -> None:
+    """A deep-recovery config's ``design`` entry (or None: no design-aware prediction),
+    checked before a sweep runs; each error names the key.
+
+    Parameters
+    ----------
+    design : mapping or None
+        ``networks`` (≥ 1), ``samples`` and ``draws`` (≥ 2), as
+        :func:`planted_network_prediction` takes them.
+    """
+    if not design:
+        return
+    for key in ("networks", "samples", "draws"):
+        if design.get(key) is None:
+            raise ValueError(f"design.{key} must be an integer; got "
+                             f"{'nothing' if key not in design else 'null'} (to skip the "
+                             f"design-aware prediction, set the whole entry: design=null)")
+        check_int(design[key], f"design.{key}", low=2 if key != "networks" else 1)
 
 
 def planted_network_prediction(sizes, s, sampler, *, values: str = "gaussian",

@@ -117,11 +117,11 @@ def load_mnist(path):
     X, y, Xt, yt = arrays
     out = []
     for images, labels, (iname, lname) in ((X, y, names[:2]), (Xt, yt, names[2:])):
-        out += _check_images_labels(images, labels, iname, lname)
+        out += check_images_labels(images, labels, iname, lname)
     return tuple(out)
 
 
-def _check_images_labels(images, labels, iname, lname):
+def check_images_labels(images, labels, iname, lname):
     """Images (n, ...) with n ≥ 2 pixels each, finite; labels (n,) of integer class indices;
     the two of equal length (which also catches image and label files swapped)."""
     images, labels = np.asarray(images), np.asarray(labels)

@@ -17,7 +17,7 @@ loose at small s); this keeps all of it, and the spread of |Ω|.
 Intrinsic volumes: v_k(D) = v_{N−k}(D°) with D° = cone(∂‖w*‖₁), and for a polyhedral cone v_j
 is the probability that the projection of a standard Gaussian vector lies in the relative
 interior of a j-dimensional face. The projection onto D° is p_S = τσ, p_i = clip(g_i, ±τ) off
-the support (:func:`nettrim.suite.cones._project_subdifferential_cone`); it lies in the face
+the support (:func:`nettrim.suite.cones.project_subdifferential_cone`); it lies in the face
 whose free coordinates are the unsaturated ones, of dimension 1 + #{i ∉ S : |g_i| < τ} (0 at
 τ = 0). One Monte Carlo over g gives every v_k at once.
 
@@ -34,7 +34,7 @@ import pandas as pd
 from scipy import stats
 
 from .._validation import check_int, check_scalar
-from .cones import _project_subdifferential_cone
+from .cones import project_subdifferential_cone
 from .theory import crossing
 
 _BATCH = 20_000
@@ -72,7 +72,7 @@ def intrinsic_volumes(s: int, N: int, *, draws: int = 200_000, rng=None) -> np.n
         signs = np.zeros((n, N))
         signs[:, :s] = 1.0
         G = rng.standard_normal((n, N))
-        tau = _project_subdifferential_cone(G, signs)[:, 0]       # p_1 = τ·σ_1 = τ
+        tau = project_subdifferential_cone(G, signs)[:, 0]       # p_1 = τ·σ_1 = τ
         free = (np.abs(G[:, s:]) < tau[:, None]).sum(axis=1)
         face = np.where(tau > 0, 1 + free, 0)                      # dimension of D°'s face
         counts += np.bincount(N - face, minlength=N + 1)           # v_k(D) = v_{N−k}(D°)
@@ -127,7 +127,7 @@ def finite_size_prediction(s: int, N: int, q: float, P=None, trials=None, *,
         the predicted curve crosses ½, on the integers P) and, with ``P``,
         ``p50_kinematic_fit`` (the logistic estimator on that curve at the cell's P).
     """
-    from .theory import _logistic_mle
+    from .theory import logistic_mle
 
     v = intrinsic_volumes(s, N, draws=draws, rng=rng) if volumes is None else np.asarray(volumes)
     if v.shape != (N + 1,):
@@ -145,8 +145,8 @@ def finite_size_prediction(s: int, N: int, q: float, P=None, trials=None, *,
         rate = success_probability(P, q, v)
         # expected outcomes: trial weights by repetition of whole counts (the fit takes rows)
         reps = np.round(n).astype(int)
-        (a, b), _, converged = _logistic_mle(np.repeat(np.log(P), reps),
-                                             np.repeat(rate, reps))
+        (a, b), _, converged = logistic_mle(np.repeat(np.log(P), reps),
+                                            np.repeat(rate, reps))
         out["p50_kinematic_fit"] = float(np.exp(-a / b)) if b > 0 and converged else np.nan
     return out
 

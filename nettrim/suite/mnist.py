@@ -181,7 +181,7 @@ def load_mnist_cache(path=MNIST_CACHE, *, expected: str | None = ARRAYS_SHA256):
     """
     import zipfile
 
-    from .data import _check_images_labels
+    from .data import check_images_labels
 
     path = Path(path)
     if not path.is_file():
@@ -195,10 +195,10 @@ def load_mnist_cache(path=MNIST_CACHE, *, expected: str | None = ARRAYS_SHA256):
     if expected is not None and arrays_digest(arrays) != expected:
         raise ValueError(f"MNIST cache {path} is not the verified data set (digest mismatch); "
                          f"delete it and run `{_RESTORE}`")
-    return tuple(_check_images_labels(arrays["x_train"], arrays["y_train"], f"{path}:x_train",
-                                      f"{path}:y_train")
-                 + _check_images_labels(arrays["x_test"], arrays["y_test"], f"{path}:x_test",
-                                        f"{path}:y_test"))
+    return tuple(check_images_labels(arrays["x_train"], arrays["y_train"], f"{path}:x_train",
+                                     f"{path}:y_train")
+                 + check_images_labels(arrays["x_test"], arrays["y_test"], f"{path}:x_test",
+                                       f"{path}:y_test"))
 
 
 def _main(argv=None) -> int:

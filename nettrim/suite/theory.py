@@ -199,7 +199,7 @@ class P50Fit:
         return self.method == "logistic"
 
 
-def _logistic_mle(x, y):
+def logistic_mle(x, y):
     """Maximum-likelihood logistic regression of y ∈ {0,1} on x with intercept (Newton)."""
     import warnings
 
@@ -289,7 +289,7 @@ def fit_p50(P, success, level: float = 0.95, *, min_trials: int = 10) -> P50Fit:
         # and successes share a P (17/20 there: P50 is below it, the interval says so)
         lo, hi = profile_interval(P, y, level)
         return P50Fit(np.nan, lo, hi, "separated", np.nan, n)
-    (a, b), cov, converged = _logistic_mle(np.log(P), y)
+    (a, b), cov, converged = logistic_mle(np.log(P), y)
     cov = np.asarray(cov)
     if not converged:
         # Newton did not settle: near-separation our bracket test did not catch; the profile
