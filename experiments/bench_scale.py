@@ -21,7 +21,7 @@ from omegaconf import DictConfig
 from nettrim.suite import compression, scale
 from nettrim.suite.cli import hydra_entry
 from nettrim.suite.data import load_dataset
-from nettrim.suite.sweep import finish_run, start_run
+from nettrim.suite.runs import finish_run, start_run
 from nettrim.suite.train import accuracy
 
 log = logging.getLogger(__name__)

@@ -21,9 +21,10 @@ from omegaconf import DictConfig
 from nettrim.suite import plots
 from nettrim.suite.cli import hydra_entry
 from nettrim.suite.cones import check_design, planted_network_prediction
+from nettrim.suite.runs import finish_run, finished_config, start_run
 from nettrim.suite.sampling import sampler_from_config
 from nettrim.suite.summary import deep_recovery, save_table
-from nettrim.suite.sweep import deep_sweep_from_config, finish_run, finished_config, start_run
+from nettrim.suite.sweep import deep_sweep_from_config
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,10 @@ from omegaconf import DictConfig
 from nettrim.suite import plots
 from nettrim.suite.cli import hydra_entry
 from nettrim.suite.cones import with_design_prediction
+from nettrim.suite.runs import finish_run, finished_config, start_run
 from nettrim.suite.sampling import sampler_from_config
 from nettrim.suite.summary import save_table, summarize
-from nettrim.suite.sweep import finish_run, finished_config, start_run, sweep_from_config
+from nettrim.suite.sweep import sweep_from_config
 
 log = logging.getLogger(__name__)
 

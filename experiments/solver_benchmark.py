@@ -20,8 +20,8 @@ from omegaconf import DictConfig
 from nettrim.suite import benchmark
 from nettrim.suite.cli import hydra_entry
 from nettrim.suite.parts import Progress
+from nettrim.suite.runs import finish_run, start_run
 from nettrim.suite.summary import markdown_table
-from nettrim.suite.sweep import finish_run, start_run
 
 log = logging.getLogger(__name__)
 

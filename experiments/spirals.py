@@ -22,8 +22,9 @@ from nettrim.suite import compression, plots
 from nettrim.suite.cli import hydra_entry
 from nettrim.suite.data import spirals_split
 from nettrim.suite.parallel import backend
+from nettrim.suite.runs import finish_run, start_run
 from nettrim.suite.summary import kept_at_discrepancy, markdown_table
-from nettrim.suite.sweep import check_solver_config, finish_run, start_run
+from nettrim.suite.sweep import check_solver_config
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,9 @@ import scipy.sparse
 import nettrim
 from nettrim.suite.data import load_mnist, read_idx
 from nettrim.suite.planted import planted_weights
+from nettrim.suite.runs import check_same_run
 from nettrim.suite.sampling import gaussian
-from nettrim.suite.sweep import check_same_run, expand_grid, run_sweep
+from nettrim.suite.sweep import expand_grid, run_sweep
 from nettrim.suite.theory import fit_p50
 from nettrim.suite.trial import run_trial
 

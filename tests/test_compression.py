@@ -12,8 +12,8 @@ from nettrim.suite.compression import (
     train_network,
 )
 from nettrim.suite.data import spirals_split
+from nettrim.suite.resumable import run_resumable
 from nettrim.suite.summary import kept_at_discrepancy
-from nettrim.suite.sweep import run_resumable
 from nettrim.suite.train import train_relu_mlp
 
 DATA = {"seed": 0, "n_train": 150, "n_test": 60}

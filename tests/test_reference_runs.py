@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from hydra import compose, initialize_config_dir
 
-from nettrim.suite.sweep import check_same_run
+from nettrim.suite.runs import check_same_run
 
 ROOT = Path(__file__).resolve().parents[1]
 PREDICTION = ["experiment=prediction"]   # conf/experiment/prediction.yaml (make prediction)

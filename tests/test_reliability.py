@@ -220,12 +220,13 @@ def test_workers_end_when_their_parent_is_killed(tmp_path):
 
 
 def test_one_list_of_runtime_keys():
-    """The keys that do not change results are sweep.RUNTIME_KEYS: the multirun folder names
+    """The keys that do not change results are runs.RUNTIME_KEYS: the multirun folder names
     (hydra's exclude_keys) leave out exactly those of them the config has, besides the
     experiment and tag that name the run anyway; and no runtime key becomes a table column."""
     from hydra import compose, initialize_config_dir
 
-    from nettrim.suite.sweep import RUNTIME_KEYS, _constant_columns
+    from nettrim.suite.runs import RUNTIME_KEYS
+    from nettrim.suite.sweep import _constant_columns
 
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
         cfg = compose(config_name="phase_transition", return_hydra_config=True)

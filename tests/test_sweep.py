@@ -113,11 +113,11 @@ def test_a_run_folder_is_held_by_one_live_process_and_freed_when_it_dies(tmp_pat
     import sys
     import time
 
-    from nettrim.suite.sweep import FolderInUse, claim_folder, release_folder
+    from nettrim.suite.runs import FolderInUse, claim_folder, release_folder
 
     folder = tmp_path / "run"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from nettrim.suite.sweep import claim_folder;"
+        [sys.executable, "-c", "import sys, time; from nettrim.suite.runs import claim_folder;"
          f" claim_folder({str(folder)!r}); print('held', flush=True); time.sleep(60)"],
         stdout=subprocess.PIPE, text=True)
     try:
@@ -156,7 +156,7 @@ def test_a_run_killed_while_saving_its_config_leaves_none_half_written(tmp_path,
     after as a damaged run (issue 29)."""
     from omegaconf import OmegaConf
 
-    from nettrim.suite.sweep import check_same_run, claim_folder, finish_run
+    from nettrim.suite.runs import check_same_run, claim_folder, finish_run
 
     cfg = OmegaConf.create({"trials": 3, "seed": 0})
 

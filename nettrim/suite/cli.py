@@ -49,7 +49,7 @@ class CheckResultsDir(Callback):
         # before Hydra writes anything into the folder (.hydra/, the log): a folder holding a
         # finished run of another configuration is refused untouched
         self._check(config.hydra.run.dir)
-        from .sweep import check_same_run, claim_folder
+        from .runs import check_same_run, claim_folder
 
         try:
             check_same_run(config.hydra.run.dir, config)   # refused: nothing written at all

@@ -13,7 +13,7 @@ Tasks (one BLAS thread each: tasks are the parallelism):
   with each one-shot baseline (magnitude, Wanda, SparseGPT, OBS) to the same per-layer counts,
   each optionally fine-tuned and tested under input noise: a row per method.
 
-:func:`run_study` runs a list of tasks resumably (:func:`nettrim.suite.sweep.run_resumable`).
+:func:`run_study` runs a list of tasks resumably (:func:`nettrim.suite.resumable.run_resumable`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from ..network import Network
 from ..schemes import GAMMA, SCHEMES, prune_to_discrepancy, relative_discrepancy
 from .data import load_dataset, spirals_split
 from .features import distinct_features, widen
-from .sweep import run_resumable
+from .resumable import run_resumable
 from .train import (
     accuracy,
     finetune_masked,
@@ -509,9 +509,10 @@ def samples_needed(net: Network, pruned: Network, X, layer: int = 0) -> np.ndarr
 def run_study(task_fn, tasks, *, out_dir=None, n_jobs: int = 1, progress: bool = True,
               identity: dict | None = None, **kwargs) -> pd.DataFrame:
     """Run ``task_fn([task], **kwargs)`` for every task (one per chunk), in parallel and
-    resumably under ``out_dir`` (see :func:`nettrim.suite.sweep.run_resumable`); the concatenated
-    rows. ``identity`` adds to the parts' spec what determines the rows without being an
-    argument (e.g. the key of the model a path points at), so stale parts are never reused."""
+    resumably under ``out_dir`` (see :func:`nettrim.suite.resumable.run_resumable`); the
+    concatenated rows. ``identity`` adds to the parts' spec what determines the rows without
+    being an argument (e.g. the key of the model a path points at), so stale parts are never
+    reused."""
     tasks = [tuple(t) for t in tasks]
     if not tasks:
         raise ValueError("tasks is empty: nothing to run")

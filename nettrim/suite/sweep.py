@@ -4,7 +4,9 @@ Every trial draws from its own SeedSequence keyed on (base seed, N, s, P, trial)
 (:func:`nettrim.suite.trial.trial_seed`), so the table does not depend on n_jobs, on chunking or on
 the order in which workers finish. Trials run in chunks; each finished chunk is written to
 ``out_dir/parts/`` atomically (write, then rename), so a killed sweep loses at most the chunks in
-flight and a restart with the same spec skips what is done.
+flight and a restart with the same spec skips what is done (the engine:
+:mod:`nettrim.suite.resumable`; a run folder's lifecycle: :mod:`nettrim.suite.runs`). Here: the
+grid, its size checks and pilot, and the sweeps a config describes.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
 from .._validation import check_bool, check_int, check_scalar
@@ -28,14 +29,11 @@ from ..schemes import GAMMA
 from .parallel import backend
 from .parts import (
     PartDamaged,
-    Progress,
-    chunk_key,
     format_duration,
-    read_part,
-    scan_parts,
     spec_hash,
-    write_part,
 )
+from .resumable import run_resumable
+from .runs import RUNTIME_KEYS
 from .theory import predicted_p50, s_log_n_over_s
 from .trial import SUCCESS_TOL, check_noise, run_trial
 
@@ -121,21 +119,6 @@ def _run_chunk(tasks, trial_fn, trial_kwargs):
             for row in trial_fn(N=N, s=s, P=P, trial=t, **trial_kwargs):
                 rows.append({"N": N, "s": s, "P": P, "trial": t, **row})
     return rows
-
-
-def _normalise(df: pd.DataFrame) -> pd.DataFrame:
-    """Same dtypes whether a chunk was just computed or read back from its CSV file."""
-    df = df.copy()
-    for col in ("success", "support_recovered", "layer_recovered", "bound_held", "feasible"):
-        if col in df:
-            df[col] = df[col].astype("boolean")
-    if "message" in df:
-        df["message"] = df["message"].astype(object).fillna("").astype(str)
-    for col in df.columns:
-        if col in ("iterations", "time", "rel_error", "active_fraction", "epsilon") or \
-                col.startswith("diff_vs_"):
-            df[col] = df[col].astype(float)
-    return df
 
 
 def _write_atomic(df: pd.DataFrame, path: Path):
@@ -392,88 +375,6 @@ def _check_keys(chunk, df: pd.DataFrame, solvers) -> None:
             raise PartDamaged(f"its rows for solver {name!r} do not cover its tasks exactly")
 
 
-def run_resumable(chunks: Sequence, work: Callable, *, out_dir=None, spec: dict | None = None,
-                  n_jobs: int = 1, backend: str | None = None, progress: bool = True,
-                  unit: str = "task", check: Callable | None = None) -> list[pd.DataFrame]:
-    """Run ``work(chunk)`` (a list of row dicts) for every chunk, in parallel, keeping
-    finished work on disk.
-
-    With ``out_dir``, each finished chunk's rows go to ``out_dir/parts/chunk_<i>.csv``
-    atomically as soon as that chunk ends, with a header naming the run's spec, the chunk and
-    a checksum of the rows (:mod:`nettrim.suite.parts`), so a killed run loses only the chunks in
-    flight. A restart with the same ``spec`` (a JSON-able description of everything that
-    determines the rows) reads back every part that checks out and recomputes the others,
-    naming them in a warning; a part written under another spec makes it refuse (ValueError
-    naming the file) rather than mix two runs. A resumed run returns exactly what an
-    uninterrupted one would.
-
-    Parameters
-    ----------
-    chunks : sequence
-        Units of work; ``work`` must be picklable (module-level function or partial) for
-        ``n_jobs > 1``. Progress counts ``len(chunk)`` items per chunk.
-    work : callable
-    out_dir : path, optional
-    spec : dict, optional
-        Required with ``out_dir``.
-    n_jobs, backend : joblib workers (-1: all cores) and backend (default: loky).
-    progress : bool
-        A bar on a terminal, periodic plain lines in a log.
-    check : callable, optional
-        ``check(chunk, df)`` raising :class:`nettrim.suite.parts.PartDamaged` when the rows read
-        back from a part do not belong to ``chunk``.
-
-    Returns
-    -------
-    list of DataFrame
-        One per chunk, in chunk order, with the same dtypes whether computed or read back.
-    """
-    parts, done, h = None, {}, None
-    n_chunks = len(chunks)
-    if out_dir is not None:
-        if spec is None:
-            raise ValueError("spec is required with out_dir (it guards resumed runs)")
-        out_dir = Path(out_dir)
-        parts = out_dir / "parts"
-        h = spec_hash(spec)
-        if parts.is_dir():
-            for i, f in scan_parts(parts, n_chunks, h).items():
-                try:
-                    df = read_part(f, spec=h, index=i, key=chunk_key(chunks[i]))
-                    if check is not None:
-                        check(chunks[i], df)
-                except PartDamaged as exc:
-                    log.warning("recomputing %s: %s", f, exc)
-                    f.unlink(missing_ok=True)
-                    continue
-                done[i] = _normalise(df)
-        parts.mkdir(parents=True, exist_ok=True)
-
-    n_items = getattr(chunks, "n_items", None)
-    if n_items is None:
-        n_items = sum(len(c) for c in chunks)
-    if done:
-        log.info("resuming: %d of %d chunks already done", len(done), n_chunks)
-    bar = Progress(n_items, initial=sum(len(chunks[i]) for i in done), unit=unit,
-                   enabled=progress)
-    results = dict(done)
-    todo = (i for i in range(n_chunks) if i not in done)
-    runner = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator_unordered")
-    for i, rows in runner(delayed(_with_id)(i, work, chunks[i]) for i in todo):
-        df = _normalise(pd.DataFrame(rows))
-        if parts is not None:
-            write_part(df, parts / f"chunk_{i:06d}.csv", spec=h, index=i,
-                       key=chunk_key(chunks[i]))
-        results[i] = df
-        bar.update(len(chunks[i]))
-    bar.close()
-    return [results[i] for i in range(n_chunks)]
-
-
-def _with_id(i, work, chunk):
-    return i, work(chunk)
-
-
 def flatten(mapping: dict, prefix: str = "") -> dict:
     """{"a": {"b": 1}} → {"a.b": 1}; lists become their text, so every value fits a cell."""
     out = {}
@@ -504,156 +405,6 @@ def solvers_from_config(cfg: dict) -> list[tuple[str, dict]]:
             raise ValueError(f"reference {ref!r} is not among the solvers {names}")
         solvers.sort(key=lambda s: s[0] != ref)
     return solvers
-
-
-#: Config keys that change how a run goes, not what it computes: a finished run may be
-#: re-run in its folder with other values of these.
-RUNTIME_KEYS = ("n_jobs", "progress", "parallel", "chunk_size", "figures", "allow_large",
-                "model_cache")
-
-
-def _differences(old, new, prefix="") -> list[str]:
-    """Dotted keys whose values differ between two plain config containers."""
-    if isinstance(old, dict) and isinstance(new, dict):
-        out = []
-        for k in sorted(set(old) | set(new), key=str):
-            if not prefix and k in RUNTIME_KEYS:
-                continue
-            key = f"{prefix}{k}"
-            if k not in old:
-                out.append(f"{key}: (absent) → {new[k]!r}")
-            elif k not in new:
-                out.append(f"{key}: {old[k]!r} → (absent)")
-            else:
-                out += _differences(old[k], new[k], key + ".")
-        return out
-    return [] if old == new else [f"{prefix.rstrip('.')}: {old!r} → {new!r}"]
-
-
-def check_same_run(out_dir, cfg) -> None:
-    """Refuse to run ``cfg`` in ``out_dir`` if that folder holds a finished run (its tracked
-    config.yaml) of a different configuration; values of :data:`RUNTIME_KEYS` may differ.
-
-    This is what keeps a committed reference run intact on a fresh clone: config.yaml is
-    written with the results and tracked with them, so the check needs nothing git ignores.
-    """
-    from omegaconf import OmegaConf
-
-    saved = Path(out_dir) / "config.yaml"
-    if not saved.is_file():
-        return
-    try:
-        old = OmegaConf.to_container(OmegaConf.load(saved), resolve=False)
-    except Exception as exc:  # a damaged config.yaml: the folder's identity is unknown
-        reason = " ".join(str(exc).split())
-        raise ValueError(f"{saved} cannot be read ({type(exc).__name__}: {reason}), so the run in "
-                         f"{out_dir} cannot be identified; delete that folder or choose another "
-                         f"one") from None
-    new = OmegaConf.to_container(cfg, resolve=False) if not isinstance(cfg, dict) else dict(cfg)
-    new.pop("hydra", None)
-    diff = _differences(old, new)
-    if diff:
-        more = f" and {len(diff) - 4} more" if len(diff) > 4 else ""
-        raise ValueError(f"{out_dir} holds a finished run with a different configuration "
-                         f"({'; '.join(diff[:4])}{more}); choose another output directory "
-                         f"(tag=... or hydra.run.dir=...) or delete that one to start over")
-
-
-class FolderInUse(OSError):
-    """Another live process holds the run folder (:func:`claim_folder`)."""
-
-
-#: The lock file of a claimed run folder (git-ignored); it names its holder.
-CLAIM_FILE = ".claim"
-#: Folders this process holds → their open lock files. The lock is the kernel's (flock), held
-#: by the open file: a killed run's claim ends with its process, and none is left stuck.
-_CLAIMS: dict = {}
-
-
-def claim_folder(out_dir) -> None:
-    """Hold ``out_dir`` for this process until :func:`release_folder` (or exit), creating it.
-
-    A second process claiming the same folder meanwhile gets :class:`FolderInUse` at once
-    (naming the holder), before it reads or writes anything there; claiming again in the same
-    process is a no-op (one process runs one study at a time)."""
-    import fcntl
-
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    key = str(out_dir.resolve())
-    if key in _CLAIMS:
-        return
-    handle = open(out_dir / CLAIM_FILE, "a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.seek(0)
-        holder = handle.read().strip() or "another process"
-        handle.close()
-        raise FolderInUse(f"{out_dir} is in use by another run ({holder}); wait for it to "
-                          f"finish or give this run another folder (tag=... or "
-                          f"hydra.run.dir=...)") from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"pid {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
-    handle.flush()
-    _CLAIMS[key] = handle
-
-
-def release_folder(out_dir) -> None:
-    """End this process's claim on ``out_dir`` (:func:`claim_folder`), if it holds one."""
-    import fcntl
-
-    handle = _CLAIMS.pop(str(Path(out_dir).resolve()), None)
-    if handle is not None:
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
-
-
-def start_run(cfg, out_dir) -> tuple[Path, dict]:
-    """Claim ``out_dir`` for this run (:func:`claim_folder`: a concurrent run into the same
-    folder is refused at once), check it may take this run (:func:`check_same_run`) and return
-    it with the resolved config as a plain dict.
-
-    The config itself is written by :func:`finish_run`, once the results are: a run that
-    fails on bad input must not leave a config.yaml that disagrees with the results beside it.
-    """
-    from omegaconf import OmegaConf
-
-    out_dir = Path(out_dir)
-    check_same_run(out_dir, cfg)        # a refusal touches nothing, not even the lock file
-    claim_folder(out_dir)
-    try:
-        check_same_run(out_dir, cfg)    # again: a run may have finished there meanwhile
-    except ValueError:
-        release_folder(out_dir)
-        raise
-    return out_dir, OmegaConf.to_container(cfg, resolve=True)
-
-
-def finish_run(cfg, out_dir) -> None:
-    """Save the config that produced the results in ``out_dir`` there as config.yaml (the
-    run's identity, see :func:`check_same_run`), then end the run's claim on the folder."""
-    from omegaconf import OmegaConf
-
-    # written beside and renamed: a run killed mid-save leaves no half config.yaml (which
-    # check_same_run could not read, refusing the same command ever after)
-    tmp = Path(out_dir) / ".config.yaml.tmp"
-    OmegaConf.save(cfg, tmp)
-    os.replace(tmp, Path(out_dir) / "config.yaml")
-    log.info("written to %s", out_dir)
-    release_folder(out_dir)
-
-
-def finished_config(out_dir) -> dict:
-    """The config.yaml of a finished run folder as a plain dict (what a redraw reads), or
-    SystemExit naming the folder when it holds none (not a finished run)."""
-    import yaml
-
-    saved = Path(out_dir) / "config.yaml"
-    if not saved.is_file():
-        raise SystemExit(f"error: {out_dir} holds no config.yaml (not a finished run)")
-    return yaml.safe_load(saved.read_text())
 
 
 def check_solver_config(cfg: dict) -> list[tuple[str, dict]]:
@@ -806,6 +557,6 @@ def deep_sweep_from_config(cfg: dict, out_dir=None) -> pd.DataFrame:
                          success_tol=cfg.get("success_tol", SUCCESS_TOL))
 
 
-__all__ = ["P_MODES", "expand_grid", "run_sweep", "run_resumable", "flatten",
-           "solvers_from_config", "check_solver_config", "check_same_run", "start_run",
-           "finish_run", "sweep_from_config", "deep_sweep_from_config"]
+__all__ = ["P_MODES", "expand_grid", "run_sweep", "flatten",
+           "solvers_from_config", "check_solver_config", "sweep_from_config",
+           "deep_sweep_from_config"]
