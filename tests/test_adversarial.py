@@ -75,18 +75,34 @@ CLI = [
 ]
 
 
-@pytest.mark.parametrize("script, overrides, message", CLI,
-                         ids=[f"{c[0]}:{' '.join(c[1])}" for c in CLI])
-def test_cli_refuses_in_one_line_before_writing(tmp_path, script, overrides, message):
-    run_dir = tmp_path / "run"
-    res = subprocess.run([sys.executable, str(ROOT / "experiments" / f"{script}.py"),
-                          *overrides, f"hydra.run.dir={run_dir}", "progress=false"
-                          if "progress=maybe" not in overrides else "figures=false"],
-                         capture_output=True, text=True, timeout=300, cwd=ROOT)
-    assert res.returncode == 1, (res.returncode, res.stderr[-2000:])
-    assert "Traceback" not in res.stderr, res.stderr[-3000:]
-    errors = [line for line in res.stderr.splitlines() if line.startswith("error: ")]
-    assert len(errors) == 1 and re.search(message, errors[0]), res.stderr[-2000:]
+@pytest.fixture(scope="module")
+def cli_runs(tmp_path_factory):
+    """Every CLI case's (exit status, stderr, run folder), the command lines run one after
+    another in one Python process (tests/cli_driver.py: the scripts' real entry points, with
+    Python and nettrim imported once instead of 28 times)."""
+    import json
+
+    root = tmp_path_factory.mktemp("cli")
+    cases = [[str(ROOT / "experiments" / f"{script}.py"),
+              [*overrides, f"hydra.run.dir={root / str(i)}",
+               "progress=false" if "progress=maybe" not in overrides else "figures=false"]]
+             for i, (script, overrides, _) in enumerate(CLI)]
+    res = subprocess.run([sys.executable, str(ROOT / "tests" / "cli_driver.py"),
+                          json.dumps(cases)], capture_output=True, text=True, timeout=600,
+                         cwd=ROOT)
+    assert res.returncode == 0, res.stderr[-3000:]
+    results = json.loads(res.stdout.splitlines()[-1])
+    return [(status, err, root / str(i)) for i, (status, err) in enumerate(results)]
+
+
+@pytest.mark.parametrize("case", range(len(CLI)), ids=[f"{c[0]}:{' '.join(c[1])}" for c in CLI])
+def test_cli_refuses_in_one_line_before_writing(cli_runs, case):
+    status, stderr, run_dir = cli_runs[case]
+    message = CLI[case][2]
+    assert status == 1, (status, stderr[-2000:])
+    assert "Traceback" not in stderr, stderr[-3000:]
+    errors = [line for line in stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and re.search(message, errors[0]), stderr[-2000:]
     # nothing of a run was written: no results, no parts, no config.yaml to mislead
     written = {p.name for p in run_dir.iterdir()} if run_dir.exists() else set()
     assert not written & {"config.yaml", "parts", "trials.csv", "summary.csv", "results.csv"}
