@@ -114,38 +114,13 @@ def load_mnist(path):
             names.append(str(found[0]))
     else:
         raise ValueError(f"MNIST path {path} is neither a directory of IDX files nor an .npz")
+    from .mnist import check_images_labels
+
     X, y, Xt, yt = arrays
     out = []
     for images, labels, (iname, lname) in ((X, y, names[:2]), (Xt, yt, names[2:])):
         out += check_images_labels(images, labels, iname, lname)
     return tuple(out)
-
-
-def check_images_labels(images, labels, iname, lname):
-    """Images (n, ...) with n ≥ 2 pixels each, finite; labels (n,) of integer class indices;
-    the two of equal length (which also catches image and label files swapped)."""
-    images, labels = np.asarray(images), np.asarray(labels)
-    if images.ndim < 2 or images.dtype.kind not in "iuf":
-        raise ValueError(f"{iname} must hold numeric images (n, height, width) or (n, pixels); "
-                         f"got dtype {images.dtype}, shape {images.shape} (image and label "
-                         f"files swapped?)")
-    if labels.ndim != 1:
-        raise ValueError(f"{lname} must hold one integer class label per image (shape (n,)); "
-                         f"got shape {labels.shape} (one-hot labels? pass argmax; or image and "
-                         f"label files swapped?)")
-    if labels.dtype.kind not in "iu" and not (labels.dtype.kind == "f" and
-                                              np.all(np.isfinite(labels)) and
-                                              np.all(labels == np.round(labels))):
-        raise ValueError(f"{lname} must hold integer class labels; got dtype {labels.dtype}")
-    if len(images) != len(labels):
-        raise ValueError(f"{iname} has {len(images)} images but {lname} has {len(labels)} "
-                         f"labels")
-    flat = images.reshape(len(images), -1).T.astype(float)
-    if not np.isfinite(flat).all():
-        raise ValueError(f"{iname} holds {int((~np.isfinite(flat)).sum())} NaN/Inf pixels")
-    if labels.size and labels.min() < 0:
-        raise ValueError(f"{lname} holds negative labels (min {labels.min()})")
-    return [flat, labels.astype(int)]
 
 
 def load_digits_split(seed: int = 0, test_size: float = 0.25):

@@ -39,6 +39,33 @@ _RESTORE = "make mnist-data"
 _ORDER = ("x_train", "y_train", "x_test", "y_test")
 
 
+def check_images_labels(images, labels, iname, lname):
+    """Images (n, ...) with n ≥ 2 pixels each, finite; labels (n,) of integer class indices;
+    the two of equal length (which also catches image and label files swapped)."""
+    images, labels = np.asarray(images), np.asarray(labels)
+    if images.ndim < 2 or images.dtype.kind not in "iuf":
+        raise ValueError(f"{iname} must hold numeric images (n, height, width) or (n, pixels); "
+                         f"got dtype {images.dtype}, shape {images.shape} (image and label "
+                         f"files swapped?)")
+    if labels.ndim != 1:
+        raise ValueError(f"{lname} must hold one integer class label per image (shape (n,)); "
+                         f"got shape {labels.shape} (one-hot labels? pass argmax; or image and "
+                         f"label files swapped?)")
+    if labels.dtype.kind not in "iu" and not (labels.dtype.kind == "f" and
+                                              np.all(np.isfinite(labels)) and
+                                              np.all(labels == np.round(labels))):
+        raise ValueError(f"{lname} must hold integer class labels; got dtype {labels.dtype}")
+    if len(images) != len(labels):
+        raise ValueError(f"{iname} has {len(images)} images but {lname} has {len(labels)} "
+                         f"labels")
+    flat = images.reshape(len(images), -1).T.astype(float)
+    if not np.isfinite(flat).all():
+        raise ValueError(f"{iname} holds {int((~np.isfinite(flat)).sum())} NaN/Inf pixels")
+    if labels.size and labels.min() < 0:
+        raise ValueError(f"{lname} holds negative labels (min {labels.min()})")
+    return [flat, labels.astype(int)]
+
+
 def arrays_digest(arrays: dict) -> str:
     """SHA-256 over the four arrays' dtypes, shapes and bytes (in the order x_train, y_train,
     x_test, y_test): the identity of a data set, independent of how the file was zipped."""
@@ -181,7 +208,6 @@ def load_mnist_cache(path=MNIST_CACHE, *, expected: str | None = ARRAYS_SHA256):
     """
     import zipfile
 
-    from .data import check_images_labels
 
     path = Path(path)
     if not path.is_file():
