@@ -23,7 +23,7 @@ from nettrim.network import Network
 from nettrim.suite import plots
 from nettrim.suite.compression import calibration_samples, load_model, samples_needed
 from nettrim.suite.data import load_dataset
-from nettrim.suite.summary import markdown_table
+from nettrim.suite.summary import markdown_table, save_table
 
 
 def _runs(root: Path) -> pd.DataFrame:
@@ -82,7 +82,7 @@ def main(argv=None) -> None:
     df = _runs(args.root)
     pred = _prediction(args.root, df)
     df = df.merge(pred, on="gain")
-    df.to_csv(out.with_suffix(".csv"), index=False)
+    save_table(df, out.with_suffix(".csv"))
     layers = [c for c in df.columns if c.startswith("layer") and c.endswith("_nnz")]
     header = ["gain", "samples n", "nonzeros per layer", "compression", "ε_rd (subset)",
               "ε_rd (all 60,000)", "test accuracy", "Net-Trim time (s)",

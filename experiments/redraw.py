@@ -9,9 +9,12 @@ when nothing changed (no creation dates in the files), so on a clean checkout gi
 Then the overlays: results/phase_transition/overlay_prediction (the multirun over laws) and
 overlay_design (every run carrying the design-aware prediction).
 
-Covered today: phase_transition, deep_recovery and the two overlays. Not yet: prune_network,
-spirals, solver_agreement and the MNIST write-ups (their figures need the pruned networks,
-which are not committed; see issue 33).
+Then the MNIST sample-size summary (results/mnist/samples, from its runs' results.csv and
+the committed prediction.csv).
+
+Covered today: phase_transition, deep_recovery, the two overlays and the MNIST sample-size
+summary. Not yet: prune_network, spirals, solver_agreement and the other MNIST figures (they
+need the pruned networks, which are not committed; see issue 33).
 """
 
 from __future__ import annotations
@@ -73,6 +76,10 @@ def main(argv=None) -> list[Path]:
     for runs, out in overlays(results):
         figures.main([*map(str, runs), "--out", str(out), "--table"])
         done.append(out)
+    samples = results / "mnist" / "samples"
+    if (samples / "summary.csv").is_file():
+        _experiment("mnist_samples").main([str(samples)])
+        done.append(samples)
     print(f"{len(done)} runs and overlays redrawn in {time.perf_counter() - t0:.0f} s")
     return done
 
