@@ -69,7 +69,7 @@ def _prediction(root: Path, df: pd.DataFrame) -> pd.DataFrame:
         rows.append({"gain": gain, "p_median": float(np.median(need)),
                      "p_90": float(np.percentile(need, 90))})
     pred = pd.DataFrame(rows)
-    pred.to_csv(kept, index=False)
+    save_table(pred, kept)     # rewritten only if a number moved: a redraw leaves git clean
     return pred
 
 
