@@ -150,6 +150,33 @@ def test_admm_woodbury_branch_agrees(layer):
     assert admm.evaluation.l1 == pytest.approx(cvx.evaluation.l1, rel=1e-3)
 
 
+@settings(max_examples=25, deadline=None)
+@given(N=st.integers(1, 30), P=st.integers(1, 30), M=st.integers(1, 4),
+       seed=st.integers(0, 2**32 - 1), scale=st.sampled_from([1e-3, 1.0, 1e3]))
+def test_gram_solve_solves_and_its_woodbury_product_is_wtx(N, P, M, seed, scale):
+    # (XXᵀ + I)W = R in both branches; for P < N the Woodbury branch also hands back WᵀX,
+    # which the ADMM uses instead of forming W3ᵀX (K·G = I − K makes it Cᵀ)
+    from nettrim.solvers.admm import _GramSolve
+
+    rng = np.random.default_rng(seed)
+    X, R = scale * np.abs(rng.standard_normal((N, P))), rng.standard_normal((N, M))
+    W, Z = _GramSolve(X)(R)
+    lhs = X @ (X.T @ W) + W
+    assert np.linalg.norm(lhs - R) <= 1e-9 * (1 + scale**2) * np.linalg.norm(R)
+    assert (Z is None) == (P >= N)
+    if Z is not None:
+        np.testing.assert_allclose(Z, W.T @ X, atol=1e-9 * (1 + scale) * np.linalg.norm(R))
+
+
+@given(st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=40), st.floats(0, 1e3))
+def test_soft_threshold_is_the_prox_of_the_l1_norm(v, t):
+    from nettrim.solvers.admm import soft_threshold
+
+    V = np.array(v)
+    expected = np.sign(V) * np.maximum(np.abs(V) - t, 0.0)
+    np.testing.assert_array_equal(soft_threshold(V, t), expected)
+
+
 def _planted_neuron(seed, N=50, s=3, P=60):
     rng = np.random.default_rng(seed)
     w = np.zeros((N, 1))

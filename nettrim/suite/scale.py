@@ -153,3 +153,45 @@ def summary_markdown(runs: pd.DataFrame, original_acc: float, points: float = 0.
     return (f"Original test accuracy {original_acc:.4f}; six-gain sweeps of the parallel "
             f"scheme (gains {', '.join(f'{x:g}' for x in runs['gain'].unique())}).\n\n"
             + markdown_table(header, rows))
+
+
+def layer_timing(problem, *, threads=(1, 2), authors_rho: float = 1.0,
+                 authors_iterations: int = 300, **options) -> pd.DataFrame:
+    """One layer's program solved by our ADMM on each BLAS thread count of ``threads`` and by
+    the authors' solver as their MNIST scripts run it (ρ = ``authors_rho``, a fixed
+    ``authors_iterations`` iterations: their NetTrimWrapper's 30 rounds of 10; one thread).
+
+    Returns
+    -------
+    DataFrame
+        One row per run: ``solver``, ``threads``, ``status``, ``iterations``, ``time`` (the
+        solver's own clock), ``nnz``, ``l1``, ``epsilon``, ``omega_residual``
+        (‖(WᵀX − Y)_Ω‖_F, against ε), ``omega_c_violation`` and ``feasible`` (to 1e-4, the
+        test every pruning in this project passes), all of the weights the solver returns.
+    """
+    from ..prune import solve
+    from .benchmark import authors_admm
+
+    runs = []
+    for n in threads:
+        n = check_int(n, "threads", low=1)
+        with threadpool_limits(limits=n, user_api="blas"):
+            res = solve(problem, "admm", **options)
+        runs.append(("admm", n, res.W, res.status, res.info))
+    with threadpool_limits(limits=1, user_api="blas"):
+        theirs = authors_admm(problem, authors_rho, max_iter=authors_iterations, stop=_never)
+    runs.append((f"authors (ρ = {authors_rho:g}, {authors_iterations} iterations)", 1,
+                 theirs.W, theirs.status, theirs.info))
+    rows = []
+    for solver, n, W, status, info in runs:
+        ev = problem.evaluate(W)
+        rows.append({"solver": solver, "threads": n, "status": status,
+                     "iterations": info["iterations"], "time": info["time"], "nnz": ev.nnz,
+                     "l1": ev.l1, "epsilon": ev.epsilon, "omega_residual": ev.omega_residual,
+                     "omega_c_violation": ev.omega_c_violation, "feasible": ev.feasible})
+    return pd.DataFrame(rows)
+
+
+def _never(W) -> bool:
+    """An oracle that never stops: the authors' scripts run a fixed number of iterations."""
+    return False
