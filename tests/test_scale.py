@@ -40,3 +40,32 @@ def test_gain_sweep_refuses_an_unknown_lever():
     net, X, _ = _net()
     with pytest.raises(ValueError, match="lever must be one of"):
         scale.gain_sweep(net, X, [0.1], "tepid")
+
+
+def test_layer_timing_reports_what_each_solver_returned():
+    net, X, _ = _net()
+    problem = scale.layer_program(net, 1, X, 0.1)
+    assert problem.X.shape == (17, 400) and problem.epsilon == pytest.approx(
+        0.1 * np.linalg.norm(net.forward(X)[2]))
+    error = {"error_all": lambda W: scale.layer_error(net, 1, W, X, chunk=150)}
+    table = scale.layer_timing(problem, threads=[1, 2], authors_iterations=40, errors=error)
+    ours, theirs = table.iloc[:2], table.iloc[2]
+    assert ours["threads"].tolist() == [1, 2] and (ours["status"] == "converged").all()
+    assert ours["feasible"].all() and (ours["omega_residual"] <= ours["epsilon"] * 1.0001).all()
+    assert theirs["iterations"] == 40 and theirs["status"] == "max_iter"
+    # Proposition 1: a feasible W has a ReLU error at most ε (V = 0), here ε = 0.1‖Y‖
+    assert (ours["error_all"] <= 0.1 * 1.0001).all()
+    # the chunked error is the one-shot error
+    W_aug = np.vstack([net.weights[1], net.biases[1]])
+    assert scale.layer_error(net, 1, W_aug, X, chunk=7) == 0.0
+    table.insert(0, "P", 400)
+    table["error_subset"] = table["error_all"]
+    assert scale.layer_summary_markdown(table, 0.1).count("\n| 400 |") == 3
+    assert scale.layer_timing(problem, threads=[1], authors_iterations=0)["solver"].tolist() \
+        == ["admm"]
+
+
+def test_layer_program_refuses_a_layer_that_is_not_there():
+    net, X, _ = _net()
+    with pytest.raises(ValueError, match="layer must be below the network's 3 layers"):
+        scale.layer_program(net, 3, X, 0.1)

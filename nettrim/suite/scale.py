@@ -18,7 +18,10 @@ from threadpoolctl import threadpool_limits
 
 from .._validation import check_int
 from ..baselines import sparsegpt_prune
+import numpy as np
+
 from ..network import Network
+from ..problem import LayerProblem
 from ..schemes import prune_path, relative_discrepancy
 from .train import accuracy
 
@@ -156,10 +159,12 @@ def summary_markdown(runs: pd.DataFrame, original_acc: float, points: float = 0.
 
 
 def layer_timing(problem, *, threads=(1, 2), authors_rho: float = 1.0,
-                 authors_iterations: int = 300, **options) -> pd.DataFrame:
+                 authors_iterations: int = 300, errors=None, **options) -> pd.DataFrame:
     """One layer's program solved by our ADMM on each BLAS thread count of ``threads`` and by
     the authors' solver as their MNIST scripts run it (ρ = ``authors_rho``, a fixed
-    ``authors_iterations`` iterations: their NetTrimWrapper's 30 rounds of 10; one thread).
+    ``authors_iterations`` iterations: their NetTrimWrapper's 30 rounds of 10; one thread;
+    0 skips it). ``errors``: optional {column: f(W)} evaluated on each returned W (e.g. the layer's error
+    on every training input, :func:`layer_error`). ``options`` go to our ADMM.
 
     Returns
     -------
@@ -178,20 +183,68 @@ def layer_timing(problem, *, threads=(1, 2), authors_rho: float = 1.0,
         with threadpool_limits(limits=n, user_api="blas"):
             res = solve(problem, "admm", **options)
         runs.append(("admm", n, res.W, res.status, res.info))
-    with threadpool_limits(limits=1, user_api="blas"):
-        theirs = authors_admm(problem, authors_rho, max_iter=authors_iterations, stop=_never)
-    runs.append((f"authors (ρ = {authors_rho:g}, {authors_iterations} iterations)", 1,
-                 theirs.W, theirs.status, theirs.info))
+    if check_int(authors_iterations, "authors_iterations", low=0):
+        with threadpool_limits(limits=1, user_api="blas"):
+            theirs = authors_admm(problem, authors_rho, max_iter=authors_iterations,
+                                  stop=_never)
+        runs.append((f"authors (ρ = {authors_rho:g}, {authors_iterations} iterations)", 1,
+                     theirs.W, theirs.status, theirs.info))
     rows = []
     for solver, n, W, status, info in runs:
         ev = problem.evaluate(W)
         rows.append({"solver": solver, "threads": n, "status": status,
                      "iterations": info["iterations"], "time": info["time"], "nnz": ev.nnz,
                      "l1": ev.l1, "epsilon": ev.epsilon, "omega_residual": ev.omega_residual,
-                     "omega_c_violation": ev.omega_c_violation, "feasible": ev.feasible})
+                     "omega_c_violation": ev.omega_c_violation, "feasible": ev.feasible,
+                     **{name: f(W) for name, f in (errors or {}).items()}})
     return pd.DataFrame(rows)
 
 
 def _never(W) -> bool:
     """An oracle that never stops: the authors' scripts run a fixed number of iterations."""
     return False
+
+
+def layer_program(net: Network, layer: int, X, gain: float) -> LayerProblem:
+    """Dense layer ``layer``'s program on the inputs X (the parallel scheme's: the original
+    network's signals), ε = gain·‖Y‖_F."""
+    layer = check_int(layer, "layer", low=0)
+    if layer >= net.n_layers:
+        raise ValueError(f"layer must be below the network's {net.n_layers} layers; got {layer}")
+    if net.convs[layer] is not None:
+        raise ValueError(f"layer must be a dense layer; layer {layer} is a convolution")
+    signals = net.forward(X)
+    Y = signals[layer + 1]
+    return LayerProblem(net.layer_inputs(layer, signals[layer]), Y,
+                        gain * float(np.linalg.norm(Y)), bias=net.has_bias[layer],
+                        linear=not net.is_relu(layer))
+
+
+def layer_error(net: Network, layer: int, W_aug, X, chunk: int = 5000) -> float:
+    """‖Y − ReLU(ŴᵀX̃)‖_F / ‖Y‖_F of dense layer ``layer`` with the solution ``W_aug`` (its
+    bias the last row when the layer has one) on the inputs X, in chunks of ``chunk``
+    columns: how well a layer pruned on a subset reproduces its response on every input."""
+    chunk = check_int(chunk, "chunk", low=1)
+    W = W_aug[:-1] if net.has_bias[layer] else W_aug
+    b = W_aug[-1] if net.has_bias[layer] else np.zeros(W_aug.shape[1])
+    err = ref = 0.0
+    for start in range(0, X.shape[1], chunk):
+        signals = net.forward(X[:, start:start + chunk])
+        Y_hat = net.apply_layer(layer, signals[layer], W, b)
+        err += float(np.sum((Y_hat - signals[layer + 1]) ** 2))
+        ref += float(np.sum(signals[layer + 1] ** 2))
+    return float(np.sqrt(err / ref))
+
+
+def layer_summary_markdown(runs: pd.DataFrame, gain: float) -> str:
+    """The :func:`layer_timing` rows of every P as one table: who met ε, in what time."""
+    from .summary import markdown_table
+
+    header = ["P", "solver", "BLAS threads", "status", "iterations", "time (s)", "nonzeros",
+              "‖(WᵀX − Y)_Ω‖ / ε", "feasible (1e-4)", "ReLU error on the P", "on all 60,000"]
+    rows = [[str(r.P), r.solver, str(r.threads), r.status, str(r.iterations), f"{r.time:.1f}",
+             f"{r.nnz:,}", f"{r.omega_residual / r.epsilon:.4f}",
+             "yes" if r.feasible else "**no**", f"{r.error_subset:.4f}", f"{r.error_all:.4f}"]
+            for r in runs.itertuples()]
+    return (f"ε = {gain:g}·‖Y‖_F on the P calibration inputs; errors are ‖Y − ReLU(ŴᵀX)‖_F / "
+            "‖Y‖_F.\n\n" + markdown_table(header, rows))

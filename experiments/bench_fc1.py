@@ -1,0 +1,59 @@
+"""LeNet's FC1 at the authors' gain: our ADMM against their solver as their scripts run it
+(issue 32).
+
+    python experiments/bench_fc1.py [overrides]          (make bench-fc1)
+
+For every calibration subset size P of conf/bench_fc1.yaml: the layer's program (the parallel
+scheme's, ε = gain·‖Y‖_F on the P inputs) solved by our ADMM on each BLAS thread count and by
+the authors' solver (ρ = 1, 300 iterations), each answer's time, iterations, nonzeros,
+‖(WᵀX − Y)_Ω‖ against ε, and the layer's relative ReLU error on the P inputs and on all 60,000.
+Writes table.csv (rewritten after every P), summary.md and config.yaml into the run directory.
+Needs the MNIST cache (make mnist-data); the network is make mnist-lenet's (model cache).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+from omegaconf import DictConfig
+
+from nettrim.suite import compression, scale
+from nettrim.suite.cli import hydra_entry
+from nettrim.suite.data import load_dataset
+from nettrim.suite.runs import finish_run, start_run
+
+log = logging.getLogger(__name__)
+
+
+def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
+    out_dir, config = start_run(cfg, out_dir)
+    model = compression.model_file(out_dir, config["network"])
+    net = compression.train_classifier(config["data"], config["network"], model,
+                                       cache=config.get("model_cache"))
+    X_all = load_dataset(**config["data"])[0]
+    layer, authors = config["layer"], config["authors"]
+    tables = []
+    for P in config["samples"]:
+        X = X_all[:, compression.calibration_samples(X_all.shape[1], P, config["seed"])]
+        problem = scale.layer_program(net, layer, X, config["gain"])
+        errors = {"error_subset": lambda W, X=X: scale.layer_error(net, layer, W, X),
+                  "error_all": lambda W: scale.layer_error(net, layer, W, X_all)}
+        table = scale.layer_timing(problem, threads=config["threads"],
+                                   authors_rho=authors["rho"],
+                                   authors_iterations=authors["iterations"], errors=errors,
+                                   **(config["admm"] or {}))
+        table.insert(0, "P", P)
+        log.info("P = %d:\n%s", P, table.to_string(index=False))
+        tables.append(table)
+        pd.concat(tables).to_csv(out_dir / "table.csv", index=False)
+    runs = pd.concat(tables, ignore_index=True)
+    (out_dir / "summary.md").write_text(scale.layer_summary_markdown(runs, config["gain"]))
+    finish_run(cfg, out_dir)
+    return runs
+
+
+main = hydra_entry(__file__, "bench_fc1", run)
+
+if __name__ == "__main__":
+    main()
