@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from .._validation import check_int
 from ..baselines import sparsegpt_prune
-import numpy as np
-
 from ..network import Network
 from ..problem import LayerProblem
 from ..schemes import prune_path, relative_discrepancy
@@ -163,8 +162,8 @@ def layer_timing(problem, *, threads=(1, 2), authors_rho: float = 1.0,
     """One layer's program solved by our ADMM on each BLAS thread count of ``threads`` and by
     the authors' solver as their MNIST scripts run it (ρ = ``authors_rho``, a fixed
     ``authors_iterations`` iterations: their NetTrimWrapper's 30 rounds of 10; one thread;
-    0 skips it). ``errors``: optional {column: f(W)} evaluated on each returned W (e.g. the layer's error
-    on every training input, :func:`layer_error`). ``options`` go to our ADMM.
+    0 skips it). ``errors``: optional {column: f(W)} evaluated on each returned W (e.g. the
+    layer's error on every training input, :func:`layer_error`). ``options`` go to our ADMM.
 
     Returns
     -------
