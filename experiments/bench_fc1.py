@@ -37,8 +37,8 @@ def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
     for P in config["samples"]:
         X = X_all[:, compression.calibration_samples(X_all.shape[1], P, config["seed"])]
         problem = scale.layer_program(net, layer, X, config["gain"])
-        errors = {"error_subset": lambda W, X=X: scale.layer_error(net, layer, W, X),
-                  "error_all": lambda W: scale.layer_error(net, layer, W, X_all)}
+        errors = {"error_subset": lambda Ws, X=X: scale.layer_errors(net, layer, Ws, X),
+                  "error_all": lambda Ws: scale.layer_errors(net, layer, Ws, X_all)}
         table = scale.layer_timing(problem, threads=config["threads"],
                                    authors_rho=authors["rho"],
                                    authors_iterations=authors["iterations"], errors=errors,

@@ -47,7 +47,7 @@ def test_layer_timing_reports_what_each_solver_returned():
     problem = scale.layer_program(net, 1, X, 0.1)
     assert problem.X.shape == (17, 400) and problem.epsilon == pytest.approx(
         0.1 * np.linalg.norm(net.forward(X)[2]))
-    error = {"error_all": lambda W: scale.layer_error(net, 1, W, X, chunk=150)}
+    error = {"error_all": lambda Ws: scale.layer_errors(net, 1, Ws, X, chunk=150)}
     table = scale.layer_timing(problem, threads=[1, 2], authors_iterations=40, errors=error)
     ours, theirs = table.iloc[:2], table.iloc[2]
     assert ours["threads"].tolist() == [1, 2] and (ours["status"] == "converged").all()
@@ -57,7 +57,7 @@ def test_layer_timing_reports_what_each_solver_returned():
     assert (ours["error_all"] <= 0.1 * 1.0001).all()
     # the chunked error is the one-shot error
     W_aug = np.vstack([net.weights[1], net.biases[1]])
-    assert scale.layer_error(net, 1, W_aug, X, chunk=7) == 0.0
+    assert scale.layer_errors(net, 1, [W_aug, 0 * W_aug], X, chunk=7) == [0.0, 1.0]
     table.insert(0, "P", 400)
     table["error_subset"] = table["error_all"]
     assert scale.layer_summary_markdown(table, 0.1).count("\n| 400 |") == 3

@@ -162,8 +162,9 @@ def layer_timing(problem, *, threads=(1, 2), authors_rho: float = 1.0,
     """One layer's program solved by our ADMM on each BLAS thread count of ``threads`` and by
     the authors' solver as their MNIST scripts run it (ρ = ``authors_rho``, a fixed
     ``authors_iterations`` iterations: their NetTrimWrapper's 30 rounds of 10; one thread;
-    0 skips it). ``errors``: optional {column: f(W)} evaluated on each returned W (e.g. the
-    layer's error on every training input, :func:`layer_error`). ``options`` go to our ADMM.
+    0 skips it). ``errors``: optional {column: f(Ws)}, f mapping the list of returned Ws to
+    one float each (e.g. the layer's error on every training input, :func:`layer_errors`,
+    which then passes over those inputs once). ``options`` go to our ADMM.
 
     Returns
     -------
@@ -188,14 +189,15 @@ def layer_timing(problem, *, threads=(1, 2), authors_rho: float = 1.0,
                                   stop=_never)
         runs.append((f"authors (ρ = {authors_rho:g}, {authors_iterations} iterations)", 1,
                      theirs.W, theirs.status, theirs.info))
+    columns = {name: f([W for _, _, W, _, _ in runs]) for name, f in (errors or {}).items()}
     rows = []
-    for solver, n, W, status, info in runs:
+    for i, (solver, n, W, status, info) in enumerate(runs):
         ev = problem.evaluate(W)
         rows.append({"solver": solver, "threads": n, "status": status,
                      "iterations": info["iterations"], "time": info["time"], "nnz": ev.nnz,
                      "l1": ev.l1, "epsilon": ev.epsilon, "omega_residual": ev.omega_residual,
                      "omega_c_violation": ev.omega_c_violation, "feasible": ev.feasible,
-                     **{name: f(W) for name, f in (errors or {}).items()}})
+                     **{name: values[i] for name, values in columns.items()}})
     return pd.DataFrame(rows)
 
 
@@ -219,20 +221,22 @@ def layer_program(net: Network, layer: int, X, gain: float) -> LayerProblem:
                         linear=not net.is_relu(layer))
 
 
-def layer_error(net: Network, layer: int, W_aug, X, chunk: int = 5000) -> float:
-    """‖Y − ReLU(ŴᵀX̃)‖_F / ‖Y‖_F of dense layer ``layer`` with the solution ``W_aug`` (its
-    bias the last row when the layer has one) on the inputs X, in chunks of ``chunk``
-    columns: how well a layer pruned on a subset reproduces its response on every input."""
+def layer_errors(net: Network, layer: int, Ws, X, chunk: int = 5000) -> list[float]:
+    """‖Y − ReLU(ŴᵀX̃)‖_F / ‖Y‖_F of dense layer ``layer`` with each solution of ``Ws`` (its
+    bias the last row when the layer has one) on the inputs X: how well a layer pruned on a
+    subset reproduces its response on every input. One forward pass over X, in chunks of
+    ``chunk`` columns (the signals of 60,000 LeNet inputs do not fit in memory at once)."""
     chunk = check_int(chunk, "chunk", low=1)
-    W = W_aug[:-1] if net.has_bias[layer] else W_aug
-    b = W_aug[-1] if net.has_bias[layer] else np.zeros(W_aug.shape[1])
-    err = ref = 0.0
+    bias = net.has_bias[layer]
+    parts = [(W[:-1], W[-1]) if bias else (W, np.zeros(W.shape[1])) for W in Ws]
+    err, ref = np.zeros(len(parts)), 0.0
     for start in range(0, X.shape[1], chunk):
         signals = net.forward(X[:, start:start + chunk])
-        Y_hat = net.apply_layer(layer, signals[layer], W, b)
-        err += float(np.sum((Y_hat - signals[layer + 1]) ** 2))
-        ref += float(np.sum(signals[layer + 1] ** 2))
-    return float(np.sqrt(err / ref))
+        Y = signals[layer + 1]
+        ref += float(np.sum(Y ** 2))
+        for i, (W, b) in enumerate(parts):
+            err[i] += float(np.sum((net.apply_layer(layer, signals[layer], W, b) - Y) ** 2))
+    return list(np.sqrt(err / ref))
 
 
 def layer_summary_markdown(runs: pd.DataFrame, gain: float) -> str:
