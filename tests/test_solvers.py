@@ -22,8 +22,8 @@ CASES = [  # (per_neuron, bias, nonzero V, linear, density, gain)
 ]
 
 
-def _problem(seed, per_neuron, bias, nonzero_V, linear, density, gain):
-    X, W, Y = random_layer(seed, N=15, M=4, P=60, density=density, bias=bias)
+def _problem(seed, per_neuron, bias, nonzero_V, linear, density, gain, N=15, P=60):
+    X, W, Y = random_layer(seed, N=N, M=4, P=P, density=density, bias=bias)
     Xb = np.vstack([X, np.ones((1, X.shape[1]))]) if bias else X
     if linear:
         Y = W.T @ Xb
@@ -141,31 +141,51 @@ def test_admm_refuses_a_warm_state_of_another_shape(layer):
         nettrim.prune_layer(X, Y, 0.05 * np.linalg.norm(Y), warm={"W": first.W})
 
 
-def test_admm_woodbury_branch_agrees(layer):
-    # P < N uses the P×P Woodbury form of (XXᵀ + I)⁻¹
-    X, W, Y = random_layer(4, N=40, M=3, P=25)
-    prob = LayerProblem(X, Y, 0.05 * np.linalg.norm(Y))
-    admm, cvx = solve(prob, "admm"), solve(prob, "cvxpy")
-    assert admm.converged and admm.evaluation.feasible
+@pytest.mark.parametrize("precision", ["mixed", "double"])
+@pytest.mark.parametrize("case", CASES, ids=lambda c: "pn%d-b%d-V%d-lin%d-d%.1f-g%.2f" % c)
+def test_admm_kernel_form_agrees_with_cvxpy(case, precision):
+    # P < N runs the kernel form (P×P Woodbury inverse, no running products)
+    prob = _problem(4, *case, N=40, P=25)
+    admm, cvx = solve(prob, "admm", precision=precision), solve(prob, "cvxpy")
+    assert admm.converged and admm.evaluation.feasible, admm.info
+    assert admm.info["precision"] == precision
     assert admm.evaluation.l1 == pytest.approx(cvx.evaluation.l1, rel=1e-3)
+
+
+def test_admm_kernel_form_warm_state_certifies_the_same_optimum():
+    problem = _problem(5, *CASES[2], N=40, P=25)
+    looser = _problem(5, *CASES[2][:-1], 1.5 * CASES[2][-1], N=40, P=25)
+    first = solve(problem, "admm")
+    cold, warm = solve(looser, "admm"), solve(looser, "admm", warm=first.state)
+    assert cold.converged and warm.converged and warm.info["warm"]
+    assert warm.evaluation.l1 == pytest.approx(cold.evaluation.l1, rel=2e-3)
+    assert problem.dual_objective(first.state["Lam"]) == pytest.approx(
+        first.info["dual_bound"], rel=1e-6)
 
 
 @settings(max_examples=25, deadline=None)
 @given(N=st.integers(1, 30), P=st.integers(1, 30), M=st.integers(1, 4),
        seed=st.integers(0, 2**32 - 1), scale=st.sampled_from([1e-3, 1.0, 1e3]))
-def test_gram_solve_solves_and_its_woodbury_product_is_wtx(N, P, M, seed, scale):
-    # (XXᵀ + I)W = R in both branches; for P < N the Woodbury branch also hands back WᵀX,
-    # which the ADMM uses instead of forming W3ᵀX (K·G = I − K makes it Cᵀ)
+def test_gram_solve_solves_in_both_forms_and_the_kernel_form_hands_back_wtx(N, P, M, seed,
+                                                                            scale):
+    # (XXᵀ + I)W = XAᵀ + B: by the N×N inverse when N ≤ P, else by the kernel form, which
+    # also hands back WᵀX = A − Cᵀ (K·XᵀX = I − K) and so forms neither R nor WᵀX
     from nettrim.solvers.admm import _GramSolve
 
     rng = np.random.default_rng(seed)
-    X, R = scale * np.abs(rng.standard_normal((N, P))), rng.standard_normal((N, M))
-    W, Z = _GramSolve(X)(R)
+    X = scale * np.abs(rng.standard_normal((N, P)))
+    A, B = rng.standard_normal((M, P)), rng.standard_normal((N, M))
+    R = X @ A.T + B
+    gram = _GramSolve(X)
+    assert gram.kernel == (P < N)
+    if gram.kernel:
+        W = np.empty((N, M))
+        Z = gram.kernel_step(A, B, out=W, Z=np.empty((M, P)), work=np.empty((M, P)))
+        np.testing.assert_allclose(Z, W.T @ X, atol=1e-9 * (1 + scale) * np.linalg.norm(R))
+    else:
+        W = gram(R)
     lhs = X @ (X.T @ W) + W
     assert np.linalg.norm(lhs - R) <= 1e-9 * (1 + scale**2) * np.linalg.norm(R)
-    assert (Z is None) == (P >= N)
-    if Z is not None:
-        np.testing.assert_allclose(Z, W.T @ X, atol=1e-9 * (1 + scale) * np.linalg.norm(R))
 
 
 @given(st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=40), st.floats(0, 1e3))
@@ -393,10 +413,11 @@ def test_auto_precision_runs_float32_only_within_its_reach(layer):
         solve(prob, "admm", precision="half")
 
 
-def test_a_stalled_float32_run_goes_on_in_float64_and_certifies(layer):
+@pytest.mark.parametrize("form", ["primal", "kernel"])
+def test_a_stalled_float32_run_goes_on_in_float64_and_certifies(layer, form):
     """Asked for a gap float32 rounding cannot certify (1e-8), the mixed run stalls, goes on in
-    float64 from the same iterate and is certified there."""
-    X, W, Y = layer
+    float64 from the same iterate and is certified there (in both forms of the Gram solve)."""
+    X, W, Y = layer if form == "primal" else random_layer(0, N=40, M=3, P=25)
     prob = LayerProblem(X, Y, 0.05 * np.linalg.norm(Y))
     tight = {"gap_tol": 1e-8, "feas_tol": 1e-8, "max_iter": 20_000}
     mixed = solve(prob, "admm", precision="mixed", **tight)

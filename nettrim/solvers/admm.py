@@ -10,9 +10,11 @@ min f(x) + g(z) s.t. Ax = z with x = W3, z = (W1, W2) and A(W3) = (W3ᵀX, W3). 
     W2 ← S_{1/ρ}(Ŵ2 + U2)                              (soft threshold)
     U  ← U + Ŵ − (W1, W2)
 
-We keep XW1ᵀ and XU1ᵀ (both N×M) up to date so that an iteration costs two N·M·P products
-(W3ᵀX and XW1ᵀ); XZᵀ = (XXᵀ)W3 costs nothing, since (XXᵀ + I)W3 = R gives XXᵀW3 = R − W3.
-(XXᵀ + I)⁻¹ is formed once (N ≤ P; Woodbury otherwise), so the W3 update is one N²M product.
+When N ≤ P (the *primal* form) we keep XW1ᵀ and XU1ᵀ (both N×M) up to date so that an
+iteration costs two N·M·P products (W3ᵀX and XW1ᵀ); XZᵀ = (XXᵀ)W3 costs nothing, since
+(XXᵀ + I)W3 = R gives XXᵀW3 = R − W3; (XXᵀ + I)⁻¹ is formed once, so the W3 update is one
+N²M product. When P < N (the *kernel* form, ``_GramSolve.kernel_step``) the Woodbury
+identity gives W3 and W3ᵀX from two N·M·P products and one P²M, with no running product.
 The data are first equilibrated (X, Y, V, ε divided so that ‖X‖²_F = max(N, P)·gram_scale;
 same solutions).
 
@@ -75,36 +77,49 @@ from .base import SolverResult, register
 
 
 class _GramSolve:
-    """Solves (XXᵀ + I) W = R.
+    """Solves (XXᵀ + I) W3 = R, R = XAᵀ + B, the ADMM's W3 update.
 
-    For N ≤ P by the explicit inverse, formed once from a Cholesky factorisation: one matrix
-    product per iteration runs at BLAS-3 speed, where two triangular solves take about twice
-    as long; XXᵀ + I has eigenvalues ≥ 1, so the inverse is as accurate as the solves.
-    When P < N, the P×P Woodbury form (I + XXᵀ)⁻¹ = I − X(I + XᵀX)⁻¹Xᵀ is cheaper; its P×P
-    inverse is explicit too, for the same reason (on LeNet's FC1, 3,137·512 at P = 2,000,
-    the triangular solves took a third of the Gram solve's time).
+    For N ≤ P (the *primal* form) by the explicit inverse, formed once from a Cholesky
+    factorisation: one N²M product per iteration runs at BLAS-3 speed, where two triangular
+    solves take about twice as long; XXᵀ + I has eigenvalues ≥ 1, so the inverse is as
+    accurate as the solves. The caller forms R from running products XW1ᵀ and XU1ᵀ.
+
+    When P < N (the *kernel* form) the P×P Woodbury form (I + XXᵀ)⁻¹ = I − X·K·Xᵀ,
+    K = (I + XᵀX)⁻¹, is cheaper, and it needs no running product: with E = Aᵀ − XᵀB and
+    C = K·E, and since K·XᵀX = I − K,
+
+        W3 = B + X·C,        W3ᵀX = A − Cᵀ,
+
+    two N·M·P products and one P²M per iteration, where forming R and W3ᵀX would take three
+    N·M·P (on LeNet's FC1, 3,137·512 at P = 2,000, the third was a sixth of the iteration).
+    K is explicit too: the triangular solves took a third of the Gram solve's time there.
     """
 
     def __init__(self, X: np.ndarray):
         N, P = X.shape
-        self.woodbury = P < N
-        n = P if self.woodbury else N
-        gram = X.T @ X if self.woodbury else X @ X.T
+        self.kernel = P < N
+        n = P if self.kernel else N
+        gram = X.T @ X if self.kernel else X @ X.T
         self.inverse = cho_solve(cho_factor(gram + np.eye(n)), np.eye(n))
         self.X = X
-        self.XT = np.ascontiguousarray(X.T) if self.woodbury else None
 
-    def __call__(self, R: np.ndarray, out: np.ndarray | None = None):
-        """(W, WᵀX) when P < N, else (W, None); W is written into ``out`` when given.
+    def __call__(self, R: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """W3 = (XXᵀ + I)⁻¹R, the primal form; written into ``out`` when given."""
+        return np.matmul(self.inverse, R, out=out)
 
-        In the Woodbury form WᵀX comes free: with G = XᵀX, K = (I + G)⁻¹ and C = K·XᵀR,
-        W = R − XC gives WᵀX = (XᵀR)ᵀ − CᵀG = (XᵀR)ᵀ(I − K·G) = (XᵀR)ᵀK = Cᵀ, since
-        K·G = I − K. That saves the iteration one of its N·M·P products, in float64."""
-        if self.woodbury:
-            # Xᵀ contiguous: the product XᵀR ran at 0.8× the speed on two threads through a view
-            C = self.inverse @ (self.XT @ R)
-            return np.subtract(R, self.X @ C, out=out), C.T
-        return np.matmul(self.inverse, R, out=out), None
+    def kernel_step(self, A: np.ndarray, B: np.ndarray, out: np.ndarray,
+                    Z: np.ndarray, work: np.ndarray) -> np.ndarray:
+        """W3 into ``out`` (N×M) for R = XAᵀ + B in the kernel form, and W3ᵀX into ``Z``
+        (M×P, returned); ``work`` is M×P scratch. All three float64.
+
+        Kept in the M×P orientation (Eᵀ, Cᵀ): BLAS takes the transposes for free, so no
+        array is copied into another layout."""
+        Et = np.matmul(B.T, self.X, out=work)       # BᵀX ...
+        np.subtract(A, Et, out=Et)                  # ... Eᵀ = A − BᵀX
+        Ct = np.matmul(Et, self.inverse, out=Z)     # Cᵀ = EᵀK (K symmetric)
+        np.matmul(self.X, Ct.T, out=out)
+        out += B
+        return np.subtract(A, Ct, out=Ct)
 
 
 #: The loosest feasibility the ρ rule balances against the gap.  A looser ``feas_tol`` still
@@ -496,6 +511,7 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
     problem = problem.rescaled(scale)
     X = problem.X
     gram_solve = _GramSolve(X)
+    kernel = gram_solve.kernel
     # The M×P side (the two products, the projection, U1) in float32 on a copy of the data
     # when ``precision`` asks for it; the N×M side, the Gram solve and every certificate stay
     # float64.
@@ -524,19 +540,19 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
     # compares consecutive iterates), one of W3, Ŵ3, R, XZ, and of αW3 in the M×P precision.
     R, W3_buf, W3_hat, XZ, W2_next, XW1_next = (np.empty((N, M)) for _ in range(6))
     alpha_W3, step = np.empty((N, M), dtype), np.empty((N, M), dtype)
+    # the kernel form's float64 M×P arrays: A = W1 − U1, W3ᵀX, and scratch
+    A, Z64, E = (np.empty((M, P)) for _ in range(3)) if kernel else (None, None, None)
     # T = U1 + (1 − α)W1 stands in for the scaled dual U1 (see the loop)
-    XW1 = X @ W1.T.astype(float)
     if warm is None:
         T = (1 - alpha) * W1
         U2 = np.zeros((N, M))
-        XU1 = np.zeros((N, M))
     else:
         # multipliers are kept in the caller's units: Λ' = cΛ on the data divided by c, and
         # the scaled duals are Λ'/ρ; the N×M block's multiplier is scale-free
-        U1 = (warm["Lam"] * (scale / rho)).astype(dtype)
-        T = U1 + (1 - alpha) * W1
+        T = (warm["Lam"] * (scale / rho)).astype(dtype) + (1 - alpha) * W1
         U2 = warm["Lam2"] / rho
-        XU1 = X @ U1.T.astype(float)
+    # the primal form keeps the products XW1ᵀ and XU1ᵀ running; the kernel form needs neither
+    XW1, XU1 = (None, None) if kernel else _running_products(X, W1, T, alpha)
 
     # ρ aims at feasibility no looser than RHO_FEAS_AIM, however loose the stop
     feas_aim = min(feas_tol, RHO_FEAS_AIM)
@@ -547,39 +563,51 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
     iteration_flops = 4.0 * N * M * P + 2.0 * N * N * M + _ITERATION_OVERHEAD
     gap = infeas = dual = r = s = np.inf
     for k in range(1, max_iter + 1):
-        np.subtract(XW1, XU1, out=R)
-        R += W2
-        R -= U2
-        W3, Z = gram_solve(R, out=W3_buf)
-        np.subtract(R, W3, out=XZ)  # XXᵀW3, since (XXᵀ + I)W3 = R
         # Over-relaxed updates. On the M×P block, V = αZ + (1−α)W1 + U1 is projected and
         # U1 ← V − W1; keeping T = U1 + (1−α)W1 instead makes that V = αZ + T and
-        # T ← V − αW1. α rides on the N×M factor of the product Z = W3ᵀX.
-        if Z is None:
+        # T ← V − αW1.
+        if kernel:
+            np.subtract(W2, U2, out=R)
+            np.multiply(W1, 2 - alpha, out=A)           # A = W1 − U1 = (2 − α)W1 − T
+            A -= T
+            W3 = W3_buf
+            Z = gram_solve.kernel_step(A, R, out=W3, Z=Z64, work=E)
+            np.multiply(Z, alpha, out=V, casting="same_kind")
+        else:
+            np.subtract(XW1, XU1, out=R)
+            R += W2
+            R -= U2
+            W3 = gram_solve(R, out=W3_buf)
+            np.subtract(R, W3, out=XZ)  # XXᵀW3, since (XXᵀ + I)W3 = R
+            # α rides on the N×M factor of the product Z = W3ᵀX
             np.multiply(W3, alpha, out=alpha_W3, casting="same_kind")
             np.matmul(alpha_W3.T, Xi, out=V)
-        else:
-            np.multiply(Z, alpha, out=V, casting="same_kind")
         checking = k % check_every == 0
         if checking:
             r1 = np.linalg.norm(V / alpha - W1)
         V += T
-        XZ *= alpha                      # XZ ← αXZ + (1 − α)XW1, the over-relaxed XẐ
-        axpy(1 - alpha, XW1, XZ)
         np.multiply(W3, alpha, out=W3_hat)
         axpy(1 - alpha, W2, W3_hat)
         W1, W1_next = inner.project_into(V, out=W1_next, work=D), W1
-        if dtype == np.float64 or checking:
-            np.matmul(X, W1.T.astype(float, copy=False), out=XW1_next)
+        if kernel:
+            if checking:  # the step X(W1 − W1_old)ᵀ of the dual residual, at tests only
+                XW1_step = (Xi @ np.subtract(W1, W1_next, out=D).T).astype(float)
         else:
-            # In float32, X·W1ᵀ (a sum over P) is off by ~1e-6 of its size, enough to stall a
-            # trained layer's gap at 1.3e-3; by increments, the error is relative to the step
-            # W1 − W1_old, which shrinks as the run converges (refreshed in float64 at tests).
-            np.matmul(Xi, np.subtract(W1, W1_next, out=D).T, out=step)
-            np.add(XW1, step, out=XW1_next)
-        XW1_old, XW1, XW1_next = XW1, XW1_next, XW1
-        XU1 += XZ
-        XU1 -= XW1
+            XZ *= alpha                      # XZ ← αXZ + (1 − α)XW1, the over-relaxed XẐ
+            axpy(1 - alpha, XW1, XZ)
+            if dtype == np.float64 or checking:
+                np.matmul(X, W1.T.astype(float, copy=False), out=XW1_next)
+            else:
+                # In float32, X·W1ᵀ (a sum over P) is off by ~1e-6 of its size, enough to
+                # stall a trained layer's gap at 1.3e-3; by increments, the error is relative
+                # to the step W1 − W1_old, which shrinks as the run converges (refreshed in
+                # float64 at tests).
+                np.matmul(Xi, np.subtract(W1, W1_next, out=D).T, out=step)
+                np.add(XW1, step, out=XW1_next)
+            XW1_old, XW1, XW1_next = XW1, XW1_next, XW1
+            XW1_step = XW1 - XW1_old if checking else None
+            XU1 += XZ
+            XU1 -= XW1
         # W2 ← S_{1/ρ}(Ŵ3 + U2), in place: the prox written as v − clip(v, −t, t)
         W2_old, W2, W2_next = W2, W2_next, W2
         np.add(W3_hat, U2, out=W2)
@@ -595,13 +623,13 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
 
         r2 = np.linalg.norm(W3 - W2)
         U1 = T - (1 - alpha) * W1
-        if dtype != np.float64:
+        if dtype != np.float64 and not kernel:
             # XU1 is kept by increments of float64 XZ and rounded XW1 while U1 sums float32
             # steps: the two drift apart (the sparse and digits layers took twice the
             # iterations, trained 300 did not finish), so it is recomputed at each test
             XU1 = (Xi @ U1.T).astype(float)
         r = np.hypot(r1, r2)
-        s = rho * np.linalg.norm(XW1 - XW1_old + W2 - W2_old)
+        s = rho * np.linalg.norm(XW1_step + W2 - W2_old)
         adapting = adaptive_rho and k >= next_adapt
         # feasibility first: while W2 is infeasible the dual bound (one more N·M·P product)
         # cannot stop the run, and only the ρ rule needs it
@@ -648,7 +676,8 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
                 U2 *= rho / new_rho
                 rho = new_rho
                 interval *= 2  # ADMM converges for any fixed ρ; changing it ever less often
-                XU1 = X @ U1.T  # also resets round-off drift of the running product
+                if not kernel:  # also resets round-off drift of the running product
+                    XU1 = X @ U1.T
 
         if dtype != np.float64:
             score = max(infeas / feas_tol, 0.0 if np.isnan(gap) else gap / gap_tol)
@@ -660,7 +689,8 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
                 W1, T = W1.astype(dtype), T.astype(dtype)
                 V, D, W1_next = (np.empty((M, P)) for _ in range(3))
                 alpha_W3 = np.empty((N, M))
-                XW1, XU1 = X @ W1.T, X @ (T - (1 - alpha) * W1).T
+                if not kernel:
+                    XW1, XU1 = _running_products(X, W1, T, alpha)
 
     Lam = rho * (T - (1 - alpha) * W1)
     if status != "converged":
@@ -686,6 +716,12 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
     state = {"W": W2, "Lam": np.asarray(Lam, dtype=float) / scale, "Lam2": rho * U2,
              "rho": rho}
     return SolverResult(W=W2, status=status, info=info, state=state)
+
+
+def _running_products(X: np.ndarray, W1: np.ndarray, T: np.ndarray, alpha: float):
+    """(XW1ᵀ, XU1ᵀ) in float64, U1 = T − (1 − α)W1: the primal form's running products."""
+    W1 = W1.astype(float, copy=False)
+    return X @ W1.T, X @ (T - (1 - alpha) * W1).T
 
 
 def _check_warm(warm, N: int, M: int, P: int) -> dict:
