@@ -4,9 +4,11 @@
     python experiments/bench_fc1.py [overrides]          (make bench-fc1)
 
 For every calibration subset size P of conf/bench_fc1.yaml: the layer's program (the parallel
-scheme's, ε = gain·‖Y‖_F on the P inputs) solved by our ADMM on each BLAS thread count and by
-the authors' solver (ρ = 1, 300 iterations), each answer's time, iterations, nonzeros,
-‖(WᵀX − Y)_Ω‖ against ε, and the layer's relative ReLU error on the P inputs and on all 60,000.
+scheme's, ε = gain·‖Y‖_F on the P inputs) solved by our ADMM on each BLAS thread count, by
+the authors' solver as shipped (ρ = 1, 300 iterations) and tuned (each ρ of
+authors.tuned_rhos, stopped by an oracle at our answer; nettrim.suite.scale.layer_timing),
+each answer's time, iterations, nonzeros, ‖(WᵀX − Y)_Ω‖ against ε, and the layer's relative
+ReLU error on the P inputs and on all 60,000.
 Writes table.csv (rewritten after every P), summary.md and config.yaml into the run directory.
 Needs the MNIST cache (make mnist-data); the network is make mnist-lenet's (model cache).
 """
@@ -41,7 +43,9 @@ def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
                   "error_all": lambda Ws: scale.layer_errors(net, layer, Ws, X_all)}
         table = scale.layer_timing(problem, threads=config["threads"],
                                    authors_rho=authors["rho"],
-                                   authors_iterations=authors["iterations"], errors=errors,
+                                   authors_iterations=authors["iterations"],
+                                   tuned_rhos=authors["tuned_rhos"],
+                                   tuned_budget=authors["tuned_budget"], errors=errors,
                                    **(config["admm"] or {}))
         table.insert(0, "P", P)
         log.info("P = %d:\n%s", P, table.to_string(index=False))

@@ -65,6 +65,22 @@ def test_layer_timing_reports_what_each_solver_returned():
         == ["admm"]
 
 
+def test_layer_timing_tunes_the_authors_solver_to_our_answer_or_reports_the_cut_off():
+    net, X, _ = _net()
+    problem = scale.layer_program(net, 1, X, 0.1)
+    table = scale.layer_timing(problem, threads=[1], authors_iterations=0,
+                               tuned_rhos=[1.0, 1e6], tuned_budget=50.0)
+    ours, good, bad = table.iloc[0], table.iloc[1], table.iloc[2]
+    assert good["solver"] == "authors tuned (ρ = 1, oracle stop)"
+    # stopped by the oracle: our ‖W‖₁ to 1e-3 and ε to 1e-3
+    assert good["status"] == "converged" and good["l1"] <= ours["l1"] * 1.001
+    assert good["omega_residual"] <= good["epsilon"] * 1.001
+    # ρ = 1e6 thresholds at 1e-6: it crawls and is cut off at 50× our time, not reported met
+    assert bad["status"] == "max_iter" and bad["time"] >= 50 * ours["time"]
+    with pytest.raises(ValueError, match="tuned_rhos needs our one-thread run"):
+        scale.layer_timing(problem, threads=[2], authors_iterations=0, tuned_rhos=[1.0])
+
+
 def test_layer_program_refuses_a_layer_that_is_not_there():
     net, X, _ = _net()
     with pytest.raises(ValueError, match="layer must be below the network's 3 layers"):

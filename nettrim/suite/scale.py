@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from .._validation import check_int
+from .._validation import check_int, check_scalar
 from ..baselines import sparsegpt_prune
 from ..network import Network
 from ..problem import LayerProblem
@@ -158,13 +158,20 @@ def summary_markdown(runs: pd.DataFrame, original_acc: float, points: float = 0.
 
 
 def layer_timing(problem, *, threads=(1, 2), authors_rho: float = 1.0,
-                 authors_iterations: int = 300, errors=None, **options) -> pd.DataFrame:
-    """One layer's program solved by our ADMM on each BLAS thread count of ``threads`` and by
-    the authors' solver as their MNIST scripts run it (ρ = ``authors_rho``, a fixed
-    ``authors_iterations`` iterations: their NetTrimWrapper's 30 rounds of 10; one thread;
-    0 skips it). ``errors``: optional {column: f(Ws)}, f mapping the list of returned Ws to
-    one float each (e.g. the layer's error on every training input, :func:`layer_errors`,
-    which then passes over those inputs once). ``options`` go to our ADMM.
+                 authors_iterations: int = 300, tuned_rhos=(), tuned_budget: float = 2.0,
+                 errors=None, **options) -> pd.DataFrame:
+    """One layer's program solved by our ADMM on each BLAS thread count of ``threads``, by the
+    authors' solver as their MNIST scripts run it, and by their solver tuned.
+
+    *As shipped*: ρ = ``authors_rho``, a fixed ``authors_iterations`` iterations (their
+    NetTrimWrapper's 30 rounds of 10; 0 skips it). *Tuned*: each ρ of ``tuned_rhos`` with the
+    oracle stop ``make bench`` gives it (:func:`~nettrim.suite.benchmark.meets_target`: our
+    one-thread answer's ‖W‖₁ to 1e-3 and feasibility to 1e-3, checked every 10 iterations
+    outside the timed part), cut off at ``tuned_budget`` times our one-thread time (status
+    ``max_iter``: it did not get there in that time). Theirs run on one BLAS thread.
+    ``errors``: optional {column: f(Ws)}, f mapping the list of returned Ws to one float
+    each (e.g. the layer's error on every training input, :func:`layer_errors`, which then
+    passes over those inputs once). ``options`` go to our ADMM.
 
     Returns
     -------
@@ -175,11 +182,17 @@ def layer_timing(problem, *, threads=(1, 2), authors_rho: float = 1.0,
         test every pruning in this project passes), all of the weights the solver returns.
     """
     from ..prune import solve
-    from .benchmark import authors_admm
+    from .benchmark import authors_admm, meets_target
 
+    threads = [check_int(n, "threads", low=1) for n in threads]
+    tuned_rhos = [check_scalar(r, "tuned_rhos", low=0.0, low_inclusive=False)
+                  for r in tuned_rhos]
+    tuned_budget = check_scalar(tuned_budget, "tuned_budget", low=0.0, low_inclusive=False)
+    if tuned_rhos and 1 not in threads:
+        raise ValueError("tuned_rhos needs our one-thread run (1 in threads): its answer is "
+                         f"the tuned runs' target and its time their budget; got {threads}")
     runs = []
     for n in threads:
-        n = check_int(n, "threads", low=1)
         with threadpool_limits(limits=n, user_api="blas"):
             res = solve(problem, "admm", **options)
         runs.append(("admm", n, res.W, res.status, res.info))
@@ -189,6 +202,15 @@ def layer_timing(problem, *, threads=(1, 2), authors_rho: float = 1.0,
                                   stop=_never)
         runs.append((f"authors (ρ = {authors_rho:g}, {authors_iterations} iterations)", 1,
                      theirs.W, theirs.status, theirs.info))
+    if tuned_rhos:
+        ours = next(r for r in runs if r[0] == "admm" and r[1] == 1)
+        best_l1, budget = float(np.abs(ours[2]).sum()), tuned_budget * ours[4]["time"]
+        for rho in tuned_rhos:
+            with threadpool_limits(limits=1, user_api="blas"):
+                theirs = authors_admm(problem, rho, max_iter=10**9, time_budget=budget,
+                                      stop=lambda W: meets_target(problem, W, best_l1))
+            runs.append((f"authors tuned (ρ = {rho:g}, oracle stop)", 1, theirs.W,
+                         theirs.status, theirs.info))
     columns = {name: f([W for _, _, W, _, _ in runs]) for name, f in (errors or {}).items()}
     rows = []
     for i, (solver, n, W, status, info) in enumerate(runs):
