@@ -9,7 +9,7 @@ TORCH  := $(VENV)/.torch
 # e.g. make demo ARGS="sampling=rademacher trials=40"
 ARGS ?=
 
-.PHONY: demo figures test test-all layer-demo agreement prediction deep design noisy finite-size spirals prune compare bench bench-scale bench-fc1 mnist-data mnist mnist-fc mnist-lenet mnist-samples clean
+.PHONY: demo figures test test-all layer-demo agreement prediction deep design noisy finite-size spirals prune compare bench bench-scale bench-fc1 bench-scaling mnist-data mnist mnist-fc mnist-lenet mnist-samples clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -132,6 +132,11 @@ bench-scale: mnist-data $(TORCH)
 	$(BIN)/python experiments/bench_scale.py $(ARGS)
 
 # LeNet's FC1 at the authors' gain 0.15: our ADMM (1, 2 threads) against their solver as their
-# scripts run it, on 2,000 and 1,000 of the 60,000 images (trains the LeNet when not cached)
+# scripts run it and tuned (ρ 1, 10, 100, oracle stop), on 2,000 and 1,000 of the 60,000 images
+# (about 45 min; trains the LeNet when not cached: 17 min on one core)
 bench-fc1: mnist-data $(TORCH)
 	$(BIN)/python experiments/bench_fc1.py $(ARGS)
+
+# How Net-Trim's time grows with P, N and M: a scaling table with fitted exponents (issue 32)
+bench-scaling: mnist-data $(TORCH)
+	$(BIN)/python experiments/bench_scaling.py $(ARGS)

@@ -397,3 +397,28 @@ def test_design_overlay_draws_the_design_aware_prediction_with_the_legend_off_th
     figures.main([*map(str, runs), "--out", str(tmp_path / "design")])
     width, height = Image.open(tmp_path / "design.png").size
     assert width < 2000 and height < 1200 and 1.2 < width / height < 3
+
+
+def test_bench_scaling_end_to_end_on_a_fixture(tmp_path):
+    """make bench-scaling on the MNIST-shaped fixture: both series, their exponents."""
+    pytest.importorskip("torch")
+    data = _mnist_like(tmp_path / "mnist.npz")
+    cfg = _compose("bench_scaling", [
+        f"data.path={data}", f"model_cache={tmp_path / 'models'}", "network.hidden=[16,12]",
+        "network.iterations=150", "mnist.samples=[100,200,400]",
+        "synthetic.base={N: 12, M: 3, P: 120}", "synthetic.axes={P: [60, 120, 240], M: [2, 3]}"])
+    runs = _load("bench_scaling").run(cfg, tmp_path / "run")
+    assert runs[["series", "axis", "P"]].values.tolist() == [
+        ["layer 1 (65·16)", "P", 100], ["layer 1 (65·16)", "P", 200],
+        ["layer 1 (65·16)", "P", 400], ["trained", "P", 60], ["trained", "P", 120],
+        ["trained", "P", 240], ["trained", "M", 120], ["trained", "M", 120]]
+    fits = pd.read_csv(tmp_path / "run" / "exponents.csv")
+    assert fits[["series", "axis"]].values.tolist() == [
+        ["layer 1 (65·16)", "P"], ["trained", "P"], ["trained", "M"]]
+    # three sizes give a slope where every run converged; two do not
+    for i, series in enumerate(["layer 1 (65·16)", "trained"]):
+        done = (runs[(runs["series"] == series) & (runs["axis"] == "P")]["status"]
+                == "converged").all()
+        assert fits["time"].notna().iat[i] == done
+    assert np.isnan(fits["time"].iat[2]) and fits["note"].iat[2] == "only 2 sizes"
+    assert "Fitted exponents" in (tmp_path / "run" / "summary.md").read_text()

@@ -45,11 +45,13 @@ layers; so ``precision="auto"`` keeps the M×P side (Z = W3ᵀX, the projection,
 and everything else (the N×M state, the Gram solve, the certificate) in float64.  Two sums
 over P had to be kept out of float32: XW1ᵀ is updated by increments X(W1 − W1_old)ᵀ, whose
 rounding is relative to the shrinking step, and X·U1ᵀ is recomputed at each test; rounded
-directly they stalled a trained layer's gap at 1.3e-3.  Tighter tolerances run in float64
-throughout, and a float32 run that stops making progress goes on in float64
-(``info["promoted_at"]``).  Each test first estimates the certificate in float32; the
-float64 one runs only where the estimate is within ``SCREEN_MARGIN`` of the tolerances, and
-a result is "converged" only when that float64 certificate of the returned W2 says so.
+directly they stalled a trained layer's gap at 1.3e-3.  The kernel form's products are part
+of the Gram solve and stay float64; only its M×P storage (W1, U1, the projection) is float32
+there.  Tighter tolerances run in float64 throughout, and a float32 run that stops making
+progress goes on in float64 (``info["promoted_at"]``).  Each test first estimates the
+certificate in float32; the float64 one runs only where the estimate is within
+``SCREEN_MARGIN`` of the tolerances, and a result is "converged" only when that float64
+certificate of the returned W2 says so.
 
 *Pattern solve.* Once the iterate's support holds between two tests, the program restricted to
 the pattern it points at (support, signs, active inequalities) has a closed-form solution up

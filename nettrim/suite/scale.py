@@ -273,3 +273,4 @@ def layer_summary_markdown(runs: pd.DataFrame, gain: float) -> str:
             for r in runs.itertuples()]
     return (f"ε = {gain:g}·‖Y‖_F on the P calibration inputs; errors are ‖Y − ReLU(ŴᵀX)‖_F / "
             "‖Y‖_F.\n\n" + markdown_table(header, rows))
+

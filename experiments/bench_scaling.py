@@ -1,0 +1,57 @@
+"""How Net-Trim's time grows with the layer: a scaling table with fitted exponents (issue 32).
+
+    python experiments/bench_scaling.py [overrides]      (make bench-scaling)
+
+Solves, on one BLAS thread, the first layer of the MNIST LeNet-300-100 (make mnist-fc's network,
+shared through the model cache) on calibration subsets of growing size P, and the benchmark's
+trained layers about a base shape with P, N or M grown one at a time; SparseGPT prunes each to
+our answer's count (nettrim.suite.scaling). Writes runs.csv (rewritten after every series),
+exponents.csv, summary.md and config.yaml into the run directory. Needs the MNIST cache (make
+mnist-data).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+from omegaconf import DictConfig
+
+from nettrim.suite import compression, scaling
+from nettrim.suite.cli import hydra_entry
+from nettrim.suite.data import load_dataset
+from nettrim.suite.runs import finish_run, start_run
+
+log = logging.getLogger(__name__)
+
+
+def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
+    out_dir, config = start_run(cfg, out_dir)
+    mnist, synthetic, options = config["mnist"], config["synthetic"], config["admm"] or {}
+    model = compression.model_file(out_dir, config["network"])
+    net = compression.train_classifier(config["data"], config["network"], model,
+                                       cache=config.get("model_cache"))
+    X_all = load_dataset(**config["data"])[0]
+    series = [scaling.subset_cases(net, mnist["layer"], X_all, mnist["samples"],
+                                   gain=mnist["gain"], seed=config["seed"]),
+              scaling.synthetic_cases(synthetic["base"], synthetic["axes"],
+                                      family=synthetic["family"], gain=synthetic["gain"],
+                                      seed=config["seed"])]
+    tables = []
+    for cases in series:
+        for case in cases:
+            tables.append(scaling.scaling_runs([case], **options))
+            log.info("%s", tables[-1].to_string(index=False, header=len(tables) == 1))
+            pd.concat(tables).to_csv(out_dir / "runs.csv", index=False)
+    runs = pd.concat(tables, ignore_index=True)
+    scaling.scaling_exponents(runs).to_csv(out_dir / "exponents.csv", index=False)
+    (out_dir / "summary.md").write_text(scaling.scaling_summary_markdown(runs))
+    log.info((out_dir / "summary.md").read_text())
+    finish_run(cfg, out_dir)
+    return runs
+
+
+main = hydra_entry(__file__, "bench_scaling", run)
+
+if __name__ == "__main__":
+    main()

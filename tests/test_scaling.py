@@ -1,0 +1,52 @@
+"""The scaling table: its runs on small layers, its exponents on known power laws."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nettrim.suite import scaling
+
+
+def test_synthetic_cases_grow_one_size_at_a_time_and_cut_p_from_one_layer():
+    cases = list(scaling.synthetic_cases({"N": 12, "M": 3, "P": 80},
+                                         {"P": [80, 40], "M": [2, 3]}, gain=0.1))
+    assert [(s, a, p.N, p.M, p.P) for s, a, p, _ in cases] == [
+        ("trained", "P", 13, 3, 40), ("trained", "P", 13, 3, 80),
+        ("trained", "M", 13, 2, 80), ("trained", "M", 13, 3, 80)]
+    small, large = cases[0][2], cases[1][2]
+    # along P only P changes: the first 40 samples of the 80-sample layer, ε on them
+    np.testing.assert_array_equal(small.X, large.X[:, :40])
+    assert small.epsilon == pytest.approx(0.1 * np.linalg.norm(large.Y[:, :40]))
+    with pytest.raises(ValueError, match="axes must be some of"):
+        list(scaling.synthetic_cases({"N": 12, "M": 3, "P": 80}, {"Q": [1]}))
+    with pytest.raises(ValueError, match="base must give N, M and P"):
+        list(scaling.synthetic_cases({"N": 12, "P": 80}, {"P": [40]}))
+
+
+def test_scaling_runs_solve_and_prune_to_the_same_count():
+    cases = scaling.synthetic_cases({"N": 12, "M": 3, "P": 80}, {"P": [40, 80]}, gain=0.1)
+    runs = scaling.scaling_runs(cases)
+    assert (runs["status"] == "converged").all() and runs["P"].tolist() == [40, 80]
+    assert (runs["nnz"] > 0).all() and (runs["sparsegpt_time"] > 0).all()
+    assert np.allclose(runs["per_iteration"] * runs["iterations"], runs["time"])
+    md = scaling.scaling_summary_markdown(runs)
+    # two runs, and a fit row that refuses a slope through two points
+    assert md.count("\n| trained | P |") == 3
+    assert "\n| trained | P | 40–80 | – | – | – | – | only 2 sizes |" in md
+
+
+def _power_law(exponent, status=("converged",) * 4):
+    P = np.array([1000, 2000, 4000, 8000])
+    return pd.DataFrame({"series": "s", "axis": "P", "P": P, "status": list(status),
+                         "time": 3e-6 * P**exponent, "iterations": 400 + 0 * P,
+                         "per_iteration": 3e-6 * P**exponent / 400,
+                         "sparsegpt_time": 1e-4 * P**0.5})
+
+
+def test_scaling_exponents_recover_a_power_law_and_refuse_an_unconverged_series():
+    fit = scaling.scaling_exponents(_power_law(1.3)).iloc[0]
+    assert fit["time"] == pytest.approx(1.3) and fit["per_iteration"] == pytest.approx(1.3)
+    assert fit["iterations"] == pytest.approx(0.0, abs=1e-12)
+    assert fit["sparsegpt_time"] == pytest.approx(0.5) and fit["note"] == ""
+    bad = scaling.scaling_exponents(_power_law(1.3, ("converged",) * 3 + ("max_iter",))).iloc[0]
+    assert np.isnan(bad["time"]) and bad["note"] == "1 of 4 runs did not converge"
