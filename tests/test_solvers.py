@@ -430,21 +430,21 @@ def test_rho_step_narrows_its_band_when_one_stopping_quantity_is_met():
     """The trained layer's stall: the gap met (0.48 of its tolerance), the infeasibility 8.9×
     its aim — a factor of 4.3 inside the wide band, outside the split one; the same imbalance
     with neither met stays inside the wide band."""
-    from nettrim.solvers.admm import _rho_step
+    from nettrim.solvers.admm import rho_step
 
-    step = _rho_step(8.9e-4, 1e-4, 0.48e-3, 1e-3)
+    step = rho_step(8.9e-4, 1e-4, 0.48e-3, 1e-3)
     assert step == pytest.approx(np.sqrt(8.9 / 0.48))
-    assert _rho_step(8.9e-3, 1e-4, 4.8e-3, 1e-3) == 1.0
-    assert _rho_step(1.5e-4, 1e-4, 1.2e-3, 1e-3) == 1.0
+    assert rho_step(8.9e-3, 1e-4, 4.8e-3, 1e-3) == 1.0
+    assert rho_step(1.5e-4, 1e-4, 1.2e-3, 1e-3) == 1.0
 
 
 @given(p=st.floats(1e-6, 1e6), g=st.floats(-1e3, 1e6))
 def test_rho_step_moves_rho_toward_the_lagging_side(p, g):
     """ρ rises only when feasibility lags the gap (relative to their aims), falls only in the
     opposite case, by at most 10×, and holds while the two are within a factor 4."""
-    from nettrim.solvers.admm import _rho_step
+    from nettrim.solvers.admm import rho_step
 
-    step = _rho_step(p * 1e-4, 1e-4, g * 1e-3, 1e-3)
+    step = rho_step(p * 1e-4, 1e-4, g * 1e-3, 1e-3)
     assert 0.1 <= step <= 10.0
     ratio = max(p, 1e-3) / max(g, 1e-3)
     if step > 1:

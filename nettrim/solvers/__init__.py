@@ -1,6 +1,6 @@
 """Solvers for the Net-Trim layer program, one module each, behind one interface."""
 
-from . import admm, auto, cvx, lp  # noqa: F401  (importing registers them)
+from . import admm, admm_torch, auto, cvx, lp  # noqa: F401  (importing registers them)
 from .base import (
                    SOLVERS,
                    STATUSES,

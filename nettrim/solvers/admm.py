@@ -147,7 +147,7 @@ _NEURON_OVERHEAD = 3e5
 _ITERATION_OVERHEAD = 6e5
 
 
-def _certificate(problem: LayerProblem, W: np.ndarray, Lam: np.ndarray,
+def certificate(problem: LayerProblem, W: np.ndarray, Lam: np.ndarray,
                  feas_tol: float = np.inf):
     """(relative gap of ‖W‖₁ to the dual bound d(Λ), infeasibility of W, d(Λ)): W is certified
     when both are within tolerance, whichever way W and Λ were obtained.  When W is more
@@ -161,7 +161,7 @@ def _certificate(problem: LayerProblem, W: np.ndarray, Lam: np.ndarray,
     return gap, infeas, dual
 
 
-def _rho_step(primal: float, feas_aim: float, gap: float, gap_tol: float) -> float:
+def rho_step(primal: float, feas_aim: float, gap: float, gap_tol: float) -> float:
     """The factor ρ is multiplied by at an adaptation test: 1 within the band, else
     √(primal/feas_aim ÷ gap/gap_tol) capped to [0.1, 10] (module docstring, ``RHO_BAND``).
 
@@ -174,7 +174,7 @@ def _rho_step(primal: float, feas_aim: float, gap: float, gap_tol: float) -> flo
     return 1.0 if 1 / band <= factor <= band else float(np.clip(factor, 0.1, 10.0))
 
 
-def _ratio(a: float, b: float) -> float:
+def residual_ratio(a: float, b: float) -> float:
     """a/b, with 0/0 = 0 and a/0 = inf (a residual against a zero scale)."""
     return a / b if b > 0 else (0.0 if a == 0 else np.inf)
 
@@ -355,7 +355,7 @@ def _defaults() -> dict:
             if p.kind is p.KEYWORD_ONLY}
 
 
-def _check_options(**options) -> dict:
+def check_options(**options) -> dict:
     """The ADMM options (any subset; the rest at their defaults), validated: each error names
     its option. W0 and warm are checked at solve time against the problem's shape."""
     o = {**_defaults(), **options}
@@ -418,7 +418,7 @@ def _check_callback(callback):
     return callback
 
 
-@register("admm", check=_check_options, priority=20)
+@register("admm", check=check_options, priority=20)
 def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
                gap_tol: float = 1e-3, feas_tol: float = 1e-4, max_iter: int = 20000,
                adaptive_rho: bool = True, check_every: int = 10, polish: str = "exact",
@@ -494,7 +494,7 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
         from ``warm``); ``state`` is the warm start for a neighbouring program.
     """
     (rho, alpha, gap_tol, feas_tol, max_iter, adaptive_rho, check_every, polish,
-     gram_scale, precision, callback) = _check_options(
+     gram_scale, precision, callback) = check_options(
         rho=rho, alpha=alpha, gap_tol=gap_tol, feas_tol=feas_tol, max_iter=max_iter,
         adaptive_rho=adaptive_rho, check_every=check_every, polish=polish,
         gram_scale=gram_scale, precision=precision, callback=callback).values()
@@ -637,13 +637,13 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
         # cannot stop the run, and only the ρ rule needs it
         cert_tol, Lam = (np.inf if adapting else feas_tol), rho * U1
         if dtype == np.float64:
-            gap, infeas, dual = _certificate(problem, W2, Lam, feas_tol=cert_tol)
+            gap, infeas, dual = certificate(problem, W2, Lam, feas_tol=cert_tol)
         else:
             # a float32 screen first: the float64 certificate (its two N·M·P products and
             # passes cost a few float32 iterations) only when the run may stop
-            gap, infeas, dual = _certificate(inner, W2.astype(dtype), Lam, feas_tol=cert_tol)
+            gap, infeas, dual = certificate(inner, W2.astype(dtype), Lam, feas_tol=cert_tol)
             if infeas <= SCREEN_MARGIN * feas_tol and gap <= SCREEN_MARGIN * gap_tol:
-                gap, infeas, dual = _certificate(problem, W2, Lam, feas_tol=cert_tol)
+                gap, infeas, dual = certificate(problem, W2, Lam, feas_tol=cert_tol)
         if infeas <= feas_tol and gap <= gap_tol:
             status = "converged"
             break
@@ -658,7 +658,7 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
             polish_flops += spent
             if polished_pair is not None:
                 W_p, Lam_p = polished_pair
-                gap_p, infeas_p, dual_p = _certificate(problem, W_p, Lam_p)
+                gap_p, infeas_p, dual_p = certificate(problem, W_p, Lam_p)
                 if infeas_p <= feas_tol and gap_p <= gap_tol:
                     W2, gap, infeas, dual, polished = W_p, gap_p, infeas_p, dual_p, True
                     status = "converged"
@@ -669,8 +669,9 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
             # Primal side: W2's infeasibility, or the splitting residuals when W2 happens to be
             # strictly feasible (infeasibility 0 is not convergence). A negative gap means W2
             # is infeasible enough to beat the optimum: that also pushes ρ up.
-            primal = max(infeas, _ratio(r1, np.linalg.norm(W1)), _ratio(r2, np.linalg.norm(W2)))
-            new_rho = float(np.clip(rho * _rho_step(primal, feas_aim, gap, gap_tol), 1e-8, 1e8))
+            primal = max(infeas, residual_ratio(r1, np.linalg.norm(W1)),
+                         residual_ratio(r2, np.linalg.norm(W2)))
+            new_rho = float(np.clip(rho * rho_step(primal, feas_aim, gap, gap_tol), 1e-8, 1e8))
             if new_rho != rho:
                 # scaled duals are y/ρ: keep y fixed
                 U1 *= rho / new_rho
@@ -697,7 +698,7 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
     Lam = rho * (T - (1 - alpha) * W1)
     if status != "converged":
         # the last test may predate W2 or have skipped the dual bound: report what is returned
-        gap, infeas, dual = _certificate(problem, W2, Lam)
+        gap, infeas, dual = certificate(problem, W2, Lam)
     info = {
         "solver": "admm",
         "iterations": k,
