@@ -24,7 +24,7 @@ from nettrim.suite.cones import check_design, planted_network_prediction
 from nettrim.suite.runs import finish_run, finished_config, start_run
 from nettrim.suite.sampling import sampler_from_config
 from nettrim.suite.summary import deep_recovery, save_table
-from nettrim.suite.sweep import deep_sweep_from_config
+from nettrim.suite.sweep_config import deep_sweep_from_config
 
 log = logging.getLogger(__name__)
 

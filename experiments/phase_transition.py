@@ -22,7 +22,7 @@ from nettrim.suite.cones import with_design_prediction
 from nettrim.suite.runs import finish_run, finished_config, start_run
 from nettrim.suite.sampling import sampler_from_config
 from nettrim.suite.summary import save_table, summarize
-from nettrim.suite.sweep import sweep_from_config
+from nettrim.suite.sweep_config import sweep_from_config
 
 log = logging.getLogger(__name__)
 

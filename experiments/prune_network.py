@@ -27,7 +27,7 @@ from nettrim.suite.cli import hydra_entry
 from nettrim.suite.parallel import backend
 from nettrim.suite.runs import finish_run, start_run
 from nettrim.suite.summary import best_within, markdown_table
-from nettrim.suite.sweep import check_solver_config
+from nettrim.suite.sweep_config import check_solver_config
 
 log = logging.getLogger(__name__)
 

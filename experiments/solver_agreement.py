@@ -23,7 +23,7 @@ from nettrim.suite import plots
 from nettrim.suite.cli import hydra_entry
 from nettrim.suite.runs import finish_run, start_run
 from nettrim.suite.summary import agreement, noisy_recovery, summarize, throughput
-from nettrim.suite.sweep import sweep_from_config
+from nettrim.suite.sweep_config import sweep_from_config
 
 log = logging.getLogger(__name__)
 

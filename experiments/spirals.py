@@ -24,7 +24,7 @@ from nettrim.suite.data import spirals_split
 from nettrim.suite.parallel import backend
 from nettrim.suite.runs import finish_run, start_run
 from nettrim.suite.summary import kept_at_discrepancy, markdown_table
-from nettrim.suite.sweep import check_solver_config
+from nettrim.suite.sweep_config import check_solver_config
 
 log = logging.getLogger(__name__)
 

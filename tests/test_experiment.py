@@ -406,7 +406,8 @@ def test_bench_scaling_end_to_end_on_a_fixture(tmp_path):
     cfg = _compose("bench_scaling", [
         f"data.path={data}", f"model_cache={tmp_path / 'models'}", "network.hidden=[16,12]",
         "network.iterations=150", "mnist.samples=[100,200,400]",
-        "synthetic.base={N: 12, M: 3, P: 120}", "synthetic.axes={P: [60, 120, 240], M: [2, 3]}"])
+        "synthetic.base={N: 12, M: 3, P: 120}", "synthetic.axes.P=[60,120,240]",
+        "synthetic.axes.M=[2,3]", "~synthetic.axes.N"])
     runs = _load("bench_scaling").run(cfg, tmp_path / "run")
     assert runs[["series", "axis", "P"]].values.tolist() == [
         ["layer 1 (65·16)", "P", 100], ["layer 1 (65·16)", "P", 200],

@@ -19,7 +19,8 @@ from nettrim.network import Network
 from nettrim.suite.planted import planted_weights
 from nettrim.suite.sampling import sampler_from_config
 from nettrim.suite.summary import success_rates, summarize
-from nettrim.suite.sweep import expand_grid, run_sweep, sweep_from_config
+from nettrim.suite.sweep import expand_grid, run_sweep
+from nettrim.suite.sweep_config import sweep_from_config
 
 ROOT = Path(__file__).resolve().parents[1]
 RNG = np.random.default_rng(0)
@@ -226,7 +227,7 @@ def test_one_list_of_runtime_keys():
     from hydra import compose, initialize_config_dir
 
     from nettrim.suite.runs import RUNTIME_KEYS
-    from nettrim.suite.sweep import _constant_columns
+    from nettrim.suite.sweep_config import _constant_columns
 
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
         cfg = compose(config_name="phase_transition", return_hydra_config=True)

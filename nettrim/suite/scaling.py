@@ -93,7 +93,8 @@ def scaling_runs(cases, **options) -> pd.DataFrame:
     -------
     DataFrame
         One row per case: ``series``, ``axis``, ``N``, ``M``, ``P``, ``status``,
-        ``iterations``, ``time`` (the solver's clock), ``per_iteration``, ``nnz``,
+        ``iterations``, ``time`` (the solver's clock), ``per_iteration``, ``nnz`` (nonzero
+        weights of our answer, its bias aside: the count SparseGPT prunes to),
         ``sparsegpt_time``; one BLAS thread.
     """
     from ..prune import solve
@@ -105,7 +106,8 @@ def scaling_runs(cases, **options) -> pd.DataFrame:
                              "ReLU network); got a linear program")
         with threadpool_limits(limits=1, user_api="blas"):
             res = solve(problem, "admm", **options)
-            nnz = int(np.count_nonzero(res.W))
+            # the count of weights (the bias row aside), which is what SparseGPT keeps
+            nnz = int(np.count_nonzero(res.W[:-1] if problem.bias else res.W))
             W_in, b = (W[:-1], W[-1]) if problem.bias else (W, np.zeros(W.shape[1]))
             X_in = problem.X[:-1] if problem.bias else problem.X
             t0 = time.perf_counter()
