@@ -57,6 +57,9 @@ REFERENCE = {
        for n in (500, 1000, 2000, 5000, 10000, 20000)},
     "bench_scale/mnist_fc": ("bench_scale", []),
     "bench_scale/workers": ("bench_scale", ["levers=[cold_workers,warm_workers]", "tag=workers"]),
+    "bench_scale/p500": ("bench_scale", ["samples=[500]", "levers=[cold]", "tag=p500"]),
+    "bench_scale/lenet_fc1": ("bench_fc1", []),
+    "bench_scaling/default": ("bench_scaling", []),
 }
 
 
