@@ -56,7 +56,8 @@ def test_bad_input_is_named(case):
 
 def test_bad_solver_inputs(layer):
     X, W, Y = layer
-    with pytest.raises(ValueError, match="unknown solver 'nope'; available: admm, admm_torch, auto, cvxpy, lp"):
+    with pytest.raises(ValueError,
+                       match="unknown solver 'nope'; available: admm, admm_torch, auto, cvxpy, lp"):
         nettrim.prune_layer(X, Y, 0.1, solver="nope")
     with pytest.raises(ValueError, match="only the noiseless program"):
         nettrim.prune_layer(X, Y, 0.1, solver="lp")
