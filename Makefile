@@ -132,7 +132,7 @@ bench-scale: mnist-data $(TORCH)
 	$(BIN)/python experiments/bench_scale.py $(ARGS)
 
 # LeNet's FC1 at the authors' gain 0.15: our ADMM (1, 2 threads) against their solver as their
-# scripts run it and tuned (ρ 1, 10, 100, oracle stop), on 2,000 and 1,000 of the 60,000 images
+# scripts run it and tuned (ρ 10, 100, oracle stop), on 2,000 and 1,000 of the 60,000 images
 # (about 45 min; trains the LeNet when not cached: 17 min on one core)
 bench-fc1: mnist-data $(TORCH)
 	$(BIN)/python experiments/bench_fc1.py $(ARGS)

@@ -45,10 +45,12 @@ layers; so ``precision="auto"`` keeps the M×P side (Z = W3ᵀX, the projection,
 and everything else (the N×M state, the Gram solve, the certificate) in float64.  Two sums
 over P had to be kept out of float32: XW1ᵀ is updated by increments X(W1 − W1_old)ᵀ, whose
 rounding is relative to the shrinking step, and X·U1ᵀ is recomputed at each test; rounded
-directly they stalled a trained layer's gap at 1.3e-3.  The kernel form's products are part
-of the Gram solve and stay float64; only its M×P storage (W1, U1, the projection) is float32
-there.  Tighter tolerances run in float64 throughout, and a float32 run that stops making
-progress goes on in float64 (``info["promoted_at"]``).  Each test first estimates the
+directly they stalled a trained layer's gap at 1.3e-3.  The kernel form keeps no running
+product and runs its three products (two N·M·P, one P²M with K, whose eigenvalues lie in
+(0, 1]) in float32 too: on LeNet's FC1 at P = 1,000 that took 510 iterations, as float64 did
+(the PyTorch solver in float32, an exploratory run).  Tighter tolerances run in float64
+throughout, and a float32 run that stops making progress goes on in float64
+(``info["promoted_at"]``).  Each test first estimates the
 certificate in float32; the float64 one runs only where the estimate is within
 ``SCREEN_MARGIN`` of the tolerances, and a result is "converged" only when that float64
 certificate of the returned W2 says so.
@@ -104,24 +106,43 @@ class _GramSolve:
         gram = X.T @ X if self.kernel else X @ X.T
         self.inverse = cho_solve(cho_factor(gram + np.eye(n)), np.eye(n))
         self.X = X
+        self._rounded = None
 
     def __call__(self, R: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """W3 = (XXᵀ + I)⁻¹R, the primal form; written into ``out`` when given."""
         return np.matmul(self.inverse, R, out=out)
 
-    def kernel_step(self, A: np.ndarray, B: np.ndarray, out: np.ndarray,
-                    Z: np.ndarray, work: np.ndarray) -> np.ndarray:
-        """W3 into ``out`` (N×M) for R = XAᵀ + B in the kernel form, and W3ᵀX into ``Z``
-        (M×P, returned); ``work`` is M×P scratch. All three float64.
+    def kernel_step(self, A: np.ndarray, B: np.ndarray, out: np.ndarray, Z: np.ndarray,
+                    work: np.ndarray, scratch: np.ndarray | None = None) -> np.ndarray:
+        """W3 into ``out`` (N×M, float64) for R = XAᵀ + B in the kernel form, and W3ᵀX into
+        ``Z`` (M×P, returned); ``work`` is M×P scratch. The products run in A's precision:
+        for a float32 A (with Z and work float32 too) on float32 copies of X and K, and then
+        ``scratch`` is an N×M float32 array (B rounded, then X·C).
 
         Kept in the M×P orientation (Eᵀ, Cᵀ): BLAS takes the transposes for free, so no
         array is copied into another layout."""
-        Et = np.matmul(B.T, self.X, out=work)       # BᵀX ...
+        X, K = self._operands(A.dtype)
+        double = A.dtype == B.dtype
+        if not double:
+            np.copyto(scratch, B, casting="same_kind")
+        Bc = B if double else scratch
+        Et = np.matmul(Bc.T, X, out=work)           # BᵀX ...
         np.subtract(A, Et, out=Et)                  # ... Eᵀ = A − BᵀX
-        Ct = np.matmul(Et, self.inverse, out=Z)     # Cᵀ = EᵀK (K symmetric)
-        np.matmul(self.X, Ct.T, out=out)
-        out += B
+        Ct = np.matmul(Et, K, out=Z)                # Cᵀ = EᵀK (K symmetric)
+        if double:
+            np.matmul(X, Ct.T, out=out)
+            out += B
+        else:
+            np.add(B, np.matmul(X, Ct.T, out=scratch), out=out)
         return np.subtract(A, Ct, out=Ct)
+
+    def _operands(self, dtype):
+        """(X, K) in ``dtype``; the float32 copies are made on first use."""
+        if dtype == self.X.dtype:
+            return self.X, self.inverse
+        if self._rounded is None:
+            self._rounded = (self.X.astype(dtype), self.inverse.astype(dtype))
+        return self._rounded
 
 
 #: The loosest feasibility the ρ rule balances against the gap.  A looser ``feas_tol`` still
@@ -542,8 +563,8 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
     # compares consecutive iterates), one of W3, Ŵ3, R, XZ, and of αW3 in the M×P precision.
     R, W3_buf, W3_hat, XZ, W2_next, XW1_next = (np.empty((N, M)) for _ in range(6))
     alpha_W3, step = np.empty((N, M), dtype), np.empty((N, M), dtype)
-    # the kernel form's float64 M×P arrays: A = W1 − U1, W3ᵀX, and scratch
-    A, Z64, E = (np.empty((M, P)) for _ in range(3)) if kernel else (None, None, None)
+    # the kernel form's M×P arrays: A = W1 − U1, W3ᵀX, and scratch
+    A, Zk, E = (np.empty((M, P), dtype) for _ in range(3)) if kernel else (None, None, None)
     # T = U1 + (1 − α)W1 stands in for the scaled dual U1 (see the loop)
     if warm is None:
         T = (1 - alpha) * W1
@@ -573,7 +594,7 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
             np.multiply(W1, 2 - alpha, out=A)           # A = W1 − U1 = (2 − α)W1 − T
             A -= T
             W3 = W3_buf
-            Z = gram_solve.kernel_step(A, R, out=W3, Z=Z64, work=E)
+            Z = gram_solve.kernel_step(A, R, out=W3, Z=Zk, work=E, scratch=alpha_W3)
             np.multiply(Z, alpha, out=V, casting="same_kind")
         else:
             np.subtract(XW1, XU1, out=R)
@@ -692,7 +713,9 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
                 W1, T = W1.astype(dtype), T.astype(dtype)
                 V, D, W1_next = (np.empty((M, P)) for _ in range(3))
                 alpha_W3 = np.empty((N, M))
-                if not kernel:
+                if kernel:
+                    A, Zk, E = (np.empty((M, P)) for _ in range(3))
+                else:
                     XW1, XU1 = _running_products(X, W1, T, alpha)
 
     Lam = rho * (T - (1 - alpha) * W1)
