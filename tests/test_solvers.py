@@ -182,6 +182,15 @@ def test_gram_solve_solves_in_both_forms_and_the_kernel_form_hands_back_wtx(N, P
         W = np.empty((N, M))
         Z = gram.kernel_step(A, B, out=W, Z=np.empty((M, P)), work=np.empty((M, P)))
         np.testing.assert_allclose(Z, W.T @ X, atol=1e-9 * (1 + scale) * np.linalg.norm(R))
+        # in float32 (mixed precision): the same W3 and W3ᵀX to float32 rounding
+        f32 = np.float32
+        W32 = np.empty((N, M))
+        Z32 = gram.kernel_step(A.astype(f32), B, out=W32, Z=np.empty((M, P), f32),
+                               work=np.empty((M, P), f32), scratch=np.empty((N, M), f32))
+        assert Z32.dtype == f32 and W32.dtype == np.float64
+        size = (1 + scale) * (np.linalg.norm(A) + np.linalg.norm(B))
+        np.testing.assert_allclose(W32, W, atol=1e-5 * size)
+        np.testing.assert_allclose(Z32, Z, atol=1e-5 * size)
     else:
         W = gram(R)
     lhs = X @ (X.T @ W) + W
