@@ -200,6 +200,32 @@ def residual_ratio(a: float, b: float) -> float:
     return a / b if b > 0 else (0.0 if a == 0 else np.inf)
 
 
+def equilibrate(problem: LayerProblem, gram_scale: float = 1.0) -> tuple[LayerProblem, float]:
+    """The program with X, Y, V, ε divided by c so that ‖X‖²_F = gram_scale·max(N, P) (the
+    same solutions U), and c.
+
+    One ρ weighs both constraint blocks, W3ᵀX = W1 and W3 = W2. With samples of unit mean norm
+    the first block's weight grows with P/N, as the number of equations per unknown does;
+    below P = N the rank, not the sample count, limits it, and XXᵀ is held at unit mean
+    eigenvalue instead.
+
+    Parameters
+    ----------
+    problem : LayerProblem
+    gram_scale : float, default 1.0
+
+    Returns
+    -------
+    (LayerProblem, float)
+    """
+    X_scale = np.linalg.norm(problem.X)
+    if X_scale == 0:
+        raise ValueError("X is zero: every sample is the zero vector, so UᵀX = 0 for every U "
+                         "and the program has no information to prune with")
+    scale = X_scale / np.sqrt(max(problem.N, problem.P) * gram_scale)
+    return problem.rescaled(scale), scale
+
+
 def soft_threshold(V: np.ndarray, t: float) -> np.ndarray:
     """The proximal map of t‖·‖₁: sign(V)·max(|V| − t, 0), entrywise.
 
@@ -519,19 +545,9 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
         rho=rho, alpha=alpha, gap_tol=gap_tol, feas_tol=feas_tol, max_iter=max_iter,
         adaptive_rho=adaptive_rho, check_every=check_every, polish=polish,
         gram_scale=gram_scale, precision=precision, callback=callback).values()
-    X_scale = np.linalg.norm(problem.X)
-    if X_scale == 0:
-        raise ValueError("X is zero: every sample is the zero vector, so UᵀX = 0 for every U "
-                         "and the program has no information to prune with")
-
     t0 = time.perf_counter()
-    # Equilibrate: divide X, Y, V, ε (the same solutions U). One ρ weighs both constraint
-    # blocks, W3ᵀX = W1 and W3 = W2. With samples of unit mean norm the first block's weight
-    # grows with P/N, as the number of equations per unknown does; below P = N the rank, not
-    # the sample count, limits it, and XXᵀ is held at unit mean eigenvalue instead.
     N, M, P = problem.N, problem.M, problem.P
-    scale = X_scale / np.sqrt(max(N, P) * gram_scale)
-    problem = problem.rescaled(scale)
+    problem, scale = equilibrate(problem, gram_scale)
     X = problem.X
     gram_solve = _GramSolve(X)
     kernel = gram_solve.kernel

@@ -22,7 +22,7 @@ import time
 import numpy as np
 
 from ..problem import LayerProblem
-from .admm import RHO_FEAS_AIM, certificate, check_options, residual_ratio, rho_step
+from .admm import RHO_FEAS_AIM, certificate, check_options, equilibrate, residual_ratio, rho_step
 from .base import SolverResult, register
 
 #: The torch dtypes the iteration runs in.
@@ -120,13 +120,9 @@ def solve_admm_torch(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 
                        max_iter=max_iter, adaptive_rho=adaptive_rho, check_every=check_every,
                        gram_scale=gram_scale, device=device, dtype=dtype)
     torch = _torch()
-    X_scale = np.linalg.norm(problem.X)
-    if X_scale == 0:
-        raise ValueError("X is zero: every sample is the zero vector, so UᵀX = 0 for every U "
-                         "and the program has no information to prune with")
     t0 = time.perf_counter()
     N, M, P = problem.N, problem.M, problem.P
-    problem = problem.rescaled(X_scale / np.sqrt(max(N, P) * o["gram_scale"]))
+    problem = equilibrate(problem, o["gram_scale"])[0]
     where = {"dtype": getattr(torch, o["dtype"]), "device": _device(torch, o["device"])}
     X = torch.as_tensor(problem.X, **where)
     kernel = P < N
