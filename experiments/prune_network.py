@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
     out_dir, config = start_run(cfg, out_dir)
-    check_solver_config(config)
+    [solver] = check_solver_config(config)
     (out_dir / "networks").mkdir(exist_ok=True)
     model = compression.model_file(out_dir, config["network"])
     net = compression.train_classifier(config["data"], config["network"], model,
@@ -48,8 +48,7 @@ def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
             noise=config["noise"],
             **({"samples": config["samples"]} if config.get("samples") else {}),
             **({"patches": config["patches"]} if config.get("patches") else {}),
-            net_dir=str(out_dir / "networks"), solver=config["solver"]["name"],
-            **(config["solver"].get("options") or {}))
+            net_dir=str(out_dir / "networks"), solver=solver)
     results.to_csv(out_dir / "results.csv", index=False)
     best = best_within(results, 0.01)
     best.to_csv(out_dir / "best_within_1pt.csv", index=False)

@@ -30,12 +30,11 @@ log = logging.getLogger(__name__)
 
 def run(cfg: DictConfig, out_dir) -> tuple:
     out_dir, config = start_run(cfg, out_dir)
-    check_solver_config(config)
+    [solver] = check_solver_config(config)
     net_dir = out_dir / "networks"
     net_dir.mkdir(exist_ok=True)
     common = {"data": {"seed": config["seed"], **config["data"]}, "train": config["train"],
-              "recipes": config["recipes"], "solver": config["solver"]["name"],
-              **(config["solver"].get("options") or {})}
+              "recipes": config["recipes"], "solver": solver}
     with backend(config.get("parallel"), config["n_jobs"]) as n_jobs:
         layers, sweep = _studies(config, out_dir, common, n_jobs)
     layers.to_csv(out_dir / "table_layers.csv", index=False)

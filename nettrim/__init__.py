@@ -4,7 +4,8 @@ One verb, *prune*: :func:`prune_layer` returns a :class:`LayerResult` (whose ``e
 an :class:`Evaluation` of the pruned weights); :func:`prune_parallel`, :func:`prune_cascade`,
 :func:`prune_to_discrepancy`, :func:`prune_sklearn` and :func:`prune_torch` return a
 :class:`NetworkResult` whose ``report`` is the per-layer table (a *report* is always that table).
-:func:`prune_path` returns one per gain of a sweep. The
+:func:`prune_path` returns one per gain of a sweep. A solver is a value (:class:`ADMM`,
+:class:`LP`, :class:`CVXPY`, :class:`Auto`, or a registered name). The
 theory-validation suite is :mod:`nettrim.suite`, imported on its own.
 """
 
@@ -20,7 +21,18 @@ from .schemes import (
     prune_to_discrepancy,
     relative_discrepancy,
 )
-from .solvers import STATUSES, available_solvers, get_solver, register
+from .solvers import (
+    ADMM,
+    CVXPY,
+    LP,
+    STATUSES,
+    Auto,
+    Solver,
+    as_solver,
+    available_solvers,
+    get_solver,
+    register,
+)
 
 __version__ = "0.1.0"
 
@@ -51,4 +63,5 @@ def __getattr__(name):
 __all__ = ["NetTrim", "Network", "NetworkResult", "prune_parallel", "prune_cascade", "prune_path",
            "prune_to_discrepancy", "relative_discrepancy", "prune_sklearn", "prune_torch",
            "LayerProblem", "Evaluation", "LayerResult", "prune_layer", "solve", "STATUSES",
-           "available_solvers", "get_solver", "register"]
+           "available_solvers", "get_solver", "register", "Solver", "ADMM", "LP", "CVXPY",
+           "Auto", "as_solver"]

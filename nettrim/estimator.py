@@ -26,6 +26,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from .frameworks import is_torch_module, prune_sklearn, prune_torch
 from .schemes import GAMMA, SCHEMES
+from .solvers.base import as_solver
 
 
 def _wrapped_has(attr):
@@ -66,10 +67,13 @@ class NetTrim(MetaEstimatorMixin, BaseEstimator):
         ε_ℓ = gain·‖Y⁽ℓ⁾‖_F (the cascade: layer 1's; later layers follow from γ).
     gamma : float, default 1.1
         The cascade's γ_ℓ (ignored by the parallel scheme).
-    solver : str, default "admm"
-        A registered solver name.
+    solver : Solver or str, default "admm"
+        A configured solver such as ``nettrim.ADMM(gap_tol=1e-4)`` — its options are then
+        this estimator's nested parameters (``solver__gap_tol`` in a grid search) — or a
+        registered name.
     solver_options : dict, optional
-        Passed to the solver (e.g. ``{"max_iter": 20000}``).
+        Options for a solver given by name (e.g. ``{"max_iter": 20000}``); not with a
+        configured solver.
 
     Attributes
     ----------
@@ -142,6 +146,7 @@ class NetTrim(MetaEstimatorMixin, BaseEstimator):
         if self.solver_options is not None and not isinstance(self.solver_options, dict):
             raise TypeError(f"solver_options must be a dict of solver options; got "
                             f"{type(self.solver_options).__name__}")
+        solver = as_solver(self.solver, self.solver_options)
         X = check_array(X, accept_sparse=("csr", "csc", "coo"), dtype=np.float64)
         model = self.estimator
         if not _is_fitted(model):
@@ -149,7 +154,7 @@ class NetTrim(MetaEstimatorMixin, BaseEstimator):
                 raise ValueError(f"{type(self).__name__} requires y to be passed, but the target "
                                  f"y is None (estimator is not fitted, so fit fits it first)")
             model = clone(model).fit(X, y)
-        kwargs = {"gain": self.gain, "solver": self.solver, **(self.solver_options or {})}
+        kwargs = {"gain": self.gain, "solver": solver}
         if self.scheme == "cascade":
             kwargs["gamma"] = self.gamma
         dense = X.toarray() if hasattr(X, "toarray") else X  # the layer programs are dense

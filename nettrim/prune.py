@@ -8,8 +8,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .problem import Evaluation, LayerProblem
-from .solvers import get_solver
-from .solvers.base import check_capability, validate
+from .solvers.base import configure
 
 
 @dataclass
@@ -43,21 +42,23 @@ class LayerResult:
         return self.status == "converged"
 
 
-def solve(problem: LayerProblem, solver: str = "admm", *, blas_threads: int | None = 1,
+def solve(problem: LayerProblem, solver="admm", *, blas_threads: int | None = 1,
           **options) -> LayerResult:
-    """Solve a prepared :class:`LayerProblem` with the solver registered as ``solver``.
+    """Solve a prepared :class:`LayerProblem` with ``solver``.
 
     Parameters
     ----------
     problem : LayerProblem
-    solver : str, default "admm"
-        A registered solver name; its options are checked before it runs.
+    solver : Solver or str, default "admm"
+        A configured solver (``nettrim.ADMM(gap_tol=1e-4)``), or a registered name whose
+        ``options`` are checked before it runs (:func:`nettrim.solvers.as_solver`).
     blas_threads : int or None, default 1
         Caps BLAS threads during the solve (None: no cap). The default 1 is deliberate: ADMM
         alternates small BLAS calls with numpy element-wise work, and idle BLAS threads
         spinning between calls made it 40× slower on a 2-core machine.
     **options
-        Passed to the solver.
+        The solver's options (with a solver given by name) and this solve's arguments
+        (``W0``, ``warm``, ``callback`` for ADMM).
 
     Returns
     -------
@@ -65,14 +66,13 @@ def solve(problem: LayerProblem, solver: str = "admm", *, blas_threads: int | No
     """
     if not isinstance(problem, LayerProblem):
         raise TypeError(f"problem must be a LayerProblem; got {type(problem).__name__}")
-    fn = get_solver(solver)
-    validate(solver, options)
-    check_capability(solver, problem)
+    solver, runtime = configure(solver, options)
+    solver.check_capability(problem)
     if problem.zero_is_feasible:
         # the optimum is U = 0 exactly: no solver's round-off (~1e-12 entries) to count
         W = np.zeros((problem.N, problem.M))
         return LayerResult(W=W, status="converged", info={
-            "solver": solver, "iterations": 0, "time": 0.0,
+            "solver": solver.name, "iterations": 0, "time": 0.0,
             "message": "U = 0 is feasible (‖Y_Ω‖ ≤ ε and V ≥ 0 on Ωᶜ), hence optimal"},
             evaluation=problem.evaluate(W), problem=problem)
     # every solver sees data of order one, and its answer is mapped back: the same verdict
@@ -86,13 +86,13 @@ def solve(problem: LayerProblem, solver: str = "admm", *, blas_threads: int | No
             f"precision squares safely; rescale X or Y (and epsilon with Y)")
     work = problem if alpha == beta == 1.0 else problem.scaled(alpha, beta)
     with threadpool_limits(limits=blas_threads, user_api="blas"):
-        result = fn(work, **_in_units(options, alpha, beta))
+        result = solver.solve(work, **_in_units(runtime, alpha, beta))
     W = result.W if work is problem else result.W * (beta / alpha)
     info = dict(result.info)
     for key, factor in (("dual_bound", beta / alpha), ("rho", alpha / beta)):  # unit-bearing
         if isinstance(info.get(key), float):
             info[key] *= factor
-    status = _certified(problem, W, result.status, options, info)
+    status = _certified(problem, W, result.status, solver.get_params(), info)
     if not np.isfinite(W).all():
         # not a point at all: reported as the solver's failure, not as a check of "U"
         info["message"] = "; ".join(m for m in (info.get("message"), (
@@ -116,14 +116,14 @@ _SCALE_GAP_MAX = 1e100
 FEAS_TOL = 1e-4
 
 
-def _certified(problem: LayerProblem, W, status: str, options: dict, info: dict) -> str:
+def _certified(problem: LayerProblem, W, status: str, params: dict, info: dict) -> str:
     """``status``, unless it is "converged" for a W that fails the program's own feasibility
     test at the solver's ``feas_tol`` (:data:`FEAS_TOL` for a solver without one): then
     "inaccurate", with the reason in ``info["message"]``. Checked on the caller's data,
     after the change of units back."""
     if status != "converged" or not np.isfinite(W).all():
         return status
-    tol = options.get("feas_tol", FEAS_TOL)
+    tol = params.get("feas_tol", FEAS_TOL)
     infeasibility = problem.infeasibility(W.T @ problem.X)
     if infeasibility <= tol:
         return status
@@ -134,7 +134,7 @@ def _certified(problem: LayerProblem, W, status: str, options: dict, info: dict)
 
 
 def _in_units(options: dict, alpha: float, beta: float) -> dict:
-    """The solver options that carry the program's units (``W0``, ``warm``) taken to the
+    """The per-solve arguments that carry the program's units (``W0``, ``warm``) taken to the
     units of ``problem.scaled(alpha, beta)``; a ``callback(k, W)`` is shown W in the
     caller's units."""
     if alpha == beta == 1.0:
@@ -167,7 +167,7 @@ def _state_in_units(state, alpha: float, beta: float):
     return out
 
 
-def prune_layer(X, Y, epsilon, *, solver: str = "admm", V=None, bias: bool = False,
+def prune_layer(X, Y, epsilon, *, solver="admm", V=None, bias: bool = False,
                 per_neuron: bool = False, linear: bool = False, blas_threads: int | None = 1,
                 **options) -> LayerResult:
     """Prune one layer: the sparsest U (in ℓ₁) that keeps ReLU(UᵀX) within ε of Y.
@@ -183,8 +183,9 @@ def prune_layer(X, Y, epsilon, *, solver: str = "admm", V=None, bias: bool = Fal
     epsilon : float or array of shape (M,)
         Discrepancy budget ε ≥ 0; see :class:`LayerProblem`. A common choice is
         ε = g·‖Y‖_F with a gain g of a few percent.
-    solver : {"admm", "cvxpy", "lp"} or any registered name, default "admm"
-        "lp" solves only ε = 0 (exactly).
+    solver : Solver, or {"admm", "cvxpy", "lp", "auto"} or any registered name, default "admm"
+        A configured solver (``nettrim.ADMM(max_iter=5000)``) or a name; "lp" solves only
+        ε = 0 (exactly).
     V, bias, per_neuron, linear
         See :class:`LayerProblem`.
     blas_threads : int or None, default 1

@@ -39,6 +39,7 @@ from ._validation import check_bool, check_int, check_scalar
 from .network import PATCHES, Network
 from .problem import LayerProblem
 from .prune import solve
+from .solvers.base import configure
 
 if TYPE_CHECKING:  # pandas is imported where a report is built, not at `import nettrim`
     import pandas as pd
@@ -128,6 +129,15 @@ def _solve_layer(problem, solver, options, zero_tol, warm=None):
     return W, res.status, res.info, problem.evaluate(W), res.state
 
 
+def _configure(solver, options: dict):
+    """The solver value (options checked once, for every layer) and the keywords each layer's
+    :func:`~nettrim.prune.solve` gets: the per-solve arguments and ``blas_threads``."""
+    options = dict(options)
+    call = {"blas_threads": options.pop("blas_threads")} if "blas_threads" in options else {}
+    solver, runtime = configure(solver, options)
+    return solver, {**runtime, **call}
+
+
 def _row(layer, net, W_new, eps, status, info, rep):
     return {"layer": layer + 1, "nnz_before": int(np.count_nonzero(net.weights[layer])),
             "nnz_after": int(np.count_nonzero(W_new)), "epsilon": eps, "status": status,
@@ -204,7 +214,7 @@ def _layer_data(net, i, Y_in, Y_out, positions):
     return X, np.maximum(net.weights[i].T @ X + net.biases[i][:, None], 0.0)
 
 
-def prune_parallel(net: Network, X, *, gain: float = 0.05, epsilons=None, solver: str = "admm",
+def prune_parallel(net: Network, X, *, gain: float = 0.05, epsilons=None, solver="admm",
                   n_jobs: int = 1, zero_tol: float = 1e-6, patches: int | None = PATCHES,
                   **options) -> NetworkResult:
     """Prune every layer on the original network's signals (the parallel scheme).
@@ -217,8 +227,9 @@ def prune_parallel(net: Network, X, *, gain: float = 0.05, epsilons=None, solver
     gain : float, default 0.05
         ε_ℓ = gain·‖Y⁽ℓ⁾‖_F, unless ``epsilons`` gives them explicitly.
     epsilons : sequence of float, optional
-    solver : str
-        Any registered solver; ``options`` go to it.
+    solver : Solver or str, default "admm"
+        A configured solver (``nettrim.ADMM(max_iter=5000)``) or a registered name, then
+        configured with ``options`` (checked once, here, not per layer).
     n_jobs : int
         Layers are independent here and are solved concurrently (joblib).
     zero_tol : float
@@ -236,6 +247,7 @@ def prune_parallel(net: Network, X, *, gain: float = 0.05, epsilons=None, solver
         The pruned network and one report row per layer (nonzeros, ε, status, time, the
         Theorem 1 bound and whether it held; for a convolution see :func:`_finish`).
     """
+    solver, options = _configure(solver, options)
     data = _parallel_data(net, X, patches)
     eps = _epsilons([None] + [Y for _, Y in data], gain, epsilons, net.n_layers)
     problems = [_layer_problem(net, i, Xi, Yi, eps[i]) for i, (Xi, Yi) in enumerate(data)]
@@ -266,7 +278,7 @@ def _parallel_result(net, X, results, eps):
     return _finish(net, pruned, X, rows, steps)
 
 
-def prune_path(net: Network, X, gains, *, solver: str = "admm", warm_start: bool = False,
+def prune_path(net: Network, X, gains, *, solver="admm", warm_start: bool = False,
                zero_tol: float = 1e-6, patches: int | None = PATCHES,
                **options) -> list[NetworkResult]:
     """The parallel scheme at several gains, each layer's program data set up once.
@@ -286,7 +298,8 @@ def prune_path(net: Network, X, gains, *, solver: str = "admm", warm_start: bool
     X : array of shape (n₀, P)
     gains : sequence of float
         ε_ℓ = gain·‖Y⁽ℓ⁾‖_F for each gain (≥ 0, at least one).
-    solver : str, default "admm"
+    solver : Solver or str, default "admm"
+        As in :func:`prune_parallel`.
     warm_start : bool, default False
         Start each gain's solves from the previous gain's (the same answers, by another
         route).
@@ -303,6 +316,7 @@ def prune_path(net: Network, X, gains, *, solver: str = "admm", warm_start: bool
         raise ValueError("gains must hold at least one gain; got none")
     warm_start = check_bool(warm_start, "warm_start")
     zero_tol = _check_zero_tol(zero_tol)
+    solver, options = _configure(solver, options)
     data = _parallel_data(net, X, patches)
     states, out = [None] * net.n_layers, {}
     for j in np.argsort(gains, kind="stable"):
@@ -318,7 +332,7 @@ def prune_path(net: Network, X, gains, *, solver: str = "admm", warm_start: bool
 
 def prune_cascade(net: Network, X, *, gain: float = 0.05, epsilon1: float | None = None,
                  gamma=GAMMA, kappa: float = 1.0, epsilon_last: float | None = None,
-                 cap: str = "linear", solver: str = "admm", zero_tol: float = 1e-6,
+                 cap: str = "linear", solver="admm", zero_tol: float = 1e-6,
                  patches: int | None = PATCHES, **options) -> NetworkResult:
     """Prune layer by layer on the already-pruned signals (the cascade scheme).
 
@@ -345,8 +359,9 @@ def prune_cascade(net: Network, X, *, gain: float = 0.05, epsilon1: float | None
         The cap V on a ReLU layer's inactive set: the paper's W_ℓᵀŶ⁽ℓ⁻¹⁾ + b_ℓ ("linear") or
         its positive part ("relaxed": a larger feasible set, so at least as sparse, with the
         same Theorem 2 bound; proof in this module's docstring).
-    solver : str
-        Any registered solver; ``options`` go to it.
+    solver : Solver or str, default "admm"
+        A configured solver (``nettrim.ADMM(max_iter=5000)``) or a registered name, then
+        configured with ``options`` (checked once, here, not per layer).
     zero_tol : float
         Weights with |w| ≤ zero_tol·max|W_ℓ| are set to zero in the pruned network (at
         most ``ZERO_TOL_MAX`` = 1e-3: round-off, not pruning by magnitude).
@@ -371,6 +386,7 @@ def prune_cascade(net: Network, X, *, gain: float = 0.05, epsilon1: float | None
     zero_tol = _check_zero_tol(zero_tol)
     if cap not in CAPS:
         raise ValueError(f"cap must be one of {list(CAPS)}; got {cap!r}")
+    solver, options = _configure(solver, options)
     signals = net.forward(X)
     positions = [net.positions(i, X.shape[1], patches) for i in range(L)]
     Y1 = _layer_data(net, 0, signals[0], signals[1], positions[0])[1]

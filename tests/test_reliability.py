@@ -235,5 +235,5 @@ def test_one_list_of_runtime_keys():
     plain = OmegaConf.to_container(cfg)
     plain.pop("hydra")
     assert excluded - {"experiment", "tag"} == set(RUNTIME_KEYS) & set(plain)
-    columns = _constant_columns(plain, "gaussian", [("lp", {})])
+    columns = _constant_columns(plain, "gaussian", [nettrim.LP()])
     assert not set(columns) & set(RUNTIME_KEYS)

@@ -75,15 +75,27 @@ def test_resume_skips_done_chunks_and_matches(tmp_path, caplog):
 
 
 def test_unconverged_and_failing_solves_are_their_own_status():
-    rows = run_trial(N=40, s=3, P=40, trial=0, base_seed=0, sampler=gaussian,
-                     solvers=[("lp", {}), ("admm", {"max_iter": 3}), ("nope", {})])
+    import nettrim
+
+    @nettrim.register("crash_for_test")
+    def crash(problem):
+        raise RuntimeError("the backend fell over")
+
+    try:
+        rows = run_trial(N=40, s=3, P=40, trial=0, base_seed=0, sampler=gaussian,
+                         solvers=[("lp", {}), nettrim.ADMM(max_iter=3), "crash_for_test"])
+    finally:
+        nettrim.solvers.SOLVERS.unregister("crash_for_test")
     lp, admm, bad = rows
     assert lp["status"] == "converged" and lp["success"] in (True, False)
     assert admm["status"] == "max_iter" and admm["success"] is None
-    assert bad["status"] == "error" and "unknown solver" in bad["message"].lower()
+    assert bad["status"] == "error" and "RuntimeError: the backend fell over" in bad["message"]
     assert bad["success"] is None and np.isnan(bad["rel_error"])
-    assert lp["diff_vs_lp"] == 0.0 and np.isnan(lp["diff_vs_nope"])
+    assert lp["diff_vs_lp"] == 0.0 and np.isnan(lp["diff_vs_crash_for_test"])
     assert admm["diff_vs_lp"] == lp["diff_vs_admm"] > 0
+    # a solver that does not exist is a configuration error, refused before any draw
+    with pytest.raises(ValueError, match="unknown solver 'nope'"):
+        run_trial(N=40, s=3, P=40, trial=0, base_seed=0, sampler=gaussian, solvers=["nope"])
 
 
 def test_trial_is_a_function_of_its_seed():

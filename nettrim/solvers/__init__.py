@@ -1,16 +1,26 @@
-"""Solvers for the Net-Trim layer program, one module each, behind one interface."""
+"""Solvers for the Net-Trim layer program, one module each, behind one interface
+(:class:`~nettrim.solvers.base.Solver`)."""
 
-from . import admm, admm_torch, auto, cvx, lp  # noqa: F401  (importing registers them)
+from . import admm_torch  # noqa: F401  (importing registers it)
+from .admm import ADMM
+from .auto import Auto
 from .base import (
-                   SOLVERS,
-                   STATUSES,
-                   SolverResult,
-                   available_solvers,
-                   choose,
-                   get_solver,
-                   register,
-                   validate,
+    SOLVERS,
+    STATUSES,
+    Solver,
+    SolverResult,
+    as_solver,
+    available_solvers,
+    choose,
+    configure,
+    get_solver,
+    register,
+    solver_list,
+    validate,
 )
+from .cvx import CVXPY
+from .lp import LP
 
-__all__ = ["SOLVERS", "STATUSES", "SolverResult", "available_solvers", "choose", "get_solver",
-           "register", "validate"]
+__all__ = ["SOLVERS", "STATUSES", "Solver", "SolverResult", "ADMM", "LP", "CVXPY", "Auto",
+           "as_solver", "available_solvers", "choose", "configure", "get_solver", "register",
+           "solver_list", "validate"]

@@ -68,7 +68,6 @@ neuron, mostly skip it.
 from __future__ import annotations
 
 import functools
-import inspect
 import time
 
 import numpy as np
@@ -77,7 +76,7 @@ from scipy.linalg import cho_factor, cho_solve
 from .._inplace import axpy
 from .._validation import check_bool, check_int, check_matrix, check_scalar
 from ..problem import LayerProblem
-from .base import SolverResult, register
+from .base import Solver, SolverResult, signature_defaults
 
 
 class _GramSolve:
@@ -397,14 +396,15 @@ def _check_tolerance(tol, name: str, high: float, why: str) -> float:
 
 @functools.cache
 def _defaults() -> dict:
-    """:func:`solve_admm`'s keyword defaults: its signature is the one place they are written."""
-    return {k: p.default for k, p in inspect.signature(solve_admm).parameters.items()
-            if p.kind is p.KEYWORD_ONLY}
+    """:func:`solve_admm`'s option defaults (its per-solve arguments aside): its signature is
+    the one place they are written."""
+    return signature_defaults(solve_admm, exclude=ADMM.runtime)
 
 
 def check_options(**options) -> dict:
     """The ADMM options (any subset; the rest at their defaults), validated: each error names
-    its option. W0 and warm are checked at solve time against the problem's shape."""
+    its option. The per-solve arguments W0, warm and callback are checked at solve time (W0
+    and warm against the problem's shape)."""
     o = {**_defaults(), **options}
     return {
         "rho": check_scalar(o["rho"], "rho", low=0.0, low_inclusive=False),
@@ -420,7 +420,6 @@ def check_options(**options) -> dict:
         "polish": _check_polish(o["polish"]),
         "gram_scale": check_scalar(o["gram_scale"], "gram_scale", low=0.0, low_inclusive=False),
         "precision": _check_precision(o["precision"]),
-        "callback": _check_callback(o["callback"]),
     }
 
 
@@ -465,7 +464,6 @@ def _check_callback(callback):
     return callback
 
 
-@register("admm", check=check_options, priority=20)
 def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
                gap_tol: float = 1e-3, feas_tol: float = 1e-4, max_iter: int = 20000,
                adaptive_rho: bool = True, check_every: int = 10, polish: str = "exact",
@@ -540,11 +538,42 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
         at which a float32 run went on in float64, or None) and ``warm`` (whether it started
         from ``warm``); ``state`` is the warm start for a neighbouring program.
     """
-    (rho, alpha, gap_tol, feas_tol, max_iter, adaptive_rho, check_every, polish,
-     gram_scale, precision, callback) = check_options(
-        rho=rho, alpha=alpha, gap_tol=gap_tol, feas_tol=feas_tol, max_iter=max_iter,
-        adaptive_rho=adaptive_rho, check_every=check_every, polish=polish,
-        gram_scale=gram_scale, precision=precision, callback=callback).values()
+    return ADMM(rho=rho, alpha=alpha, gap_tol=gap_tol, feas_tol=feas_tol, max_iter=max_iter,
+                adaptive_rho=adaptive_rho, check_every=check_every, polish=polish,
+                gram_scale=gram_scale, precision=precision).solve(
+        problem, W0=W0, warm=warm, callback=callback)
+
+
+class ADMM(Solver):
+    """The ADMM solver as a value: ``ADMM(gap_tol=1e-4, max_iter=5000)``.
+
+    Parameters
+    ----------
+    **options
+        Any of :func:`solve_admm`'s options (``rho``, ``alpha``, ``gap_tol``, ``feas_tol``,
+        ``max_iter``, ``adaptive_rho``, ``check_every``, ``polish``, ``gram_scale``,
+        ``precision``), checked here; the rest keep the defaults written in its signature.
+        ``solve(problem, W0=None, warm=None, callback=None)`` takes the per-solve arguments.
+    """
+
+    name = "admm"
+    priority = 20
+    runtime = ("W0", "warm", "callback")
+
+    @classmethod
+    def defaults(cls) -> dict:
+        return dict(_defaults())
+
+    def _check(self, **options) -> dict:
+        return check_options(**options)
+
+    def _run(self, problem, checked, W0=None, warm=None, callback=None) -> SolverResult:
+        return _solve(problem, **checked, W0=W0, warm=warm, callback=_check_callback(callback))
+
+
+def _solve(problem: LayerProblem, *, rho, alpha, gap_tol, feas_tol, max_iter, adaptive_rho,
+           check_every, polish, gram_scale, precision, W0, warm, callback) -> SolverResult:
+    """:func:`solve_admm` on checked options (:meth:`ADMM._check`)."""
     t0 = time.perf_counter()
     N, M, P = problem.N, problem.M, problem.P
     problem, scale = equilibrate(problem, gram_scale)

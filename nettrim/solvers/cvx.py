@@ -10,7 +10,7 @@ import time
 import numpy as np
 
 from ..problem import LayerProblem
-from .base import SolverResult, register
+from .base import Solver, SolverResult, signature_defaults
 
 #: cvxpy's status strings (cp.OPTIMAL, ...) → ours
 _STATUS = {
@@ -73,7 +73,6 @@ def _check_options(*, cvx_solver="CLARABEL", verbose=False, **solver_options) ->
     check_bool(verbose, "verbose")
 
 
-@register("cvxpy", check=_check_options, priority=10, requires=("cvxpy",))
 def solve_cvxpy(problem: LayerProblem, *, cvx_solver: str = "CLARABEL", verbose: bool = False,
                 **solver_options) -> SolverResult:
     """Solve a :class:`~nettrim.problem.LayerProblem` with cvxpy.
@@ -94,7 +93,40 @@ def solve_cvxpy(problem: LayerProblem, *, cvx_solver: str = "CLARABEL", verbose:
         ``info`` holds ``time`` (wall, including compilation), ``solve_time`` (backend),
         ``iterations`` when the backend reports them, and cvxpy's ``cvx_status``.
     """
-    _check_options(cvx_solver=cvx_solver, verbose=verbose)
+    return CVXPY(cvx_solver=cvx_solver, verbose=verbose, **solver_options).solve(problem)
+
+
+class CVXPY(Solver):
+    """The cvxpy reference solver as a value: ``CVXPY(cvx_solver="SCS", eps=1e-6)``.
+
+    Parameters
+    ----------
+    cvx_solver : str, default "CLARABEL"
+    verbose : bool, default False
+    **solver_options
+        See :func:`solve_cvxpy`; the backend's own options are passed on unchecked.
+    """
+
+    name = "cvxpy"
+    priority = 10
+    requires = ("cvxpy",)
+    open_options = True
+
+    @classmethod
+    def defaults(cls) -> dict:
+        return signature_defaults(solve_cvxpy)
+
+    def _check(self, **options) -> dict:
+        _check_options(**options)
+        return {**self.defaults(), **options}
+
+    def _run(self, problem, checked) -> SolverResult:
+        return _solve(problem, **checked)
+
+
+def _solve(problem: LayerProblem, *, cvx_solver: str, verbose: bool,
+           **solver_options) -> SolverResult:
+    """:func:`solve_cvxpy` on checked options."""
     cp = _cvxpy()
     t0 = time.perf_counter()
     prog, U = build(problem)

@@ -12,7 +12,7 @@ import time
 import numpy as np
 
 from ..problem import LayerProblem
-from .base import SolverResult, check_capability, register
+from .base import Solver, SolverResult, signature_defaults
 
 # HiGHS status codes from scipy.optimize.linprog
 _STATUS = {0: "converged", 1: "max_iter", 2: "infeasible", 3: "error", 4: "inaccurate"}
@@ -53,7 +53,6 @@ def _check_options(*, options=None) -> dict:
     return dict(options)
 
 
-@register("lp", check=_check_options, epsilon="zero", exact=True, priority=30)
 def solve_lp(problem: LayerProblem, *, options: dict | None = None) -> SolverResult:
     """Solve the ε = 0 program exactly, one HiGHS linear program per neuron.
 
@@ -70,8 +69,36 @@ def solve_lp(problem: LayerProblem, *, options: dict | None = None) -> SolverRes
         ``status`` is the worst over neurons; ``info`` holds ``iterations`` (simplex/IPM
         iterations summed over neurons), ``time`` and the first failure ``message``, if any.
     """
-    check_capability("lp", problem)
-    options = _check_options(options=options)
+    return LP(options=options).solve(problem)
+
+
+class LP(Solver):
+    """The exact ε = 0 solver as a value: ``LP(options={"presolve": False})``.
+
+    Parameters
+    ----------
+    options : dict, optional
+        HiGHS options (:data:`HIGHS_OPTIONS`), passed to ``scipy.optimize.linprog``.
+    """
+
+    name = "lp"
+    epsilon = "zero"
+    exact = True
+    priority = 30
+
+    @classmethod
+    def defaults(cls) -> dict:
+        return signature_defaults(solve_lp)
+
+    def _check(self, *, options=None) -> dict:
+        return _check_options(options=options)
+
+    def _run(self, problem, checked) -> SolverResult:
+        return _solve(problem, checked)
+
+
+def _solve(problem: LayerProblem, options: dict) -> SolverResult:
+    """:func:`solve_lp` with checked HiGHS ``options``."""
     t0 = time.perf_counter()
     X, Y, V, omega = problem.X, problem.Y, problem.V, problem.omega
     W = np.zeros((problem.N, problem.M))

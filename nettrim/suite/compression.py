@@ -516,12 +516,22 @@ def run_study(task_fn, tasks, *, out_dir=None, n_jobs: int = 1, progress: bool =
     tasks = [tuple(t) for t in tasks]
     if not tasks:
         raise ValueError("tasks is empty: nothing to run")
-    spec = {"task_fn": task_fn.__name__, "tasks": tasks, **kwargs, **(identity or {})}
+    spec = {"task_fn": task_fn.__name__, "tasks": tasks, **_spec_kwargs(kwargs),
+            **(identity or {})}
     log.info("study: %d %s tasks, n_jobs = %s", len(tasks), task_fn.__name__, n_jobs)
     work = functools.partial(task_fn, **kwargs)
     parts = run_resumable([[t] for t in tasks], work, out_dir=out_dir, spec=spec,
                           n_jobs=n_jobs, progress=progress, unit="network")
     return pd.concat(parts, ignore_index=True)
+
+
+def _spec_kwargs(kwargs: dict) -> dict:
+    """``kwargs`` for a run's spec: a solver value as its :meth:`~nettrim.solvers.Solver.spec`
+    (every parameter, defaults included)."""
+    from ..solvers import Solver
+
+    solver = kwargs.get("solver")
+    return {**kwargs, "solver": solver.spec()} if isinstance(solver, Solver) else kwargs
 
 
 def layer_table(rows: pd.DataFrame) -> pd.DataFrame:

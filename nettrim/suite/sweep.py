@@ -25,6 +25,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from .._validation import check_bool, check_int
+from ..solvers.base import solver_list
 from .parts import (
     PartDamaged,
     format_duration,
@@ -227,7 +228,7 @@ def _pilot(cells: pd.DataFrame, work: Callable, n_trials: int, n_jobs: int,
 
 
 def run_sweep(cells: pd.DataFrame, *, trials: int, base_seed: int, sampler: Callable,
-              solvers: Sequence[tuple[str, dict]] = (("lp", {}),), n_jobs: int = 1,
+              solvers: Sequence = ("lp",), n_jobs: int = 1,
               out_dir: str | os.PathLike | None = None, chunk_size: int = 25,
               columns: dict | None = None, progress: bool = True, backend: str | None = None,
               allow_large: bool = False, pilot: bool = True,
@@ -251,7 +252,9 @@ def run_sweep(cells: pd.DataFrame, *, trials: int, base_seed: int, sampler: Call
     sampler : callable
         ``sampler(rng, N, P) -> X``; must be picklable for ``n_jobs > 1`` (module-level
         functions and ``functools.partial`` of them are).
-    solvers : sequence of (name, options)
+    solvers : sequence of Solver (or names, or (name, options) pairs)
+        :func:`nettrim.solvers.solver_list`; a run's identity holds each one's
+        :meth:`~nettrim.solvers.Solver.spec` (name and every parameter).
     n_jobs : int, default 1
         joblib workers (-1: all cores).
     out_dir : path, optional
@@ -290,14 +293,14 @@ def run_sweep(cells: pd.DataFrame, *, trials: int, base_seed: int, sampler: Call
         raise TypeError(f"sampler must be a callable sampler(rng, N, P); got "
                         f"{type(sampler).__name__}")
     cell_list = [(int(r.N), int(r.s), int(r.P)) for r in cells.itertuples()]
-    solvers = [(str(n), dict(o)) for n, o in solvers]
+    solvers = solver_list(solvers)
     spec = None
     if out_dir is not None:
         out_dir = Path(out_dir)
         spec = {"cells": cell_list, "trials": trials, "columns": columns,
                 "trial_fn": describe_callable(trial_fn),
                 **{k: v for k, v in trial_kwargs.items() if k != "sampler"},
-                "base_seed": base_seed, "solvers": solvers,
+                "base_seed": base_seed, "solvers": [solver.spec() for solver in solvers],
                 "sampler": describe_callable(sampler)}
         chunking = spec_hash(spec)
         chunk_size = _resumed_chunk_size(out_dir / "parts", chunking, chunk_size)
@@ -314,7 +317,7 @@ def run_sweep(cells: pd.DataFrame, *, trials: int, base_seed: int, sampler: Call
     if out_dir is not None:
         _record_chunking(out_dir / "parts", chunking, chunk_size)
 
-    check = functools.partial(_check_keys, solvers=[n for n, _ in solvers])
+    check = functools.partial(_check_keys, solvers=[solver.name for solver in solvers])
     results = run_resumable(chunks, work, out_dir=out_dir, spec=spec, n_jobs=n_jobs,
                             backend=backend, progress=progress, unit="trial", check=check)
     table = pd.concat(results, ignore_index=True)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from .._validation import check_bool, check_int, check_scalar
 from ..schemes import GAMMA
+from ..solvers.base import solver_list
 from .parallel import backend
 from .runs import RUNTIME_KEYS
 from .sweep import expand_grid, int_list, run_sweep
@@ -52,16 +53,17 @@ def solvers_from_config(cfg: dict) -> list[tuple[str, dict]]:
     return solvers
 
 
-def check_solver_config(cfg: dict) -> list[tuple[str, dict]]:
-    """The configured solvers (:func:`solvers_from_config`), each name, option name and option
-    value checked with the solver registry; errors name the config key."""
-    from ..solvers import validate
+def check_solver_config(cfg: dict) -> list:
+    """The configured solvers (:func:`solvers_from_config`) as solver values
+    (:func:`nettrim.solvers.as_solver`): each name, option name and option value checked once,
+    here; errors name the config key."""
+    from ..solvers import as_solver
 
-    solvers = solvers_from_config(cfg)
-    for name, options in solvers:
+    solvers = []
+    for name, options in solvers_from_config(cfg):
         where = "solver" if "solver" in cfg else f"solvers.{name}"
         try:
-            validate(name, options)
+            solvers.append(as_solver(name, options))
         except (TypeError, ValueError) as exc:
             field = "name" if str(exc).startswith("unknown solver") else "options"
             raise type(exc)(f"{where}.{field}: {exc}") from None
@@ -104,14 +106,14 @@ def sweep_from_config(cfg: dict, out_dir=None, solvers=None) -> pd.DataFrame:
     allow_large).
 
     Every value is validated before the first trial and before anything is written; an error
-    names its key. ``solvers`` (a list of (name, options)) overrides
-    :func:`solvers_from_config`. Every value except the grid axes becomes a column of the table.
+    names its key. ``solvers`` (solver values, or (name, options) pairs) overrides
+    :func:`check_solver_config`. Every value except the grid axes becomes a column of the table.
     """
     from .planted import check_values_law
 
     label, sampler, configured = _check_common(cfg, ("sampling", "grid", "trials", "seed"),
                                               CHUNK_SIZE)
-    solvers = configured if solvers is None else solvers
+    solvers = configured if solvers is None else solver_list(solvers)
     grid = dict(cfg["grid"])
     unknown = set(grid) - {"N", "s", "P", "P_mode", "q", "s_mode"}
     if unknown:
@@ -138,9 +140,7 @@ def sweep_from_config(cfg: dict, out_dir=None, solvers=None) -> pd.DataFrame:
                              "planted.bias = true")
     noise = check_noise(cfg.get("noise"))
     if noise is not None:
-        from ..solvers import SOLVERS
-
-        zero = [n for n, _ in solvers if SOLVERS.entry(n).meta.get("epsilon") == "zero"]
+        zero = [solver.name for solver in solvers if solver.epsilon == "zero"]
         if zero:
             raise ValueError(f"noise: the solver(s) {zero} handle only ε = 0 and a noisy "
                              "trial has ε > 0; use admm or cvxpy (in solver_agreement: "
@@ -165,7 +165,7 @@ def _constant_columns(cfg, label, solvers, exclude=()) -> dict:
                **flatten({k: v for k, v in cfg["sampling"].items() if k != "name"}, "sampling."),
                **flatten({k: v for k, v in cfg.items() if k not in skip})}
     if len(solvers) == 1:
-        columns["solver.options"] = json.dumps(solvers[0][1], sort_keys=True)
+        columns["solver.options"] = json.dumps(solvers[0].options, sort_keys=True)
     return columns
 
 

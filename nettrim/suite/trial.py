@@ -15,6 +15,7 @@ from .._validation import check_int, check_scalar
 from ..problem import LayerProblem
 from ..prune import solve
 from ..schemes import GAMMA
+from ..solvers.base import solver_list
 from .planted import planted_network, planted_weights, relu_response
 
 #: A trial succeeds when ‖ŵ − w*‖₂ ≤ SUCCESS_TOL·‖w*‖₂. Exact solvers (LP, interior point)
@@ -137,7 +138,7 @@ def _noisy_scores(w_hat, w_star, context, converged, noise) -> dict:
 
 
 def run_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sampler: Callable,
-              solvers: Sequence[tuple[str, dict]] = (("lp", {}),), values: str = "gaussian",
+              solvers: Sequence = ("lp",), values: str = "gaussian",
               bias: bool = False, bias_value: float | None = None, noise: dict | None = None,
               success_tol: float = SUCCESS_TOL, support_tol: float = SUPPORT_TOL) -> list[dict]:
     """Draw (X, w*), solve with each solver, and return one row per solver.
@@ -154,8 +155,8 @@ def run_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sampler: Ca
         Trial index within the cell; with ``base_seed`` it fixes the draw (:func:`trial_seed`).
     sampler : callable
         ``sampler(rng, N, P) -> X`` (N×P); see :mod:`nettrim.suite.sampling`.
-    solvers : sequence of (name, options)
-        Registered solver names with their options; every solver gets the same (X, w*).
+    solvers : sequence of Solver (or names, or (name, options) pairs)
+        Every solver gets the same (X, w*) (:func:`nettrim.solvers.solver_list`).
     values : str
         Law of w*'s nonzero values (:func:`nettrim.suite.planted.planted_weights`).
     bias : bool
@@ -183,6 +184,7 @@ def run_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sampler: Ca
                  high_inclusive=False)
     check_scalar(support_tol, "support_tol", low=0.0, low_inclusive=False, high=1.0,
                  high_inclusive=False)
+    solvers = solver_list(solvers)
     rng = np.random.default_rng(trial_seed(base_seed, N, s, P, trial))
     w_star = planted_weights(rng, N, s, 1, values=values, bias=bias, bias_value=bias_value)
     try:
@@ -192,7 +194,7 @@ def run_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sampler: Ca
         return [{"solver": name, "status": "error", "message": f"sampler: {type(exc).__name__}: "
                  f"{exc}", "active": np.nan, "active_fraction": np.nan, "iterations": np.nan,
                  "time": 0.0, "rel_error": np.nan, "support_recovered": None, "success": None}
-                for name, _ in solvers]
+                for name in (solver.name for solver in solvers)]
     noise = check_noise(noise)
     if noise is None:
         y, epsilon = relu_response(w_star, X, bias=bias), 0.0
@@ -206,8 +208,8 @@ def run_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sampler: Ca
     base = {"active": active, "active_fraction": active / P}
 
     rows, w_hats = [], []
-    for name, options in solvers:
-        row = dict(base, solver=name, message="")
+    for solver in solvers:
+        row = dict(base, solver=solver.name, message="")
         t0 = time.perf_counter()
         if active == 0:
             # min ‖w‖₁ s.t. Xᵀw ≤ 0 is solved by w = 0: no solver needed, and no recovery
@@ -217,7 +219,7 @@ def run_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sampler: Ca
             try:
                 problem = LayerProblem(X, y, epsilon, bias=bias,
                                        omega=None if noise is None else omega)
-                res = solve(problem, name, **dict(options))
+                res = solve(problem, solver)
             except Exception as exc:  # a failed solve is data, not a crashed sweep
                 w_hat = None
                 row.update(status="error", message=f"{type(exc).__name__}: {exc}",
@@ -241,8 +243,8 @@ def run_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sampler: Ca
     if len(solvers) > 1:  # pairwise distances between the solvers' answers, relative to ‖w*‖
         scale = np.linalg.norm(w_star) or 1.0
         for row, a in zip(rows, w_hats):
-            for (name, _), b in zip(solvers, w_hats):
-                row[f"diff_vs_{name}"] = (np.nan if a is None or b is None
+            for solver, b in zip(solvers, w_hats):
+                row[f"diff_vs_{solver.name}"] = (np.nan if a is None or b is None
                                           else float(np.linalg.norm(a - b) / scale))
     return rows
 
@@ -260,7 +262,7 @@ def _neurons_recovered(W_hat, b_hat, W, b, live_inputs, tol):
 
 
 def run_deep_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sampler: Callable,
-                   sizes: Sequence[int], solvers: Sequence[tuple[str, dict]] = (("auto", {}),),
+                   sizes: Sequence[int], solvers: Sequence = ("auto",),
                    schemes: Sequence[str] = SCHEMES, values: str = "gaussian",
                    gamma: float = GAMMA, success_tol: float = SUCCESS_TOL) -> list[dict]:
     """Exact recovery of a planted L-layer network: draw it and X, run the schemes at ε = 0.
@@ -279,7 +281,7 @@ def run_deep_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sample
         As in :func:`run_trial`.
     sizes : sequence of int
         n₀, …, n_L.
-    solvers : sequence of (name, options)
+    solvers : sequence of Solver (or names, or (name, options) pairs)
     schemes : subset of ("parallel", "cascade")
     gamma : float
         The cascade's γ_ℓ.
@@ -306,6 +308,7 @@ def run_deep_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sample
     check_scalar(success_tol, "success_tol", low=0.0, low_inclusive=False, high=1.0,
                  high_inclusive=False)
     check_scalar(gamma, "gamma", low=1.0)
+    solvers = solver_list(solvers)
     rng = np.random.default_rng(trial_seed(base_seed, N, s, P, trial))
     net = planted_network(rng, sizes, s, values=values)
     X = _draw_inputs(sampler, rng, N, P)
@@ -313,15 +316,13 @@ def run_deep_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sample
     out_norm = np.linalg.norm(signals[-1]) or 1.0
 
     rows = []
-    for name, options in solvers:
+    for solver in solvers:
         for scheme in schemes:
             t0 = time.perf_counter()
             if scheme == "parallel":
-                res = prune_parallel(net, X, epsilons=[0.0] * net.n_layers, solver=name,
-                                    **dict(options))
+                res = prune_parallel(net, X, epsilons=[0.0] * net.n_layers, solver=solver)
             else:
-                res = prune_cascade(net, X, epsilon1=0.0, gamma=gamma, solver=name,
-                                   **dict(options))
+                res = prune_cascade(net, X, epsilon1=0.0, gamma=gamma, solver=solver)
             elapsed = time.perf_counter() - t0
             out_err = float(np.linalg.norm(res.network.forward(X)[-1] - signals[-1]) / out_norm)
             for ell, rep in res.report.iterrows():
@@ -330,7 +331,7 @@ def run_deep_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sample
                 ok = _neurons_recovered(res.network.weights[ell], res.network.biases[ell],
                                         net.weights[ell], net.biases[ell], live_in, success_tol)
                 rows.append({
-                    "solver": name, "scheme": scheme, "layer": int(rep["layer"]),
+                    "solver": solver.name, "scheme": scheme, "layer": int(rep["layer"]),
                     "n_in": sizes[ell], "n_out": sizes[ell + 1],
                     "active_fraction": float((signals[ell + 1] > 0).mean()),
                     "dead_inputs": int((~live_in).sum()), "dead_neurons": int((~live).sum()),
