@@ -16,6 +16,7 @@ from .prune import LayerResult, prune_layer, solve
 from .schemes import (
     NetworkResult,
     prune_cascade,
+    prune_network,
     prune_parallel,
     prune_path,
     prune_to_discrepancy,
@@ -60,7 +61,8 @@ def __getattr__(name):
     raise AttributeError(f"module 'nettrim' has no attribute {name!r}")
 
 
-__all__ = ["NetTrim", "Network", "NetworkResult", "prune_parallel", "prune_cascade", "prune_path",
+__all__ = ["NetTrim", "Network", "NetworkResult", "prune_network", "prune_parallel",
+           "prune_cascade", "prune_path",
            "prune_to_discrepancy", "relative_discrepancy", "prune_sklearn", "prune_torch",
            "LayerProblem", "Evaluation", "LayerResult", "prune_layer", "solve", "STATUSES",
            "available_solvers", "get_solver", "register", "Solver", "ADMM", "LP", "CVXPY",

@@ -36,6 +36,7 @@ from scipy.linalg import cho_factor, cho_solve, cholesky
 
 from ._validation import check_int, check_matrix, check_scalar
 from .network import PATCHES, Network
+from .registry import Registry
 
 
 def _counts(net: Network, nnz) -> list[int]:
@@ -385,9 +386,12 @@ def refit_support(net: Network, pruned: Network, X, *, damp: float = 1e-8,
     return net.with_weights(weights, biases)
 
 
-#: name -> baseline(net, X, nnz); magnitude ignores X.
-BASELINES = {"magnitude": lambda net, X, nnz, **conv: magnitude_prune(net, nnz),
-             "wanda": wanda_prune, "sparsegpt": sparsegpt_prune, "obs": obs_prune}
+#: name -> baseline(net, X, nnz, **conv): the one-shot pruners the studies compare against.
+BASELINES = Registry("baseline")
+BASELINES.register("magnitude")(lambda net, X, nnz, **conv: magnitude_prune(net, nnz))
+BASELINES.register("wanda")(wanda_prune)
+BASELINES.register("sparsegpt")(sparsegpt_prune)
+BASELINES.register("obs")(obs_prune)
 
 __all__ = ["BASELINES", "magnitude_prune", "obs_prune", "refit_support", "sparsegpt_prune",
            "wanda_prune"]

@@ -141,8 +141,7 @@ class NetTrim(MetaEstimatorMixin, BaseEstimator):
         -------
         self : NetTrim
         """
-        if self.scheme not in SCHEMES:
-            raise ValueError(f"scheme must be one of {sorted(SCHEMES)}; got {self.scheme!r}")
+        SCHEMES.get(self.scheme)
         if self.solver_options is not None and not isinstance(self.solver_options, dict):
             raise TypeError(f"solver_options must be a dict of solver options; got "
                             f"{type(self.solver_options).__name__}")
@@ -154,9 +153,7 @@ class NetTrim(MetaEstimatorMixin, BaseEstimator):
                 raise ValueError(f"{type(self).__name__} requires y to be passed, but the target "
                                  f"y is None (estimator is not fitted, so fit fits it first)")
             model = clone(model).fit(X, y)
-        kwargs = {"gain": self.gain, "solver": solver}
-        if self.scheme == "cascade":
-            kwargs["gamma"] = self.gamma
+        kwargs = {"gain": self.gain, "solver": solver, "gamma": self.gamma}  # γ: cascade only
         dense = X.toarray() if hasattr(X, "toarray") else X  # the layer programs are dense
         if is_torch_module(model):
             n_out = _torch_outputs(model, dense[:1]).shape[1]

@@ -13,17 +13,16 @@ from __future__ import annotations
 
 from ._validation import check_matrix
 from .network import Network
-from .schemes import SCHEMES, NetworkResult
+from .schemes import SCHEMES, NetworkResult, prune_network
 
 
 def _prune(net: Network, X, scheme: str, kwargs) -> NetworkResult:
-    if scheme not in SCHEMES:
-        raise ValueError(f"scheme must be one of {sorted(SCHEMES)}; got {scheme!r}")
+    SCHEMES.get(scheme)  # an unknown name is refused before the data are looked at
     X = check_matrix(X, "X")
     if X.shape[1] != net.weights[0].shape[0]:
         raise ValueError(f"X must be samples × features with {net.weights[0].shape[0]} "
                          f"features; got shape {X.shape}")
-    return SCHEMES[scheme](net, X.T, **kwargs)
+    return prune_network(net, X.T, scheme, **kwargs)
 
 
 def is_torch_module(model) -> bool:

@@ -1,4 +1,5 @@
-"""One registry pattern for everything looked up by name (solvers, samplers).
+"""One registry pattern for everything looked up by name (solvers, samplers, schemes,
+baselines).
 
 A :class:`Registry` maps names to entries, each an object with the registered thing and what
 it declares about itself; the same rules hold for every kind: a name is registered once, an
@@ -43,7 +44,8 @@ class Entry:
 
 
 class Registry:
-    """Named entries of one kind (``"solver"``, ``"sampler"``).
+    """Named entries of one kind (``"solver"``, ``"sampler"``, ``"scheme"``, ``"baseline"``);
+    read like a mapping (``REG[name]``, ``name in REG``, iteration over the sorted names).
 
     Parameters
     ----------
@@ -142,6 +144,24 @@ class Registry:
         list of Entry
         """
         return [self._entries[n] for n in self.names()]
+
+    def items(self) -> list[tuple[str, Callable]]:
+        """(name, registered object) pairs, sorted by name.
+
+        Returns
+        -------
+        list of tuple
+        """
+        return [(e.name, e.obj) for e in self.entries()]
+
+    def __getitem__(self, name: str) -> Callable:
+        return self.get(name)
+
+    def __iter__(self):
+        return iter(self.names())
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def __contains__(self, name) -> bool:
         return name in self._entries

@@ -39,6 +39,7 @@ from ._validation import check_bool, check_int, check_scalar
 from .network import PATCHES, Network
 from .problem import LayerProblem
 from .prune import solve
+from .registry import Registry
 from .solvers.base import configure
 
 if TYPE_CHECKING:  # pandas is imported where a report is built, not at `import nettrim`
@@ -426,7 +427,38 @@ def prune_cascade(net: Network, X, *, gain: float = 0.05, epsilon1: float | None
     return _finish(net, pruned, X, rows, steps)
 
 
-SCHEMES = {"parallel": prune_parallel, "cascade": prune_cascade}
+#: The paper's two schemes, by name (:func:`prune_network` runs one).
+SCHEMES = Registry("scheme")
+SCHEMES.register("parallel")(prune_parallel)
+SCHEMES.register("cascade")(prune_cascade)
+
+#: Keywords that only the cascade takes (its γ, κ, caps and ε₁): :func:`prune_network` gives
+#: them to the schemes that take them and leaves them out for the others.
+CASCADE_ONLY = ("epsilon1", "gamma", "kappa", "epsilon_last", "cap")
+
+
+def prune_network(net: Network, X, scheme: str = "cascade", **kwargs) -> NetworkResult:
+    """Prune with the scheme registered as ``scheme`` (:data:`SCHEMES`).
+
+    Parameters
+    ----------
+    net : Network
+    X : array of shape (n₀, P)
+    scheme : {"cascade", "parallel"}, default "cascade"
+    **kwargs
+        Passed to the scheme: ``gain``, ``solver`` and its options, ... The cascade's own
+        keywords (:data:`CASCADE_ONLY`: ``gamma``, ``kappa``, ``cap``, ``epsilon1``,
+        ``epsilon_last``) are ignored by the parallel scheme, so one set of settings can run
+        both.
+
+    Returns
+    -------
+    NetworkResult
+    """
+    fn = SCHEMES.get(scheme)
+    if fn is not prune_cascade:
+        kwargs = {k: v for k, v in kwargs.items() if k not in CASCADE_ONLY}
+    return fn(net, X, **kwargs)
 
 
 def prune_to_discrepancy(net: Network, X, target: float, *, scheme: str = "cascade",
@@ -462,8 +494,7 @@ def prune_to_discrepancy(net: Network, X, target: float, *, scheme: str = "casca
         smallest ε_rd: check ``search``), its ``search`` table with one row per gain tried:
         gain, discrepancy, nnz_after, converged, bound_held, chosen (the row returned).
     """
-    if scheme not in SCHEMES:
-        raise ValueError(f"scheme must be one of {sorted(SCHEMES)}; got {scheme!r}")
+    SCHEMES.get(scheme)  # an unknown name is refused before any pruning
     target = check_scalar(target, "target", low=0.0, low_inclusive=False)
     accept = check_scalar(accept, "accept", low=0.0, low_inclusive=False, high=1.0,
                           high_inclusive=False)
@@ -473,7 +504,7 @@ def prune_to_discrepancy(net: Network, X, target: float, *, scheme: str = "casca
     lo, hi = 0.0, np.inf          # largest passing gain, smallest failing gain
     rows, results = [], []
     for _ in range(max_steps):
-        res = SCHEMES[scheme](net, X, gain=g, **kwargs)
+        res = prune_network(net, X, scheme, gain=g, **kwargs)
         e = relative_discrepancy(net, res.network, X)
         results.append(res)
         rows.append({"gain": g, "discrepancy": e, "nnz_after": int(res.report["nnz_after"].sum()),
@@ -502,5 +533,6 @@ def prune_to_discrepancy(net: Network, X, target: float, *, scheme: str = "casca
     return res
 
 
-__all__ = ["NetworkResult", "SCHEMES", "prune_parallel", "prune_cascade", "prune_path",
+__all__ = ["NetworkResult", "SCHEMES", "CASCADE_ONLY", "prune_network", "prune_parallel",
+           "prune_cascade", "prune_path",
            "relative_discrepancy", "prune_to_discrepancy"]

@@ -65,7 +65,7 @@ CLI = [
      r"largest cell \(N = 30000, P = 30000\) needs about .* GiB per trial"),
     ("deep_recovery", ["network.s=100"], r"network\.s = 100 exceeds a layer's input dimension"),
     ("deep_recovery", ["gamma=0.5"], r"gamma must be >= 1"),
-    ("deep_recovery", ["schemes=[foo]"], r"schemes must list some of \['parallel', 'cascade'\]"),
+    ("deep_recovery", ["schemes=[foo]"], r"schemes must list some of \['cascade', 'parallel'\]"),
     ("deep_recovery", ["network.values=foo"], r"network\.values must be one of"),
     ("prune_network", ["solver.options.max_iter=0"], r"solver\.options: max_iter must be >= 1"),
     ("prune_network", ["data.name=foo"],

@@ -54,7 +54,7 @@ def test_grid_search_picks_the_gain_by_validation_accuracy(digits):
 
 def test_bad_parameters_are_named(digits):
     Xtr, _, _, _, mlp = digits
-    with pytest.raises(ValueError, match="scheme must be one of"):
+    with pytest.raises(ValueError, match="unknown scheme .serial.; available: cascade, parallel"):
         nettrim.NetTrim(mlp, scheme="serial").fit(Xtr)
     with pytest.raises(TypeError, match="solver_options must be a dict"):
         nettrim.NetTrim(mlp, solver_options=3).fit(Xtr)

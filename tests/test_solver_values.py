@@ -154,3 +154,31 @@ def test_config_solvers_become_values_with_errors_naming_the_key():
         check_solver_config({"solvers": {"bad": {"name": "bad"}}})
     assert json.dumps(solver.spec()) == json.dumps(("admm", {**ADMM().get_params(),
                                                              "max_iter": 9}))
+
+
+def test_schemes_and_baselines_are_registries_and_prune_network_owns_the_cascade_keywords():
+    from nettrim.baselines import BASELINES
+    from nettrim.schemes import CASCADE_ONLY, SCHEMES, prune_network
+
+    assert list(SCHEMES) == ["cascade", "parallel"] and "parallel" in SCHEMES
+    assert list(BASELINES) == ["magnitude", "obs", "sparsegpt", "wanda"]
+    with pytest.raises(ValueError, match="unknown baseline 'owl'; available: magnitude, obs"):
+        BASELINES["owl"]
+    rng = np.random.default_rng(2)
+    net = nettrim.Network([rng.standard_normal((8, 6)), rng.standard_normal((6, 3))],
+                          [np.zeros(6), np.zeros(3)])
+    X = rng.standard_normal((8, 60))
+    cascade_kw = {"gamma": 1.5, "kappa": 0.9, "cap": "relaxed"}
+    assert set(cascade_kw) <= set(CASCADE_ONLY)
+    # the parallel scheme ignores the cascade's keywords; the cascade uses them
+    para = prune_network(net, X, "parallel", gain=0.1, **cascade_kw)
+    direct = nettrim.prune_parallel(net, X, gain=0.1)
+    for a, b in zip(para.network.weights, direct.network.weights):
+        np.testing.assert_array_equal(a, b)
+    casc = prune_network(net, X, "cascade", gain=0.1, **cascade_kw)
+    plain = prune_network(net, X, "cascade", gain=0.1)
+    assert casc.report["epsilon"].iloc[1] > plain.report["epsilon"].iloc[1]   # γ = 1.5 > 1.1
+    with pytest.raises(ValueError, match="unknown scheme 'serial'"):
+        prune_network(net, X, "serial")
+    with pytest.raises(ValueError, match=r"unknown option\(s\) \['gian'\] for solver 'admm'"):
+        prune_network(net, X, "parallel", gian=0.1)

@@ -105,6 +105,7 @@ class Solver:
         SOLVERS.register(cls.name, requires=cls.requires)(cls)
 
     def __init__(self, **options):
+        self._options = {}  # until the options pass their checks
         self._checked = self._validated(options)
         self._options = dict(options)
 

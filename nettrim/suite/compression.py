@@ -28,7 +28,13 @@ from threadpoolctl import threadpool_limits
 from .._validation import check_int, check_scalar
 from ..baselines import BASELINES
 from ..network import Network
-from ..schemes import GAMMA, SCHEMES, prune_to_discrepancy, relative_discrepancy
+from ..schemes import (
+    GAMMA,
+    SCHEMES,
+    prune_network,
+    prune_to_discrepancy,
+    relative_discrepancy,
+)
 from .data import load_dataset, spirals_split
 from .features import distinct_features, widen
 from .resumable import run_resumable
@@ -124,15 +130,14 @@ def target_task(tasks, *, data: dict, train: dict, recipes: dict, target: float,
     :func:`~nettrim.suite.features.distinct_features`). With ``net_dir``, the original and the
     pruned network are saved there as ``H<H>_<recipe>_seed<seed>_{original,pruned}.npz``.
     ``gamma`` and ``cap`` go to the cascade, ``trim`` (solver, solver options) to either
-    scheme."""
-    extra = {"gamma": gamma, "cap": cap} if scheme == "cascade" else {}
+    scheme (:func:`nettrim.schemes.prune_network`)."""
     rows = []
     with threadpool_limits(limits=1, user_api="blas"):
         d = spirals_split(**data)
         for H, recipe, seed in tasks:
             net = _network(d, H, recipe, seed, train, recipes)
             res = prune_to_discrepancy(net, d[0], target, scheme=scheme, max_steps=max_steps,
-                                      **extra, **trim)
+                                      gamma=gamma, cap=cap, **trim)
             chosen = res.search[res.search["chosen"]].iloc[0]
             common = {"H": H, "recipe": recipe, "seed": seed, "scheme": scheme,
                       "distinct_features": distinct_features(net, d[0], **(features or {})),
@@ -161,7 +166,7 @@ def gain_task(tasks, *, data: dict, train: dict, recipes: dict, gains,
     gains = [check_scalar(g, "gains", low=0.0, low_inclusive=False) for g in gains]
     for s in schemes:
         if s not in SCHEMES:
-            raise ValueError(f"schemes must be among {sorted(SCHEMES)}; got {s!r}")
+            raise ValueError(f"schemes must be among {list(SCHEMES)}; got {s!r}")
     rows = []
     with threadpool_limits(limits=1, user_api="blas"):
         d = spirals_split(**data)
@@ -170,8 +175,7 @@ def gain_task(tasks, *, data: dict, train: dict, recipes: dict, gains,
             before = _accuracies(net, d, "before")
             for scheme in schemes:
                 for g in gains:
-                    extra = {"gamma": gamma} if scheme == "cascade" else {}
-                    res = SCHEMES[scheme](net, d[0], gain=g, **extra, **trim)
+                    res = prune_network(net, d[0], scheme, gain=g, gamma=gamma, **trim)
                     rep = res.report
                     rows.append({
                         "H": H, "recipe": recipe, "seed": seed, "scheme": scheme, "gain": g,
@@ -432,7 +436,7 @@ def prune_task(tasks, *, data: dict, model_path, gamma: float = GAMMA,
 
     for b in baselines:
         if b not in BASELINES:
-            raise ValueError(f"baselines must be among {sorted(BASELINES)}; got {b!r}")
+            raise ValueError(f"baselines must be among {list(BASELINES)}; got {b!r}")
     finetune, noise, samples = dict(finetune or {}), dict(noise or {}), dict(samples or {})
     levels = [check_scalar(v, "noise.levels", low=0.0) for v in noise.get("levels", [])]
     repeats = check_int(noise.get("repeats", 1), "noise.repeats", low=1)
@@ -455,9 +459,8 @@ def prune_task(tasks, *, data: dict, model_path, gamma: float = GAMMA,
         base = {f"original_{k}": v for k, v in _accuracies(net, d, "").items()}
         base.update({f"original_acc_noise{v:g}": noisy(net, v) for v in levels})
         for scheme, gain in tasks:
-            extra = {"gamma": gamma} if scheme == "cascade" else {}
             start = time.perf_counter()
-            res = SCHEMES[scheme](net, X, gain=gain, **extra, **conv, **trim)
+            res = prune_network(net, X, scheme, gain=gain, gamma=gamma, **conv, **trim)
             pruned = {"nettrim": (res.network, time.perf_counter() - start)}
             rep = res.report
             counts = res.network.nnz()

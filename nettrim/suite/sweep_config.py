@@ -175,8 +175,9 @@ def deep_sweep_from_config(cfg: dict, out_dir=None) -> pd.DataFrame:
 
     One row per (P, trial, solver, scheme, layer); see :func:`nettrim.suite.trial.run_deep_trial`.
     """
+    from ..schemes import SCHEMES
     from .planted import check_values_law
-    from .trial import SCHEMES, run_deep_trial
+    from .trial import DEEP_SCHEMES, run_deep_trial
 
     label, sampler, solvers = _check_common(cfg, ("sampling", "network", "P", "trials", "seed"),
                                             DEEP_CHUNK_SIZE)
@@ -185,7 +186,7 @@ def deep_sweep_from_config(cfg: dict, out_dir=None) -> pd.DataFrame:
         check_values_law(network.get("values", "gaussian"))
     except ValueError as exc:
         raise ValueError(f"network.{exc}") from None
-    schemes = list(cfg.get("schemes", list(SCHEMES)))
+    schemes = list(cfg.get("schemes", DEEP_SCHEMES))
     if not schemes or set(schemes) - set(SCHEMES):
         raise ValueError(f"schemes must list some of {list(SCHEMES)}; got {schemes}")
     check_scalar(cfg.get("gamma", GAMMA), "gamma", low=1.0)

@@ -14,7 +14,7 @@ import numpy as np
 from .._validation import check_int, check_scalar
 from ..problem import LayerProblem
 from ..prune import solve
-from ..schemes import GAMMA
+from ..schemes import GAMMA, SCHEMES
 from ..solvers.base import solver_list
 from .planted import planted_network, planted_weights, relu_response
 
@@ -249,7 +249,8 @@ def run_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sampler: Ca
     return rows
 
 
-SCHEMES = ("parallel", "cascade")
+#: The schemes a deep trial runs unless told, in the order its rows are written.
+DEEP_SCHEMES = ("parallel", "cascade")
 
 
 def _neurons_recovered(W_hat, b_hat, W, b, live_inputs, tol):
@@ -263,7 +264,7 @@ def _neurons_recovered(W_hat, b_hat, W, b, live_inputs, tol):
 
 def run_deep_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sampler: Callable,
                    sizes: Sequence[int], solvers: Sequence = ("auto",),
-                   schemes: Sequence[str] = SCHEMES, values: str = "gaussian",
+                   schemes: Sequence[str] = DEEP_SCHEMES, values: str = "gaussian",
                    gamma: float = GAMMA, success_tol: float = SUCCESS_TOL) -> list[dict]:
     """Exact recovery of a planted L-layer network: draw it and X, run the schemes at ε = 0.
 
@@ -302,9 +303,9 @@ def run_deep_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sample
     if int(N) != int(sizes[0]):
         raise ValueError(f"N must equal sizes[0] (the input dimension); got N = {N}, "
                          f"sizes = {list(sizes)}")
-    unknown = set(schemes) - set(SCHEMES)
+    unknown = sorted(set(schemes) - set(SCHEMES))
     if unknown:
-        raise ValueError(f"schemes must be among {SCHEMES}; got {sorted(unknown)}")
+        raise ValueError(f"schemes must be among {list(SCHEMES)}; got {unknown}")
     check_scalar(success_tol, "success_tol", low=0.0, low_inclusive=False, high=1.0,
                  high_inclusive=False)
     check_scalar(gamma, "gamma", low=1.0)
@@ -345,4 +346,5 @@ def run_deep_trial(*, N: int, s: int, P: int, trial: int, base_seed: int, sample
     return rows
 
 
-__all__ = ["SUCCESS_TOL", "SUPPORT_TOL", "SCHEMES", "trial_seed", "run_trial", "run_deep_trial"]
+__all__ = ["SUCCESS_TOL", "SUPPORT_TOL", "DEEP_SCHEMES", "trial_seed", "run_trial",
+           "run_deep_trial"]
