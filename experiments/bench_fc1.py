@@ -20,7 +20,7 @@ import logging
 import pandas as pd
 from omegaconf import DictConfig
 
-from nettrim.suite import compression, scale
+from nettrim.suite import compression, models, scale
 from nettrim.suite.cli import hydra_entry
 from nettrim.suite.data import load_dataset
 from nettrim.suite.runs import finish_run, start_run
@@ -30,8 +30,8 @@ log = logging.getLogger(__name__)
 
 def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
     out_dir, config = start_run(cfg, out_dir)
-    model = compression.model_file(out_dir, config["network"])
-    net = compression.train_classifier(config["data"], config["network"], model,
+    model = models.model_file(out_dir, config["network"])
+    net = models.train_classifier(config["data"], config["network"], model,
                                        cache=config.get("model_cache"))
     X_all = load_dataset(**config["data"])[0]
     layer, authors = config["layer"], config["authors"]

@@ -18,7 +18,7 @@ import logging
 import pandas as pd
 from omegaconf import DictConfig
 
-from nettrim.suite import compression, scale
+from nettrim.suite import compression, models, scale
 from nettrim.suite.cli import hydra_entry
 from nettrim.suite.data import load_dataset
 from nettrim.suite.runs import finish_run, start_run
@@ -31,8 +31,8 @@ def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
     out_dir, config = start_run(cfg, out_dir)
     for lever in config["levers"]:      # before the model is trained and the first sweep
         scale.check_lever(lever)
-    model = compression.model_file(out_dir, config["network"])
-    net = compression.train_classifier(config["data"], config["network"], model,
+    model = models.model_file(out_dir, config["network"])
+    net = models.train_classifier(config["data"], config["network"], model,
                                        cache=config.get("model_cache"))
     X_all, _, X_test, y_test = load_dataset(**config["data"])
     tables = []

@@ -17,7 +17,7 @@ import logging
 import pandas as pd
 from omegaconf import DictConfig
 
-from nettrim.suite import compression, scaling
+from nettrim.suite import models, scaling
 from nettrim.suite.cli import hydra_entry
 from nettrim.suite.data import load_dataset
 from nettrim.suite.runs import finish_run, start_run
@@ -28,8 +28,8 @@ log = logging.getLogger(__name__)
 def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
     out_dir, config = start_run(cfg, out_dir)
     mnist, synthetic, options = config["mnist"], config["synthetic"], config["admm"] or {}
-    model = compression.model_file(out_dir, config["network"])
-    net = compression.train_classifier(config["data"], config["network"], model,
+    model = models.model_file(out_dir, config["network"])
+    net = models.train_classifier(config["data"], config["network"], model,
                                        cache=config.get("model_cache"))
     X_all = load_dataset(**config["data"])[0]
     series = [scaling.subset_cases(net, mnist["layer"], X_all, mnist["samples"],

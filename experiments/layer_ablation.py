@@ -21,8 +21,9 @@ from threadpoolctl import threadpool_limits
 
 from nettrim.baselines import refit_support
 from nettrim.network import PATCHES
-from nettrim.suite.compression import calibration_samples, finished_run, layer_ablation
+from nettrim.suite.compression import calibration_samples, layer_ablation
 from nettrim.suite.data import load_dataset
+from nettrim.suite.models import finished_run
 from nettrim.suite.summary import markdown_table
 from nettrim.suite.train import accuracy
 

@@ -21,8 +21,9 @@ import yaml
 
 from nettrim.network import Network
 from nettrim.suite import plots
-from nettrim.suite.compression import calibration_samples, load_model, samples_needed
+from nettrim.suite.compression import calibration_samples, samples_needed
 from nettrim.suite.data import load_dataset
+from nettrim.suite.models import load_model
 from nettrim.suite.summary import markdown_table, save_table
 
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from nettrim.suite.compression import finished_run
 from nettrim.suite.data import load_dataset
 from nettrim.suite.inference import savings
+from nettrim.suite.models import finished_run
 from nettrim.suite.summary import markdown_table
 
 

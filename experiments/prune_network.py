@@ -22,7 +22,7 @@ import pandas as pd
 from omegaconf import DictConfig
 
 from nettrim.network import Network
-from nettrim.suite import compression, plots
+from nettrim.suite import compression, models, plots
 from nettrim.suite.cli import hydra_entry
 from nettrim.suite.parallel import backend
 from nettrim.suite.runs import finish_run, start_run
@@ -35,15 +35,15 @@ def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
     out_dir, config = start_run(cfg, out_dir)
     [solver] = check_solver_config(config)
     (out_dir / "networks").mkdir(exist_ok=True)
-    model = compression.model_file(out_dir, config["network"])
-    net = compression.train_classifier(config["data"], config["network"], model,
+    model = models.model_file(out_dir, config["network"])
+    net = models.train_classifier(config["data"], config["network"], model,
                                        cache=config.get("model_cache"))
     tasks = [(scheme, g) for scheme in config["schemes"] for g in config["gains"]]
     with backend(config.get("parallel"), config["n_jobs"]) as n_jobs:
         results = compression.run_study(
             compression.prune_task, tasks, out_dir=out_dir, n_jobs=n_jobs,
             progress=config["progress"], data=config["data"], model_path=str(model),
-            identity={"model": compression.model_key(config["data"], config["network"])},
+            identity={"model": models.model_key(config["data"], config["network"])},
             gamma=config["gamma"], baselines=config["baselines"], finetune=config["finetune"],
             noise=config["noise"],
             **({"samples": config["samples"]} if config.get("samples") else {}),

@@ -18,7 +18,7 @@ import logging
 import pandas as pd
 from omegaconf import DictConfig
 
-from nettrim.suite import compression, plots
+from nettrim.suite import compression, plots, spirals_study
 from nettrim.suite.cli import hydra_entry
 from nettrim.suite.data import spirals_split
 from nettrim.suite.parallel import backend
@@ -38,7 +38,7 @@ def run(cfg: DictConfig, out_dir) -> tuple:
     with backend(config.get("parallel"), config["n_jobs"]) as n_jobs:
         layers, sweep = _studies(config, out_dir, common, n_jobs)
     layers.to_csv(out_dir / "table_layers.csv", index=False)
-    table = compression.layer_table(layers)
+    table = spirals_study.layer_table(layers)
     table.to_csv(out_dir / "table.csv", index=False)
     (out_dir / "table.md").write_text(_markdown(table, config))
     sweep.to_csv(out_dir / "sweep.csv", index=False)
@@ -58,7 +58,7 @@ def run(cfg: DictConfig, out_dir) -> tuple:
             f"{config['features']['angle_tol']:g} rad and {config['features']['offset_tol']:g}"),
             out_dir / "per_neuron_vs_features")
         b = config["boundary"]
-        original, pruned = compression.load_pair(net_dir, b["H"], b["recipe"],
+        original, pruned = spirals_study.load_pair(net_dir, b["H"], b["recipe"],
                                                  config["table"]["seed"])
         X, y, _, _ = spirals_split(**common["data"])
         plots.save(plots.decision_regions(
@@ -79,12 +79,12 @@ def _studies(config, out_dir, common, n_jobs):
     t, s = config["table"], config["sweep"]
     jobs = {"n_jobs": n_jobs, "progress": config["progress"]}
     layers = compression.run_study(
-        compression.target_task, [(H, r, t["seed"]) for r in t["recipes"] for H in t["H"]],
+        spirals_study.target_task, [(H, r, t["seed"]) for r in t["recipes"] for H in t["H"]],
         out_dir=out_dir / "table", target=config["target"], gamma=config["gamma"],
         cap=config["cap"], features=config["features"], max_steps=t["max_steps"],
         net_dir=str(out_dir / "networks"), **common, **jobs)
     sweep = compression.run_study(
-        compression.gain_task, [(H, s["recipe"], seed) for H in s["H"] for seed in s["seeds"]],
+        spirals_study.gain_task, [(H, s["recipe"], seed) for H in s["H"] for seed in s["seeds"]],
         out_dir=out_dir / "sweep", gains=s["gains"], schemes=s["schemes"],
         gamma=config["gamma"], **common, **jobs)
     return layers, sweep

@@ -397,7 +397,7 @@ def test_overlay_names_runs_without_summary_and_damaged_summaries(tmp_path):
 def test_a_cached_model_of_another_network_config_is_retrained(tmp_path, caplog):
     """prune_network in the same folder with another network.hidden: the cached model (and,
     through the parts' identity, every pruning of it) is not reused."""
-    from nettrim.suite.compression import model_key, train_classifier
+    from nettrim.suite.models import model_key, train_classifier
 
     data = {"name": "digits", "seed": 0}
     small = {"hidden": [8], "max_iter": 5, "seed": 0}
@@ -507,21 +507,21 @@ def test_core_install_prunes_without_any_extra():
 def test_a_model_cache_shares_a_trained_model_between_folders(tmp_path, monkeypatch):
     """model_cache: a second run folder takes the model trained by the first (same key) without
     retraining; a different network key is not served from it."""
-    from nettrim.suite import compression
+    from nettrim.suite import models
 
     data = {"name": "digits", "seed": 0}
     small = {"hidden": [8], "max_iter": 5, "seed": 0}
     cache = tmp_path / "cache"
-    a = compression.train_classifier(data, small, tmp_path / "a" / "model.joblib", cache=cache)
+    a = models.train_classifier(data, small, tmp_path / "a" / "model.joblib", cache=cache)
     assert len(list(cache.iterdir())) == 2                 # the model and its weights
-    monkeypatch.setattr(compression, "fit_relu_mlp",
+    monkeypatch.setattr(models, "fit_relu_mlp",
                         lambda *a, **k: (_ for _ in ()).throw(AssertionError("retrained")))
     (tmp_path / "b").mkdir()
-    b = compression.train_classifier(data, small, tmp_path / "b" / "model.joblib", cache=cache)
+    b = models.train_classifier(data, small, tmp_path / "b" / "model.joblib", cache=cache)
     assert np.array_equal(a.weights[0], b.weights[0])
     assert (tmp_path / "b" / "model.npz").is_file() and (tmp_path / "b" / "model.key").is_file()
     with pytest.raises(AssertionError, match="retrained"):
-        compression.train_classifier(data, {**small, "hidden": [9]},
+        models.train_classifier(data, {**small, "hidden": [9]},
                                      tmp_path / "b" / "model.joblib", cache=cache)
 
 

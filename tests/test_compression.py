@@ -5,14 +5,10 @@ import pandas as pd
 import pytest
 
 from nettrim import prune_to_discrepancy, relative_discrepancy
-from nettrim.suite.compression import (
-    gain_task,
-    run_study,
-    target_task,
-    train_network,
-)
+from nettrim.suite.compression import run_study
 from nettrim.suite.data import spirals_split
 from nettrim.suite.resumable import run_resumable
+from nettrim.suite.spirals_study import gain_task, target_task, train_network
 from nettrim.suite.summary import kept_at_discrepancy
 from nettrim.suite.train import train_relu_mlp
 
@@ -167,7 +163,7 @@ def test_layer_ablation_swaps_one_layer_at_a_time(small_net):
 
 
 def test_finished_run_names_what_is_missing(tmp_path):
-    from nettrim.suite.compression import finished_run
+    from nettrim.suite.models import finished_run
 
     with pytest.raises(SystemExit, match="holds no config.yaml"):
         finished_run(tmp_path)
@@ -177,7 +173,7 @@ def test_finished_run_names_what_is_missing(tmp_path):
 
 
 def test_model_key_ignores_what_the_data_set_ignores():
-    from nettrim.suite.compression import model_key
+    from nettrim.suite.models import model_key
 
     net = {"trainer": "torch", "hidden": [300, 100]}
     bare = {"name": "mnist", "path": None, "n_train": None, "scale": "unit"}

@@ -1,19 +1,11 @@
-"""Compression studies on trained networks: how sparse Net-Trim makes a trained ReLU network at
-a given output discrepancy (the NIPS supplement's nested-spirals study), and what that costs in
-accuracy against magnitude pruning (real data).
-
-Tasks (one BLAS thread each: tasks are the parallelism):
-
-- :func:`target_task` trains a spirals network by a *recipe* (:func:`train_network`) and prunes
-  it with the largest gain whose relative logit discrepancy ε_rd = ‖Z − Ẑ‖_F/‖Z‖_F stays below a
-  target (Tables S.1/S.2): a row per layer, with the network's distinct layer-1 creases;
-- :func:`gain_task` trains a spirals network and prunes it at each of a list of gains with each
-  scheme (the sparsity-against-ε_rd sweep): a row per (scheme, gain);
-- :func:`prune_task` prunes one saved trained classifier at a (scheme, gain) and prunes it
-  with each one-shot baseline (magnitude, Wanda, SparseGPT, OBS) to the same per-layer counts,
-  each optionally fine-tuned and tested under input noise: a row per method.
-
-:func:`run_study` runs a list of tasks resumably (:func:`nettrim.suite.resumable.run_resumable`).
+"""The real-data pruning study: a saved trained classifier pruned by Net-Trim at a (scheme,
+gain) and by each one-shot baseline (magnitude, Wanda, SparseGPT, OBS) to the same per-layer
+counts, each optionally fine-tuned and tested under input noise (:func:`prune_task`: a row per
+method, one BLAS thread per task); what it measures on the side (:func:`layer_ablation`,
+:func:`samples_needed`, :func:`noisy_accuracy`); and :func:`run_study`, which runs a list of
+tasks of this study or of :mod:`nettrim.suite.spirals_study` resumably
+(:func:`nettrim.suite.resumable.run_resumable`). The trained classifiers are
+:mod:`nettrim.suite.models`.
 """
 
 from __future__ import annotations
@@ -30,23 +22,17 @@ from ..baselines import BASELINES
 from ..network import Network
 from ..schemes import (
     GAMMA,
-    SCHEMES,
     prune_network,
-    prune_to_discrepancy,
     relative_discrepancy,
 )
-from .data import load_dataset, spirals_split
-from .features import distinct_features, widen
+from .data import load_dataset
+from .models import load_model
 from .resumable import run_resumable
 from .train import (
     accuracy,
     finetune_masked,
     finetune_torch,
-    fit_relu_mlp,
     logits,
-    train_relu_mlp,
-    train_torch_convnet,
-    train_torch_mlp,
 )
 
 log = logging.getLogger(__name__)
@@ -54,51 +40,13 @@ log = logging.getLogger(__name__)
 #: The spirals study's draw (kept under this name: the studies and tests call it).
 
 
-def train_network(X, y, H: int, recipe: dict, seed: int, train: dict) -> Network:
-    """Train a 2·H·H·2 spirals network by ``recipe``.
-
-    Parameters
-    ----------
-    X, y : the training inputs (features × samples) and labels.
-    H : int
-        Hidden width.
-    recipe : dict
-        ``trainer``: "sklearn" (:func:`~nettrim.suite.train.fit_relu_mlp`, keys such as
-        ``alpha``; ``train`` adds its Adam settings) or "torch"
-        (:func:`~nettrim.suite.train.train_torch_mlp`: ``dropout``, ``l1``, ``epochs``, ...).
-        With ``widen_from: h`` a 2·h·h·2 network is trained and widened to H units per layer
-        (:func:`~nettrim.suite.features.widen`): the same function, wide.
-    seed : int
-        Training seed (and the widening's scales).
-    train : dict
-        The scikit-learn trainer's settings (``max_iter``, ``learning_rate_init``).
-
-    Returns
-    -------
-    Network
-    """
-    recipe = dict(recipe)
-    trainer = recipe.pop("trainer", None)
-    h = recipe.pop("widen_from", None)
-    width = H if h is None else check_int(h, "recipe.widen_from", low=1)
-    if width > H:
-        raise ValueError(f"recipe.widen_from must be at most H = {H}; got {width}")
-    if trainer == "sklearn":
-        net = train_relu_mlp(X, y, (width, width), seed=seed, **{**train, **recipe})
-    elif trainer == "torch":
-        net = train_torch_mlp(X, y, (width, width), seed=seed, **recipe)
-    else:
-        raise ValueError(f"recipe.trainer must be 'sklearn' or 'torch'; got {trainer!r}")
-    return net if h is None else widen(net, H, np.random.default_rng(seed))
 
 
-def _network(data, H, recipe, seed, train, recipes):
-    if recipe not in recipes:
-        raise ValueError(f"unknown recipe {recipe!r}; the config defines {sorted(recipes)}")
-    return train_network(data[0], data[1], H, recipes[recipe], seed, train)
 
 
-def _accuracies(net, data, suffix):
+def accuracies(net, data, suffix: str) -> dict:
+    """Train and test accuracy of ``net`` on ``data`` = (X, y, X_test, y_test), keyed
+    ``acc_train_<suffix>``, ``acc_test_<suffix>`` (no underscore when ``suffix`` is empty)."""
     X, y, Xt, yt = data
     sep = "_" if suffix else ""
     return {f"acc_train{sep}{suffix}": accuracy(net, X, y),
@@ -118,195 +66,20 @@ def _train_test(p, d, Z_all=None) -> dict:
     return row
 
 
-def target_task(tasks, *, data: dict, train: dict, recipes: dict, target: float,
-                scheme: str = "cascade", gamma: float = GAMMA, cap: str = "linear",
-                max_steps: int = 6, features: dict | None = None, net_dir=None,
-                **trim) -> list[dict]:
-    """For each (H, recipe, seed) in ``tasks``: train a 2·H·H·2 network on the spirals
-    ``data`` (keywords of :func:`~nettrim.suite.data.spirals_split`) by ``recipes[recipe]``
-    (:func:`train_network`),
-    prune it with :func:`prune_to_discrepancy` at ``target`` and return one row per layer, with
-    the network's distinct layer-1 creases (``features``: tolerances of
-    :func:`~nettrim.suite.features.distinct_features`). With ``net_dir``, the original and the
-    pruned network are saved there as ``H<H>_<recipe>_seed<seed>_{original,pruned}.npz``.
-    ``gamma`` and ``cap`` go to the cascade, ``trim`` (solver, solver options) to either
-    scheme (:func:`nettrim.schemes.prune_network`)."""
-    rows = []
-    with threadpool_limits(limits=1, user_api="blas"):
-        d = spirals_split(**data)
-        for H, recipe, seed in tasks:
-            net = _network(d, H, recipe, seed, train, recipes)
-            res = prune_to_discrepancy(net, d[0], target, scheme=scheme, max_steps=max_steps,
-                                      gamma=gamma, cap=cap, **trim)
-            chosen = res.search[res.search["chosen"]].iloc[0]
-            common = {"H": H, "recipe": recipe, "seed": seed, "scheme": scheme,
-                      "distinct_features": distinct_features(net, d[0], **(features or {})),
-                      "gain": float(chosen["gain"]),
-                      "discrepancy": relative_discrepancy(net, res.network, d[0]),
-                      "steps": len(res.search), **_accuracies(net, d, "before"),
-                      **_accuracies(res.network, d, "after")}
-            for r in res.report.itertuples():
-                rows.append({**common, "layer": r.layer, "nnz_before": r.nnz_before,
-                             "nnz_after": r.nnz_after, "epsilon": r.epsilon, "status": r.status,
-                             "iterations": r.iterations, "time": r.time,
-                             "bound_held": bool(r.bound_held)})
-            if net_dir is not None:
-                stem = f"H{H}_{recipe}_seed{seed}"
-                net.save_npz(f"{net_dir}/{stem}_original.npz")
-                res.network.save_npz(f"{net_dir}/{stem}_pruned.npz")
-    return rows
 
 
-def gain_task(tasks, *, data: dict, train: dict, recipes: dict, gains,
-              schemes=("parallel", "cascade"), gamma: float = GAMMA, **trim) -> list[dict]:
-    """For each (H, recipe, seed) in ``tasks``: train a 2·H·H·2 network and prune it with each
-    scheme at each gain; one row per (scheme, gain) with ε_rd, the fraction of weights kept
-    (all layers, and layer 2 alone), accuracies, whether every layer converged and every bound
-    held. ``gamma`` goes to the cascade, ``trim`` (solver, options) to both schemes."""
-    gains = [check_scalar(g, "gains", low=0.0, low_inclusive=False) for g in gains]
-    for s in schemes:
-        if s not in SCHEMES:
-            raise ValueError(f"schemes must be among {list(SCHEMES)}; got {s!r}")
-    rows = []
-    with threadpool_limits(limits=1, user_api="blas"):
-        d = spirals_split(**data)
-        for H, recipe, seed in tasks:
-            net = _network(d, H, recipe, seed, train, recipes)
-            before = _accuracies(net, d, "before")
-            for scheme in schemes:
-                for g in gains:
-                    res = prune_network(net, d[0], scheme, gain=g, gamma=gamma, **trim)
-                    rep = res.report
-                    rows.append({
-                        "H": H, "recipe": recipe, "seed": seed, "scheme": scheme, "gain": g,
-                        "discrepancy": relative_discrepancy(net, res.network, d[0]),
-                        "nnz_before": int(rep["nnz_before"].sum()),
-                        "nnz_after": int(rep["nnz_after"].sum()),
-                        "kept": rep["nnz_after"].sum() / rep["nnz_before"].sum(),
-                        "kept_layer2": rep["nnz_after"].iat[1] / rep["nnz_before"].iat[1],
-                        "converged": res.converged, "bound_held": bool(rep["bound_held"].all()),
-                        "time": float(rep["time"].sum()), **before,
-                        **_accuracies(res.network, d, "after")})
-    return rows
 
 
-def model_file(out_dir, network: dict):
-    """Where :func:`train_classifier` keeps the trained classifier of ``network`` in
-    ``out_dir``: ``model.joblib`` (a scikit-learn model, ``trainer: sklearn``, the default) or
-    ``model.npz`` (a :class:`~nettrim.network.Network`, ``trainer: torch``)."""
-    from pathlib import Path
-
-    trainer = _trainer(network)
-    return Path(out_dir) / ("model.joblib" if trainer == "sklearn" else "model.npz")
 
 
-_TRAINERS = ("sklearn", "torch", "torch_convnet")
 
 
-def _trainer(network: dict) -> str:
-    trainer = network.get("trainer", "sklearn")
-    if trainer not in _TRAINERS:
-        raise ValueError(f"network.trainer must be one of {list(_TRAINERS)}; got {trainer!r}")
-    return trainer
 
 
-def train_classifier(data: dict, network: dict, path, cache=None) -> Network:
-    """Train the reference classifier on ``load_dataset(**data)`` and save it at ``path``
-    (:func:`model_file`); an existing model at ``path`` is loaded instead (a restart does not
-    retrain) only if it was trained from the same data and ``network`` (its key,
-    :func:`model_key`, which includes the data file's contents, is saved beside it as
-    ``.key``); otherwise it is retrained and replaced.
-
-    ``network``: ``trainer`` "sklearn" (default: ``hidden``, ``alpha``, ``seed``, ``max_iter``,
-    ``learning_rate_init`` of :func:`fit_relu_mlp`; saved with joblib, its weights beside it
-    as ``.npz``), "torch" (``hidden``, ``seed`` and the recipe's keywords of
-    :func:`~nettrim.suite.train.train_torch_mlp`) or "torch_convnet" (the keywords of
-    :func:`~nettrim.suite.train.train_torch_convnet`); the PyTorch ones are saved as a
-    Network ``.npz``. With ``cache`` (a folder), a model of the same key trained by another
-    run is copied from there instead of retrained, and a newly trained one is kept there."""
-    from pathlib import Path
-
-    import joblib
-
-    path = Path(path)
-    trainer = _trainer(network)
-    key = model_key(data, network)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key_file = path.with_suffix(".key")
-    if path.is_file() and key_file.is_file() and key_file.read_text().strip() == key:
-        return load_model(path)[0]
-    if path.is_file():
-        log.warning("retraining: %s was trained from another data/network configuration", path)
-    shared = Path(cache) / f"{key}{path.suffix}" if cache is not None else None
-    if shared is not None and shared.is_file():
-        import shutil
-
-        log.info("model: %s from the cache %s", path.name, shared)
-        shutil.copyfile(shared, path)
-        if path.suffix != ".npz":                      # a joblib model keeps its weights beside
-            shutil.copyfile(shared.with_suffix(".npz"), path.with_suffix(".npz"))
-        key_file.write_text(key + "\n")
-        return load_model(path)[0]
-    X, y, _, _ = load_dataset(**data)
-    network = {k: v for k, v in network.items() if k != "trainer"}
-    tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
-    if trainer == "torch_convnet":
-        net = train_torch_convnet(X, y, **network)
-        net.save_npz(tmp)
-    elif trainer == "torch":
-        net = train_torch_mlp(X, y, network.pop("hidden"), **network)
-        net.save_npz(tmp)
-    else:
-        mlp = fit_relu_mlp(X, y, network.pop("hidden"), **network)
-        joblib.dump(mlp, tmp)
-        net = Network.from_sklearn(mlp)
-        net.save_npz(path.with_suffix(".npz"))
-    tmp.replace(path)
-    key_file.write_text(key + "\n")
-    if shared is not None:
-        import shutil
-
-        shared.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, shared)
-        if path.suffix != ".npz":
-            shutil.copyfile(path.with_suffix(".npz"), shared.with_suffix(".npz"))
-    return net
 
 
-def load_model(path):
-    """The classifier :func:`train_classifier` saved: ``(Network, mlp)`` with the fitted
-    scikit-learn model for a ``.joblib`` file (fine-tuned with scikit-learn) and ``None`` for a
-    Network ``.npz`` (fine-tuned with PyTorch)."""
-    import joblib
-
-    if str(path).endswith(".npz"):
-        return Network.load_npz(path), None
-    mlp = joblib.load(path)
-    return Network.from_sklearn(mlp), mlp
 
 
-def finished_run(run) -> tuple[dict, dict]:
-    """A finished prune_network run folder read back: (its config.yaml as a dict, its networks
-    ``{"original": Network, "<scheme>_gain<g>": Network, ...}``), or SystemExit naming what is
-    missing (no config.yaml: not finished; no model; no pruned network)."""
-    from pathlib import Path
-
-    import yaml
-
-    run = Path(run)
-    config = run / "config.yaml"
-    if not config.is_file():
-        raise SystemExit(f"error: {run} holds no config.yaml (not a finished run)")
-    model = next((p for p in (run / "model.npz", run / "model.joblib") if p.is_file()), None)
-    if model is None:
-        raise SystemExit(f"error: {run} holds no model.npz or model.joblib (a finished "
-                         f"prune_network run?)")
-    nets = {"original": load_model(model)[0]}
-    for f in sorted((run / "networks").glob("*.npz"), key=lambda p: p.stem):
-        nets[f.stem] = Network.load_npz(f)
-    if len(nets) == 1:
-        raise SystemExit(f"error: {run}/networks holds no pruned network")
-    return yaml.safe_load(config.read_text()), nets
 
 
 def layer_ablation(net: Network, pruned: Network, X, labels) -> dict:
@@ -323,23 +96,6 @@ def layer_ablation(net: Network, pruned: Network, X, labels) -> dict:
     return row
 
 
-def model_key(data: dict, network: dict) -> str:
-    """The identity of a trained classifier: a hash of what it was trained from, the data
-    file's contents included (:func:`~nettrim.suite.data.data_identity`)."""
-    from .data import data_identity
-    from .parts import spec_hash
-
-    data = dict(data)
-    if data.get("name") == "mnist":
-        # MNIST keeps its own split: load_dataset ignores these, so must the key (a study and
-        # the benchmark, composing different defaults, share one trained network)
-        for key in ("seed", "test_size"):
-            data.pop(key, None)
-    spec = {"data": data, "network": dict(network)}
-    contents = data_identity(data)
-    if contents is not None:
-        spec["data_contents"] = contents
-    return spec_hash(spec)
 
 
 def _layer_discrepancies(net: Network, pruned: Network, X) -> dict:
@@ -396,12 +152,12 @@ def _finetuned(mlp, p: Network, d, finetune: dict) -> dict:
     X, y = d[0], d[1]
     if mlp is not None:
         tuned = finetune_masked(mlp, p, X, y, **finetune)
-        return {f"{k}_ft": v for k, v in _accuracies(tuned, d, "").items()}
+        return {f"{k}_ft": v for k, v in accuracies(tuned, d, "").items()}
     epochs = finetune["epochs"]
     epochs = [epochs] if np.ndim(epochs) == 0 else list(epochs)
     row = {}
     for e, tuned in zip(epochs, finetune_torch(p, X, y, **finetune)):
-        row.update({f"{k}_ft{e}": v for k, v in _accuracies(tuned, d, "").items()})
+        row.update({f"{k}_ft{e}": v for k, v in accuracies(tuned, d, "").items()})
     row.update({f"{k}_ft": row[f"{k}_ft{epochs[-1]}"] for k in ("acc_train", "acc_test")})
     return row
 
@@ -456,7 +212,7 @@ def prune_task(tasks, *, data: dict, model_path, gamma: float = GAMMA,
         def noisy(p, v):
             return noisy_accuracy(p, d[2], d[3], v, noise.get("seed", 0), repeats)
 
-        base = {f"original_{k}": v for k, v in _accuracies(net, d, "").items()}
+        base = {f"original_{k}": v for k, v in accuracies(net, d, "").items()}
         base.update({f"original_acc_noise{v:g}": noisy(net, v) for v in levels})
         for scheme, gain in tasks:
             start = time.perf_counter()
@@ -537,36 +293,9 @@ def _spec_kwargs(kwargs: dict) -> dict:
     return {**kwargs, "solver": solver.spec()} if isinstance(solver, Solver) else kwargs
 
 
-def layer_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """:func:`target_task` rows (one per layer) as one row per network: nonzeros before and
-    after for every layer, the layer-2 and overall reduction factors, ε_rd, the gain, the
-    accuracies, whether every layer converged and every bound held."""
-    keys = ["H", "recipe", "seed"]
-    out = []
-    for key, g in rows.groupby(keys, sort=True):
-        g = g.sort_values("layer")
-        first = g.iloc[0]
-        row = dict(zip(keys, key))
-        for r in g.itertuples():
-            row[f"layer{r.layer}_before"], row[f"layer{r.layer}_after"] = r.nnz_before, r.nnz_after
-        row["layer2_factor"] = row["layer2_before"] / max(row["layer2_after"], 1)
-        row["total_factor"] = g["nnz_before"].sum() / max(g["nnz_after"].sum(), 1)
-        row["layer2_per_neuron"] = row["layer2_after"] / first["H"]
-        row.update({k: first[k] for k in ("gain", "discrepancy", "steps", "distinct_features",
-                                          "acc_train_before",
-                                           "acc_train_after", "acc_test_before", "acc_test_after")})
-        row["converged"] = bool((g["status"] == "converged").all())
-        row["bound_held"] = bool(g["bound_held"].astype(bool).all())
-        out.append(row)
-    return pd.DataFrame(out)
 
 
-def load_pair(net_dir, H, recipe, seed) -> tuple[Network, Network]:
-    """The original and pruned networks :func:`target_task` saved."""
-    stem = f"{net_dir}/H{H}_{recipe}_seed{seed}"
-    return Network.load_npz(f"{stem}_original.npz"), Network.load_npz(f"{stem}_pruned.npz")
 
 
-__all__ = ["train_network", "target_task", "gain_task", "train_classifier",
-           "prune_task", "noisy_accuracy", "run_study", "layer_table", "load_pair", "model_key",
-           "model_file", "load_model", "calibration_samples", "samples_needed"]
+__all__ = ["accuracies", "prune_task", "noisy_accuracy", "run_study", "layer_ablation",
+           "calibration_samples", "samples_needed"]

@@ -1,0 +1,378 @@
+"""Figures of the recovery studies: phase diagrams and their collapse onto the prediction,
+overlays of several runs, solver agreement, noisy recovery, finite-size tables, deep
+recovery. Theory is drawn in lines (solid: δ/q prediction; dashed: fitted C·s·log(N/s)); data
+in markers or colour."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..summary import relative_P, success_rates
+from ..theory import fit_constant, s_log_n_over_s, statistical_dimension
+from ..trial import SUCCESS_TOL
+from .base import plain_log, pyplot
+
+
+def _edges(v):
+    """Cell edges around sorted centres v (midpoints; half a step beyond the ends)."""
+    v = np.asarray(v, float)
+    if v.size == 1:
+        return np.array([v[0] - 0.5, v[0] + 0.5])
+    mid = (v[1:] + v[:-1]) / 2
+    return np.concatenate([[2 * v[0] - mid[0]], mid, [2 * v[-1] - mid[-1]]])
+
+
+
+def _undecided_note(trials):
+    n = int(trials["success"].isna().sum())
+    return f"; {n} undecided (unconverged) trials left out" if n else ""
+
+
+def _p50_points(ax, x, p50, lo, hi, fit, *, label=None, color=None, marker="o", **kw):
+    """Measured P50 points: a proper logistic fit as a filled marker with its 95% CI; a cell
+    with no reliable fit (separated, too few trials: no point estimate) as its profile-
+    likelihood interval alone, dashed, with an arrow where that interval is open. Returns the
+    colour used."""
+    x, p50, lo, hi = (np.asarray(v, float) for v in (x, p50, lo, hi))
+    good = (np.asarray(fit) == "logistic") & np.isfinite(p50)
+    err = lambda m: [np.where(np.isfinite(lo[m]), p50[m] - lo[m], 0.0),  # noqa: E731
+                     np.where(np.isfinite(hi[m]), hi[m] - p50[m], 0.0)]
+    line = ax.errorbar(x[good], p50[good], yerr=err(good), fmt=marker, color=color,
+                       capsize=2, label=label, **kw)
+    color = line[0].get_color()
+    bounded = ~good & np.isfinite(lo) & np.isfinite(hi)
+    if bounded.any():
+        ax.vlines(x[bounded], lo[bounded], hi[bounded], colors=color, linestyles="--", lw=1)
+    # open on one side: a dashed arrow from the finite end towards the open one
+    for end, m, flag in ((lo, ~good & np.isfinite(lo) & ~np.isfinite(hi), "lolims"),
+                         (hi, ~good & ~np.isfinite(lo) & np.isfinite(hi), "uplims")):
+        if m.any():
+            bars = ax.errorbar(x[m], end[m], yerr=0.3 * end[m], fmt="none", color=color,
+                               **{flag: True})
+            for bar in bars[2]:
+                bar.set_linestyle("--")
+    return color
+
+
+def _unreliable_note(summary: pd.DataFrame) -> str:
+    if "fit" not in summary:
+        return ""
+    bad = summary[summary["fit"] != "logistic"]
+    if bad.empty:
+        return ""
+    kinds = ", ".join(f"{n} {k}" for k, n in bad["fit"].value_counts().items())
+    return (f"; cells without a reliable logistic fit ({kinds}) have no point: dashed = "
+            f"profile-likelihood 95% interval, arrow = open-ended")
+
+
+def phase_diagram(trials: pd.DataFrame, summary: pd.DataFrame, title: str = "",
+                  criterion: str = "exact recovery: ‖ŵ − w*‖ ≤ 1e-3‖w*‖"):
+    """Success probability over (s, P) for each N, with the measured 50% points (and CI), the
+    prediction δ(s,N)/q̂ and the fitted C·s·log(N/s); ``criterion`` names what success is."""
+    Ns = sorted(trials["N"].unique())
+    fig, axes = pyplot().subplots(1, len(Ns), figsize=(5.2 * len(Ns), 4.2), squeeze=False)
+    rates = success_rates(trials)
+    C = fit_constant(summary["s"], summary["N"], summary["p50"])
+    mesh = None
+    for ax, N in zip(axes[0], Ns):
+        r = rates[rates["N"] == N]
+        s_vals = np.sort(r["s"].unique())
+        s_edges = _edges(s_vals)
+        for i, s in enumerate(s_vals):
+            col = r[r["s"] == s].sort_values("P")
+            P_edges = _edges(col["P"].to_numpy())
+            mesh = ax.pcolormesh(s_edges[i:i + 2], P_edges, col["rate"].to_numpy()[:, None],
+                                 cmap="viridis", vmin=0, vmax=1, shading="flat")
+        sm = summary[summary["N"] == N].sort_values("s")
+        s_fine = np.arange(max(1, int(s_vals.min())), int(s_vals.max()) + 1)
+        q = float(np.nanmean(sm["q_hat"]))
+        ax.plot(s_fine, [statistical_dimension(int(k), int(N)) / q for k in s_fine], "-",
+                color="tab:red", lw=2, label=rf"predicted $\delta(s,N)/\hat q$ ($\hat q$={q:.2f})")
+        if np.isfinite(C):
+            ax.plot(s_fine, C * s_log_n_over_s(s_fine, N), "--", color="white", lw=1.5,
+                    label=rf"fit ${C:.2f}\,s\log(N/s)$")
+        _p50_points(ax, sm["s"], sm["p50"], sm["p50_lo"], sm["p50_hi"], sm["fit"],
+                    color="black", ms=5, label="measured 50% point (95% CI)")
+        ax.set_xlabel("sparsity s (nonzeros of $w^*$)")
+        ax.set_ylabel("samples P")
+        ax.set_title(f"N = {N}" + (f" — {title}" if title else ""))
+        ax.legend(loc="upper left", fontsize=7, framealpha=0.8)
+    fig.colorbar(mesh, ax=axes[0].tolist(), label="success probability")
+    fig.text(0.01, -0.02, criterion + _undecided_note(trials)
+             + _unreliable_note(summary), fontsize=7)
+    return fig
+
+
+def collapse(summary: pd.DataFrame, title: str = ""):
+    """Measured P50 against s·log(N/s) (with the fitted line) and against δ/q̂ (with y = x);
+    with a design-aware column (``p50_design``, experiment=design) also against the median
+    over w* of δ(Σ_w^{1/2}D)/q_w (diamonds; cells where it is infinite — half the w* never
+    active — are left out)."""
+    fig, (a1, a2) = pyplot().subplots(1, 2, figsize=(10, 4.2))
+    sm = summary[summary["p50"].notna()]
+    if "p50_design" in sm:
+        sm = sm.assign(p50_design=sm["p50_design"].replace(np.inf, np.nan))
+    C = fit_constant(sm["s"], sm["N"], sm["p50"])
+    for N, g in sm.groupby("N"):
+        args = (g["p50"], g["p50_lo"], g["p50_hi"], g["fit"])
+        c = _p50_points(a1, g["s_log"], *args, ms=4, label=f"N = {N}")
+        _p50_points(a2, g["p50_pred"], *args, ms=4, color=c,
+                    label=f"N = {N}: against δ(s, N)/q̂")
+        if "p50_design" in g:
+            _p50_points(a2, g["p50_design"], *args, marker="D", ms=4, color="C3",
+                        label=rf"N = {N}: against median $\delta(\Sigma_w^{{1/2}}D)/q_w$")
+    if len(sm):
+        x = np.linspace(0, sm["s_log"].max() * 1.05, 50)
+        a1.plot(x, C * x, "k--", label=rf"fit $P_{{50}} = {C:.2f}\,s\log(N/s)$")
+        top = np.nanmax([sm["p50_pred"].max(), sm["p50"].max(),
+                         sm.get("p50_design", sm["p50"]).max()])
+        y = np.linspace(0, top * 1.05, 50)
+        a2.plot(y, y, "k-", label=r"$P_{50} = \delta/\hat q$")
+        a2.fill_between(y, 0.9 * y, 1.1 * y, color="grey", alpha=0.2, label="±10%")
+    a1.set_xlabel(r"$s\log(N/s)$")
+    a1.set_ylabel(r"measured $P_{50}$ (samples)")
+    a2.set_xlabel(r"predicted $\delta(s,N)/\hat q$" + (r" or med $\delta(\Sigma_w^{1/2}D)/q_w$"
+                  if "p50_design" in summary else "") + " (samples)")
+    a2.set_ylabel(r"measured $P_{50}$ (samples)")
+    for ax in (a1, a2):
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    note = _unreliable_note(summary).lstrip("; ")
+    if note:
+        fig.text(0.01, -0.02, note, fontsize=7)
+    return fig
+
+
+def overlay(summaries: dict[str, pd.DataFrame], title: str = ""):
+    """Several runs (e.g. the sampling hypotheses of a multirun): measured P50 over the
+    prediction δ/q̂ against s, one series per run and N, with 95% CIs and a ±10% band. Cells
+    without a reliable fit show their dashed interval alone (runs left out are the caller's
+    to log: experiments/figures.py warns)."""
+    fig, (a1, a2) = pyplot().subplots(1, 2, figsize=(11, 4.2))
+    markers = "osD^vP*X"
+    for j, (label, sm) in enumerate(summaries.items()):
+        for N, g in sm[sm["p50"].notna()].groupby("N"):
+            mk = markers[j % len(markers)]
+            c = _p50_points(a1, g["s"] / N, g["ratio"], g["ratio_lo"], g["ratio_hi"], g["fit"],
+                            marker=mk, ms=4, label=f"{label}, N = {N}")
+            _p50_points(a2, g["s"] / N, g["p50"] / N, g["p50_lo"] / N, g["p50_hi"] / N,
+                        g["fit"], marker=mk, ms=4, color=c, label=f"{label}, N = {N}")
+    first = next(iter(summaries.values()))
+    for i, (N, g) in enumerate(first.groupby("N")):
+        a2.plot(g["s"] / N, g["p50_pred"] / N, "k--", lw=1, zorder=5,
+                label=r"predicted $\delta(s,N)/\hat q$" if i == 0 else None)
+    a2.legend(fontsize=7)
+    a1.axhline(1.0, color="k", lw=1)
+    a1.axhspan(0.9, 1.1, color="grey", alpha=0.2, label="±10% of prediction")
+    a1.set_xlabel("s / N")
+    a1.set_ylabel(r"measured $P_{50}$ / predicted $\delta/\hat q$")
+    a2.set_xlabel("s / N")
+    a2.set_ylabel(r"measured $P_{50}$ / N")
+    a1.legend(fontsize=7)
+    if title:
+        fig.suptitle(title)
+    note = _unreliable_note(pd.concat(list(summaries.values()))).lstrip("; ")
+    if note:
+        fig.text(0.01, -0.02, note, fontsize=7)
+    return fig
+
+
+def overlay_design(summaries: dict[str, pd.DataFrame], title: str = ""):
+    """Runs that carry the design-aware prediction (``p50_design``, experiment=design), one
+    series per law. Left: measured P50 over the design-aware prediction median
+    δ(Σ_w^{1/2}D)/q_w (filled, with the 95% CI) and over the isotropic δ(s, N)/q̂ (hollow,
+    faint), with a ±5% band. Right: measured P50/N against s/N with each law's design-aware
+    prediction as a line of its colour and the isotropic one dashed black. Cells where the
+    design-aware prediction is infinite (most planted w* never active) have no ratio. The
+    legend sits under the axes, off the data."""
+    fig, (a1, a2) = pyplot().subplots(1, 2, figsize=(11, 5.2))
+    markers = "osD^vP*X"
+    for j, (label, sm) in enumerate(summaries.items()):
+        mk = markers[j % len(markers)]
+        for N, g in sm.groupby("N"):
+            g = g.sort_values("s")
+            x = g["s"] / N
+            design = g["p50_design"].replace(np.inf, np.nan)
+            c = _p50_points(a1, x, g["p50"] / design, g["p50_lo"] / design,
+                            g["p50_hi"] / design, g["fit"], marker=mk, ms=4,
+                            label=f"{label}, N = {N}")
+            a1.plot(x, g["ratio"], mk, mfc="none", color=c, ms=4, alpha=0.5)
+            _p50_points(a2, x, g["p50"] / N, g["p50_lo"] / N, g["p50_hi"] / N, g["fit"],
+                        marker=mk, ms=4, color=c)
+            a2.plot(x, design / N, "-", color=c, lw=1)
+    first = next(iter(summaries.values()))
+    for i, (N, g) in enumerate(first.sort_values("s").groupby("N")):
+        a2.plot(g["s"] / N, g["p50_pred"] / N, "k--", lw=1, zorder=5,
+                label=r"isotropic $\delta(s,N)/\hat q$" if i == 0 else None)
+    a2.plot([], [], "-", color="grey", lw=1, label=r"design-aware med $\delta(\Sigma_w^{1/2}D)/q_w$"
+            " (colour of its law)")
+    a1.plot([], [], "o", mfc="none", color="grey", alpha=0.5,
+            label=r"hollow: over the isotropic $\delta(s,N)/\hat q$")
+    a1.axhline(1.0, color="k", lw=1)
+    a1.axhspan(0.95, 1.05, color="grey", alpha=0.2, label="±5%")
+    a1.set_xlabel("s / N")
+    a1.set_ylabel(r"measured $P_{50}$ / design-aware prediction")
+    a2.set_xlabel("s / N")
+    a2.set_ylabel(r"measured $P_{50}$ / N")
+    fig.legend(*_merged_handles(a1, a2), loc="lower center", ncol=3, fontsize=7,
+               frameon=False)
+    fig.subplots_adjust(bottom=0.3)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def _merged_handles(*axes):
+    """The legend entries of several axes, each label once."""
+    handles, labels = [], []
+    for ax in axes:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    return handles, labels
+
+
+def agreement(trials: pd.DataFrame, pairs: list[tuple[str, str]], title: str = "",
+              success_tol: float | None = SUCCESS_TOL):
+    """Left: ‖ŵ_a − ŵ_b‖/‖w*‖ per trial for each solver pair, against P/P50_pred (log scale),
+    with the exact-recovery ``success_tol`` (None: no such line, e.g. a noisy sweep).
+    Right: success rate against P/P50_pred for each solver (same trials, same seeds)."""
+    fig, (a1, a2) = pyplot().subplots(1, 2, figsize=(11, 4.2))
+    t = trials.assign(P_rel=relative_P(trials))
+    floor = 1e-16
+    for a, b in pairs:
+        g = t[t["solver"] == a]
+        a1.scatter(g["P_rel"], np.maximum(g[f"diff_vs_{b}"], floor), s=10, alpha=0.6,
+                   label=rf"$\|\hat w_{{\rm {a}}} - \hat w_{{\rm {b}}}\| / \|w^*\|$")
+    if success_tol is not None:
+        a1.axhline(success_tol, color="k", ls=":", lw=1,
+                   label=f"success tolerance {success_tol:g}")
+    a1.set_yscale("log")
+    a1.set_xlabel(r"$P$ / predicted $P_{50}$")
+    a1.set_ylabel(f"relative distance (floored at {floor:g})")
+    a1.legend(fontsize=7)
+    for name, g in t.groupby("solver", sort=False):
+        # P was rounded to integers: bin P/P50 to 0.1 so each grid multiple is one point
+        r = g.groupby(np.round(g["P_rel"] * 10) / 10)["success"].mean()
+        und = int(g["success"].isna().sum())
+        a2.plot(r.index, r.to_numpy(dtype=float), "o-", ms=3,
+                label=f"{name}" + (f" ({und} undecided, left out)" if und else ""))
+    a2.set_xlabel(r"$P$ / predicted $P_{50}$")
+    a2.set_ylabel("success rate")
+    a2.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def noisy_recovery(trials: pd.DataFrame, solver: str, c: float, title: str = ""):
+    """Noisy recovery with one solver. Left: ‖ŵ − w*‖/ε per trial against P/P50_pred, one
+    colour per s, with the Gordon bound 2ε/(a_|Ω| − √δ) over ε (median per cell, dashed) and
+    the success level c. Right: the fraction of trials with ‖ŵ − w*‖ ≤ c·ε."""
+    fig, (a1, a2) = pyplot().subplots(1, 2, figsize=(11, 4.2))
+    t = trials[trials["solver"] == solver]
+    t = t.assign(P_rel=relative_P(trials)[t.index])
+    conv = t[t["status"] == "converged"]
+    for i, (s, g) in enumerate(conv.groupby("s")):
+        color = f"C{i}"
+        a1.scatter(g["P_rel"], g["error_over_epsilon"], s=8, alpha=0.5, color=color,
+                   label=f"s = {s}: measured")
+        b = g.replace(np.inf, np.nan).groupby("P")[["P_rel", "bound_over_epsilon"]].median()
+        a1.plot(b["P_rel"], b["bound_over_epsilon"], "--", color=color, lw=1.5,
+                label=f"s = {s}: Gordon bound")
+        r = g.groupby("P")[["P_rel", "success"]].agg(
+            {"P_rel": "mean", "success": lambda v: v.astype(bool).mean()})
+        a2.plot(r["P_rel"], r["success"], "o-", ms=3, color=color, label=f"s = {s}")
+    a1.axhline(c, color="k", ls=":", lw=1, label=f"success level c = {c:g}")
+    a1.set_yscale("log")
+    a1.set_xlabel(r"$P$ / predicted $P_{50}$ ($\delta(s,N)/\hat q$)")
+    a1.set_ylabel(r"$\|\hat w - w^*\|_2 / \varepsilon$")
+    a1.legend(fontsize=6, ncol=2)
+    a2.set_xlabel(r"$P$ / predicted $P_{50}$ ($\delta(s,N)/\hat q$)")
+    a2.set_ylabel(rf"fraction with $\|\hat w - w^*\| \leq {c:g}\,\varepsilon$")
+    a2.set_ylim(-0.03, 1.03)
+    a2.legend(fontsize=8)
+    und = len(t) - len(conv)
+    fig.suptitle(f"{solver}" + (f" — {title}" if title else "")
+                 + (f" ({und} unconverged, left out)" if und else ""))
+    return fig
+
+
+def finite_size(table: pd.DataFrame, title: str = ""):
+    """P50 measured over predicted against s, one panel per N: the isotropic δ(s, N)/q̂ (open
+    markers, dashed) and the kinematic-formula prediction through the same estimator (filled,
+    with the measured P50's CI), one colour per law; the ±5% band."""
+    Ns = sorted(table["N"].unique())
+    fig, axes = pyplot().subplots(1, len(Ns), figsize=(5.2 * len(Ns), 4.2), squeeze=False,
+                                   sharey=True)
+    for ax, N in zip(axes[0], Ns):
+        t = table[table["N"] == N]
+        for i, (law, g) in enumerate(t.groupby("sampling", sort=True)):
+            g = g.sort_values("s")
+            color = f"C{i}"
+            ax.plot(g["s"], g["ratio"], "o--", mfc="none", color=color, lw=0.8, ms=4,
+                    label=rf"{law}: / $\delta(s,N)/\hat q$")
+            err = np.vstack([g["ratio_kinematic"] - g["ratio_kinematic_lo"],
+                             g["ratio_kinematic_hi"] - g["ratio_kinematic"]])
+            ax.errorbar(g["s"], g["ratio_kinematic"], yerr=err, fmt="o-", color=color, ms=4,
+                        lw=1.2, capsize=2, label=f"{law}: / kinematic formula")
+        ax.axhline(1.0, color="k", lw=0.8)
+        ax.axhspan(0.95, 1.05, color="grey", alpha=0.2, label="±5%")
+        ax.set_xscale("log")
+        ax.set_xticks(sorted(t["s"].unique()))
+        plain_log(ax.xaxis)
+        ax.set_xlabel("sparsity s (log scale)")
+        ax.set_title(f"N = {N}" + (f" — {title}" if title else ""))
+    axes[0][0].set_ylabel(r"measured $P_{50}$ / predicted $P_{50}$")
+    axes[0][-1].legend(fontsize=6, ncol=2)
+    return fig
+
+
+def deep_recovery(rates: pd.DataFrame, layers: pd.DataFrame, title: str = ""):
+    """One panel per scheme: the fraction of live neurons recovered against P for each layer
+    (markers), each layer's predicted δ(s, n_in+1)/q marked by a dashed vertical line in its
+    colour and, when ``layers`` has it, the design-aware prediction (where mean_m
+    Pr(Binomial(P, q_m) ≥ δ(Σ_m^{1/2}D)) over the layer's neurons crosses ½,
+    :func:`nettrim.suite.cones.planted_network_prediction`) by a dash-dot one."""
+    present = list(dict.fromkeys(rates["scheme"]))
+    schemes = [s for s in ("parallel", "cascade") if s in present] + \
+        [s for s in present if s not in ("parallel", "cascade")]
+    fig, axes = pyplot().subplots(1, len(schemes), figsize=(5.4 * len(schemes), 4.2),
+                                   squeeze=False, sharey=True)
+    for ax, scheme in zip(axes[0], schemes):
+        r = rates[rates["scheme"] == scheme]
+        for i, (layer, g) in enumerate(r.groupby("layer")):
+            color = f"C{i}"
+            info = layers[(layers["scheme"] == scheme) & (layers["layer"] == layer)].iloc[0]
+            und = int(g["unconverged"].sum())
+            ax.plot(g["P"], g["neuron_rate"], "o-", color=color, ms=4,
+                    label=f"layer {layer} ($n_{{in}}$={info['n_in']}, q={info['q']:.2f})"
+                    + (f", {und} unconverged left out" if und else ""))
+            ax.plot(g["P"], g["layer_rate"], "s:", color=color, ms=3, alpha=0.6)
+            ax.axvline(info["p50_pred"], color=color, ls="--", lw=1)
+            if np.isfinite(info.get("p50_design", np.nan)):
+                ax.axvline(info["p50_design"], color=color, ls="-.", lw=1.2)
+        ax.plot([], [], "k--", lw=1, label=r"predicted $P_{50}=\delta(s,n_{in}+1)/q$")
+        if "p50_design" in layers:
+            ax.plot([], [], "k-.", lw=1.2,
+                    label=r"design-aware: mean$_m$ Pr(Bin$(P, q_m) \geq \delta_m$) = ½")
+        ax.plot([], [], "ks:", ms=3, alpha=0.6, label="whole layer recovered")
+        ax.axhline(0.5, color="grey", lw=0.5)
+        ax.set_xscale("log")
+        ax.set_xlabel("samples P")
+        ax.set_title(f"{scheme} scheme")
+    axes[0][0].set_ylabel("fraction of live neurons recovered (ε = 0)")
+    # under the axes: inside, it hid the whole-layer curves at large P
+    fig.legend(*_merged_handles(*axes[0]), loc="lower center", ncol=2, fontsize=7,
+               frameon=False)
+    fig.subplots_adjust(bottom=0.24)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+__all__ = ["phase_diagram", "collapse", "overlay", "overlay_design", "agreement",
+           "noisy_recovery", "finite_size", "deep_recovery"]
