@@ -164,12 +164,7 @@ def overlay(summaries: dict[str, pd.DataFrame], title: str = ""):
         a2.plot(g["s"] / N, g["p50_pred"] / N, "k--", lw=1, zorder=5,
                 label=r"predicted $\delta(s,N)/\hat q$" if i == 0 else None)
     a2.legend(fontsize=7)
-    a1.axhline(1.0, color="k", lw=1)
-    a1.axhspan(0.9, 1.1, color="grey", alpha=0.2, label="±10% of prediction")
-    a1.set_xlabel("s / N")
-    a1.set_ylabel(r"measured $P_{50}$ / predicted $\delta/\hat q$")
-    a2.set_xlabel("s / N")
-    a2.set_ylabel(r"measured $P_{50}$ / N")
+    _ratio_axes(a1, a2, 0.1, "±10% of prediction", r"predicted $\delta/\hat q$")
     a1.legend(fontsize=7)
     if title:
         fig.suptitle(title)
@@ -210,18 +205,24 @@ def overlay_design(summaries: dict[str, pd.DataFrame], title: str = ""):
             " (colour of its law)")
     a1.plot([], [], "o", mfc="none", color="grey", alpha=0.5,
             label=r"hollow: over the isotropic $\delta(s,N)/\hat q$")
-    a1.axhline(1.0, color="k", lw=1)
-    a1.axhspan(0.95, 1.05, color="grey", alpha=0.2, label="±5%")
-    a1.set_xlabel("s / N")
-    a1.set_ylabel(r"measured $P_{50}$ / design-aware prediction")
-    a2.set_xlabel("s / N")
-    a2.set_ylabel(r"measured $P_{50}$ / N")
+    _ratio_axes(a1, a2, 0.05, "±5%", "design-aware prediction")
     fig.legend(*_merged_handles(a1, a2), loc="lower center", ncol=3, fontsize=7,
                frameon=False)
     fig.subplots_adjust(bottom=0.3)
     if title:
         fig.suptitle(title)
     return fig
+
+
+def _ratio_axes(a1, a2, band: float, band_label: str, prediction: str):
+    """The overlays' two panels: measured P50 over ``prediction`` with a ±``band`` strip
+    (left), and measured P50 / N (right), both against s/N."""
+    a1.axhline(1.0, color="k", lw=1)
+    a1.axhspan(1 - band, 1 + band, color="grey", alpha=0.2, label=band_label)
+    a1.set_ylabel(r"measured $P_{50}$ / " + prediction)
+    a2.set_ylabel(r"measured $P_{50}$ / N")
+    for ax in (a1, a2):
+        ax.set_xlabel("s / N")
 
 
 def _merged_handles(*axes):
