@@ -16,11 +16,10 @@ from .base import (
     get_solver,
     register,
     solver_list,
-    validate,
 )
 from .cvx import CVXPY
 from .lp import LP
 
 __all__ = ["SOLVERS", "STATUSES", "Solver", "SolverResult", "ADMM", "LP", "CVXPY", "Auto",
            "as_solver", "available_solvers", "choose", "configure", "get_solver", "register",
-           "solver_list", "validate"]
+           "solver_list"]

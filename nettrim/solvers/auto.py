@@ -92,12 +92,3 @@ def _of_class(solver, cls, what):
     if not isinstance(solver, cls):
         raise TypeError(f"{what} must be a {cls.__name__}; got {solver!r}")
     return solver
-
-
-def solve_auto(problem: LayerProblem, *, lp_options: dict | None = None,
-               **admm_options) -> SolverResult:
-    """:class:`Auto` as a function: LP (with ``lp_options``) when ``problem.epsilon == 0``,
-    else ADMM (with the other options; its per-solve arguments ``W0``, ``warm``, ``callback``
-    too)."""
-    runtime = {k: admm_options.pop(k) for k in Auto.runtime if k in admm_options}
-    return Auto(lp_options=lp_options, **admm_options).solve(problem, **runtime)

@@ -430,12 +430,6 @@ def choose(problem) -> str:
     return max(able, key=lambda e: (e.obj.exact, e.obj.priority)).name
 
 
-def validate(name: str, options: dict) -> None:
-    """Check a solver name, its option names and values, without solving anything (the
-    same checks as configuring it: ``as_solver(name, options)``)."""
-    as_solver(name, options)
-
-
 def available_solvers(*, installed: bool = True) -> list[str]:
     """Names of the registered solvers.
 
