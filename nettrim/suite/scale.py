@@ -152,9 +152,14 @@ def summary_markdown(runs: pd.DataFrame, original_acc: float, points: float = 0.
         rows.append([str(P), lever, f"{wall:.1f}", speedup,
                      " / ".join(str(int(g[c].sum())) for c in layers),
                      "yes" if g["converged"].all() else "**no**", *best])
-    return (f"Original test accuracy {original_acc:.4f}; six-gain sweeps of the parallel "
-            f"scheme (gains {', '.join(f'{x:g}' for x in runs['gain'].unique())}).\n\n"
+    gains = runs["gain"].unique()
+    n = _WORDS[len(gains)] if len(gains) < len(_WORDS) else str(len(gains))
+    return (f"Original test accuracy {original_acc:.4f}; {n}-gain sweeps of the parallel "
+            f"scheme (gains {', '.join(f'{x:g}' for x in gains)}).\n\n"
             + markdown_table(header, rows))
+
+
+_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
 
 def layer_timing(problem, *, threads=(1, 2), authors_rho: float = 1.0,
