@@ -9,7 +9,7 @@ TORCH  := $(VENV)/.torch
 # e.g. make demo ARGS="sampling=rademacher trials=40"
 ARGS ?=
 
-.PHONY: demo figures test test-all layer-demo agreement prediction deep design noisy finite-size spirals prune compare bench bench-scale bench-fc1 bench-scaling mnist-data mnist mnist-fc mnist-lenet mnist-samples clean
+.PHONY: demo figures test test-all layer-demo agreement prediction scale deep design noisy finite-size spirals prune compare bench bench-scale bench-fc1 bench-scaling mnist-data mnist mnist-fc mnist-lenet mnist-samples clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,15 @@ demo: $(STAMP)
 prediction: $(STAMP)
 	$(BIN)/python experiments/phase_transition.py experiment=prediction $(ARGS)
 	$(BIN)/python experiments/figures.py results/phase_transition/multirun_prediction --out results/phase_transition/overlay_prediction --table
+
+# The transition at scale (issue 31): N = 400 and 1,000, Gaussian and Rademacher, s/N 0.01 to
+# 0.3 (0.1 at N = 1,000; experiment=scale_n1000_dense has the rest), P on the kinematic curve;
+# then P50 and the 10–90% width against the finite-size prediction (about 35 min on 2 cores)
+SCALE_RUNS := results/phase_transition/multirun_scale_n400 results/phase_transition/multirun_scale_n1000
+scale: $(STAMP)
+	$(BIN)/python experiments/phase_transition.py experiment=scale_n400 $(ARGS)
+	$(BIN)/python experiments/phase_transition.py experiment=scale_n1000 $(ARGS)
+	$(BIN)/python experiments/finite_size.py $(SCALE_RUNS) --out results/phase_transition/scale
 
 # The same trials solved by lp, admm and cvxpy
 agreement: $(STAMP)

@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 from nettrim import LayerProblem, solve
 from nettrim.suite.cones import design_statistical_dimension
 from nettrim.suite.kinematic import (
+    curve_quantiles,
     finite_size_prediction,
+    measured_width,
     intrinsic_volumes,
     success_given_rows,
     success_probability,
@@ -98,6 +100,54 @@ def test_with_finite_size_prediction_uses_the_cells_grid():
     assert row["p50_kinematic_fit"] == pytest.approx(ref["p50_kinematic_fit"])
     assert row["ratio_kinematic"] == pytest.approx(35.0 / ref["p50_kinematic_fit"])
     assert row["ratio_kinematic_lo"] < row["ratio_kinematic"] < row["ratio_kinematic_hi"]
+
+
+@given(st.integers(1, 12), st.floats(0.1, 1.0))
+@settings(max_examples=15, deadline=None)
+def test_success_probability_is_the_binomial_mixture(s, q):
+    """The tail-sum form (Abel summation) equals the defining sum Σ_m Pr(|Ω| = m)·g_m."""
+    from scipy import stats
+
+    v = intrinsic_volumes(s, 24, draws=5_000, rng=s)
+    g = success_given_rows(v)
+    P = np.arange(1, 90, 7)
+    direct = [stats.binom.pmf(np.arange(p + 1), p, q) @ g[np.minimum(np.arange(p + 1), 24)]
+              for p in P]
+    np.testing.assert_allclose(success_probability(P, q, v), direct, atol=1e-12)
+
+
+def test_a_kinematic_grid_spans_the_predicted_transition():
+    levels = [0.1, 0.5, 0.9]
+    P = curve_quantiles(10, 200, 0.5, levels, draws=20_000, seed=3)
+    assert np.all(np.diff(P) > 0)
+    assert np.array_equal(P, curve_quantiles(10, 200, 0.5, levels, draws=20_000, seed=3))
+    v = intrinsic_volumes(10, 200, draws=20_000,
+                          rng=np.random.default_rng(np.random.SeedSequence([3, 200, 10])))
+    # each P is the first count whose predicted success reaches its level
+    at, before = success_probability(P, 0.5, v), success_probability(P - 1, 0.5, v)
+    assert np.all(at >= levels) and np.all(before < levels)
+    pred = finite_size_prediction(10, 200, 0.5, volumes=v)
+    assert P[2] - P[0] == pytest.approx(pred["width_kinematic"], abs=2)
+    with pytest.raises(ValueError, match="P must be < 1.0"):
+        curve_quantiles(10, 200, 0.5, [0.5, 1.2])
+
+
+def test_expand_grid_places_P_on_the_predicted_curve():
+    from nettrim.suite.sweep import expand_grid
+
+    cells = expand_grid([100], [5], [0.2, 0.5, 0.8], P_mode="kinematic")
+    assert list(cells["P"]) == list(curve_quantiles(5, 100, 0.5, [0.2, 0.5, 0.8]))
+
+
+def test_the_measured_width_recovers_a_logistic_curve():
+    rng = np.random.default_rng(0)
+    a, b = -40.0, 8.0                    # P50 = e⁵ ≈ 148, P90 − P10 = e⁵(9^{1/8} − 9^{-1/8})
+    P = np.repeat(np.arange(90, 250, 10), 200)
+    success = rng.random(P.size) < 1 / (1 + np.exp(-(a + b * np.log(P))))
+    w, lo, hi = measured_width(P, success)
+    truth = np.exp(5) * (9 ** (1 / 8) - 9 ** (-1 / 8))
+    assert lo < truth < hi and hi - lo < 0.2 * truth
+    assert np.isnan(measured_width([10, 20, 30, 40], [False, False, True, True])[0])  # separated
 
 
 @pytest.mark.parametrize("call,match", [

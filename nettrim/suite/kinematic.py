@@ -92,12 +92,60 @@ def success_probability(P, q: float, v: np.ndarray) -> np.ndarray:
     """Pr(success) at each sample count in ``P`` with |Ω| ~ Binomial(P, q)."""
     q = check_scalar(q, "q", low=0.0, low_inclusive=False, high=1.0)
     given = success_given_rows(v)
-    N = given.size - 1
-    out = []
-    for p in np.atleast_1d(P):
-        m = np.arange(int(p) + 1)
-        out.append(float(stats.binom.pmf(m, int(p), q) @ given[np.minimum(m, N)]))
-    return np.clip(out, 0.0, 1.0)             # a pmf summing to 1 + 1e-16 is still ≤ 1
+    # Abel summation: Σ_m Pr(|Ω| = m)·g_min(m,N) = Σ_k Δg_k·Pr(|Ω| ≥ k), and Δg vanishes
+    # outside the window where the Monte Carlo saw faces: one binomial tail per (P, k) there
+    step = np.diff(given, prepend=0.0)
+    k = np.flatnonzero(step)
+    P = np.atleast_1d(np.asarray(P)).astype(int)
+    tails = stats.binom.sf(k[None, :] - 1, P[:, None], q)
+    return np.clip(tails @ step[k], 0.0, 1.0)   # a sum of 1 + 1e-16 is still ≤ 1
+
+
+#: Monte Carlo draws behind a grid placed on the predicted curve (:func:`curve_quantiles`):
+#: its P values move by about one sample between two seeds at N = 1,000.
+GRID_DRAWS = 50_000
+
+
+def _curve(s: int, N: int, q: float, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The predicted success curve on P = 1 … 4N/q + 10 (non-decreasing: Monte Carlo noise
+    aside, more rows never hurt)."""
+    grid = np.arange(1, int(4 * N / q) + 11)
+    return grid, np.maximum.accumulate(success_probability(grid, q, v))
+
+
+def curve_quantiles(s: int, N: int, q: float, levels, *, draws: int = GRID_DRAWS,
+                    seed: int = 0) -> np.ndarray:
+    """The smallest sample counts P at which the kinematic success curve reaches each of
+    ``levels``: a P grid that samples the whole transition, however sharp it is at this N.
+
+    Parameters
+    ----------
+    s, N : int
+    q : float
+        Active fraction assumed (|Ω| ~ Binomial(P, q)).
+    levels : sequence of float in (0, 1)
+    draws : int, default :data:`GRID_DRAWS`
+    seed : int, default 0
+        The intrinsic volumes use SeedSequence(seed, N, s): the grid is a function of its
+        arguments (a sweep's identity holds its cells).
+
+    Returns
+    -------
+    ndarray of int
+        One P per level, in the order given.
+    """
+    levels = np.asarray([check_scalar(x, "P", low=0.0, low_inclusive=False, high=1.0,
+                                      high_inclusive=False) for x in np.atleast_1d(levels)])
+    v = intrinsic_volumes(s, N, draws=draws,
+                          rng=np.random.default_rng(np.random.SeedSequence([seed, N, s])))
+    grid, rate = _curve(s, N, q, v)
+    idx = np.minimum(np.searchsorted(rate, levels), grid.size - 1)
+    return grid[idx]
+
+
+def _width(a: float, b: float) -> float:
+    """P90 − P10 of the logistic curve σ(a + b·log P)."""
+    return float(np.exp((np.log(9) - a) / b) - np.exp((-np.log(9) - a) / b))
 
 
 def finite_size_prediction(s: int, N: int, q: float, P=None, trials=None, *,
@@ -125,17 +173,19 @@ def finite_size_prediction(s: int, N: int, q: float, P=None, trials=None, *,
     dict
         ``delta_exact`` (Σ k·v_k, the statistical dimension itself), ``p50_kinematic`` (where
         the predicted curve crosses ½, on the integers P) and, with ``P``,
-        ``p50_kinematic_fit`` (the logistic estimator on that curve at the cell's P).
+        ``p50_kinematic_fit`` (the logistic estimator on that curve at the cell's P);
+        ``width_kinematic`` (P90 − P10 of the curve) and, with ``P``,
+        ``width_kinematic_fit`` (the same width of that logistic fit: the measured width's
+        estimator on the predicted outcomes).
     """
     from .theory import logistic_mle
 
     v = intrinsic_volumes(s, N, draws=draws, rng=rng) if volumes is None else np.asarray(volumes)
     if v.shape != (N + 1,):
         raise ValueError(f"volumes must have shape (N + 1,) = ({N + 1},); got {v.shape}")
-    top = int(4 * N / q) + 10
-    grid = np.arange(1, top + 1)
-    out = {"delta_exact": float(np.arange(N + 1) @ v),
-           "p50_kinematic": crossing(grid, success_probability(grid, q, v))}
+    grid, rate = _curve(s, N, q, v)
+    out = {"delta_exact": float(np.arange(N + 1) @ v), "p50_kinematic": crossing(grid, rate),
+           "width_kinematic": crossing(grid, rate, 0.9) - crossing(grid, rate, 0.1)}
     if P is not None:
         P = np.asarray(P, float)
         n = np.ones_like(P) if trials is None else np.asarray(trials, float)
@@ -147,8 +197,37 @@ def finite_size_prediction(s: int, N: int, q: float, P=None, trials=None, *,
         reps = np.round(n).astype(int)
         (a, b), _, converged = logistic_mle(np.repeat(np.log(P), reps),
                                             np.repeat(rate, reps))
-        out["p50_kinematic_fit"] = float(np.exp(-a / b)) if b > 0 and converged else np.nan
+        ok = b > 0 and converged
+        out["p50_kinematic_fit"] = float(np.exp(-a / b)) if ok else np.nan
+        out["width_kinematic_fit"] = _width(a, b) if ok else np.nan
     return out
+
+
+def measured_width(P, success, level: float = 0.95) -> tuple[float, float, float]:
+    """The measured transition's width P90 − P10 from the same logistic fit in log P as the
+    measured P50 (:func:`nettrim.suite.theory.fit_p50`), with a delta-method interval.
+
+    Returns
+    -------
+    (width, lo, hi)
+        NaN when the fit does not exist (separation, no rise with P, non-convergence).
+    """
+    from .theory import logistic_mle
+
+    x = np.log(np.asarray(P, float).ravel())
+    y = np.asarray(success, bool).ravel().astype(float)
+    if y.all() or not y.any() or x[y == 0].max() <= x[y == 1].min():
+        return np.nan, np.nan, np.nan
+    (a, b), cov, converged = logistic_mle(x, y)
+    if not converged or b <= 0:
+        return np.nan, np.nan, np.nan
+    w = _width(a, b)
+    h = 1e-6 * np.array([max(abs(a), 1.0), max(abs(b), 1.0)])
+    grad = np.array([(_width(a + h[0], b) - _width(a - h[0], b)) / (2 * h[0]),
+                     (_width(a, b + h[1]) - _width(a, b - h[1])) / (2 * h[1])])
+    se = float(np.sqrt(max(grad @ np.asarray(cov) @ grad, 0.0)))
+    z = stats.norm.ppf(0.5 + level / 2)
+    return w, max(w - z * se, 0.0), w + z * se
 
 
 def with_finite_size_prediction(trials: pd.DataFrame, summary: pd.DataFrame, *,
@@ -175,8 +254,20 @@ def with_finite_size_prediction(trials: pd.DataFrame, summary: pd.DataFrame, *,
     out["ratio_kinematic"] = out["p50"] / fit
     out["ratio_kinematic_lo"] = out["p50_lo"] / fit
     out["ratio_kinematic_hi"] = out["p50_hi"] / fit
+    widths = []
+    for _, r in summary.iterrows():
+        cell = trials[(trials["sampling"] == r["sampling"]) & (trials["N"] == r["N"])
+                      & (trials["s"] == r["s"]) & trials["success"].notna()]
+        widths.append(measured_width(cell["P"], cell["success"].astype(bool))
+                      if r.get("fit", "logistic") == "logistic" else (np.nan,) * 3)
+    out["width"], out["width_lo"], out["width_hi"] = np.array(widths, float).T
+    pred = out["width_kinematic_fit"]
+    out["ratio_width"] = out["width"] / pred
+    out["ratio_width_lo"] = out["width_lo"] / pred
+    out["ratio_width_hi"] = out["width_hi"] / pred
     return out
 
 
-__all__ = ["intrinsic_volumes", "success_given_rows", "success_probability",
-           "finite_size_prediction", "with_finite_size_prediction"]
+__all__ = ["GRID_DRAWS", "intrinsic_volumes", "success_given_rows", "success_probability",
+           "curve_quantiles", "finite_size_prediction", "measured_width",
+           "with_finite_size_prediction"]

@@ -35,7 +35,7 @@ from .resumable import run_resumable
 from .theory import predicted_p50, s_log_n_over_s
 from .trial import run_trial
 
-P_MODES = ("explicit", "slog", "p50")
+P_MODES = ("explicit", "slog", "p50", "kinematic")
 KEYS = ["N", "s", "P", "trial"]
 log = logging.getLogger("nettrim.suite.sweep")
 
@@ -64,10 +64,12 @@ def expand_grid(N, s, P, *, P_mode: str = "explicit", q: float = 0.5,
         rounded to the nearest count ≥ 1). Values above N are dropped for that N.
     P : list of number
         Sample counts (``P_mode="explicit"``), or multipliers of s·log(N/s) (``"slog"``) or of
-        the predicted 50% point δ(s, N)/q (``"p50"``); rounded to integers ≥ 1, duplicates
-        removed.
+        the predicted 50% point δ(s, N)/q (``"p50"``), or success levels in (0, 1) of the
+        kinematic-formula curve (``"kinematic"``: the smallest P where the predicted success
+        reaches each, :func:`nettrim.suite.kinematic.curve_quantiles` — a grid spanning the
+        transition at every N, however sharp); rounded to integers ≥ 1, duplicates removed.
     q : float, default 0.5
-        Active fraction assumed by ``P_mode="p50"``.
+        Active fraction assumed by ``P_mode="p50"`` and ``"kinematic"``.
     """
     Ns = int_list(N, "N")
     if P_mode not in P_MODES:
@@ -87,13 +89,19 @@ def expand_grid(N, s, P, *, P_mode: str = "explicit", q: float = 0.5,
         else:
             counts = sorted({check_int(k, "s", low=1) for k in s_values})
         for k in (k for k in counts if k <= n):
-            if P_mode == "explicit":
-                ref = 1.0
-            elif P_mode == "slog":
-                ref = float(s_log_n_over_s(k, n)) or 1.0  # s = N: log 1 = 0
+            if P_mode == "kinematic":
+                from .kinematic import curve_quantiles
+
+                counts_P = curve_quantiles(k, n, q, P_values)
             else:
-                ref = predicted_p50(k, n, q)
-            for p in sorted({max(1, int(round(m * ref))) for m in P_values}):
+                if P_mode == "explicit":
+                    ref = 1.0
+                elif P_mode == "slog":
+                    ref = float(s_log_n_over_s(k, n)) or 1.0  # s = N: log 1 = 0
+                else:
+                    ref = predicted_p50(k, n, q)
+                counts_P = [m * ref for m in P_values]
+            for p in sorted({max(1, int(round(m))) for m in counts_P}):
                 cells.append((n, k, p))
     if not cells:
         raise ValueError(f"the grid is empty: no s in {s_values} fits N in {Ns}")
