@@ -39,7 +39,7 @@ SCALE_RUNS := results/phase_transition/multirun_scale_n400 results/phase_transit
 scale: $(STAMP)
 	$(BIN)/python experiments/phase_transition.py experiment=scale_n400 $(ARGS)
 	$(BIN)/python experiments/phase_transition.py experiment=scale_n1000 $(ARGS)
-	$(BIN)/python experiments/finite_size.py $(SCALE_RUNS) --out results/phase_transition/scale
+	$(BIN)/python experiments/finite_size.py $(SCALE_RUNS) --out results/phase_transition/scale --widths
 
 # The same trials solved by lp, admm and cvxpy
 agreement: $(STAMP)

@@ -2,13 +2,16 @@
 
     python experiments/finite_size.py RUN_DIR [RUN_DIR ...]
                                       [--out results/phase_transition/finite_size]
-                                      [--draws 200000] [--seed 0]
+                                      [--draws 200000] [--seed 0] [--widths]
 
 Each RUN_DIR holds a trials.csv and summary.csv written by experiments/phase_transition.py (a
 directory is searched recursively, so a multirun's root works). For every (law, N, s) it adds
 the kinematic-formula prediction (nettrim.suite.kinematic) put through the measured P50's own
 estimator on the cell's P values and trial counts, and writes OUT.csv (every column), OUT.md
-(the ratio table) and OUT.png / OUT.pdf.
+(the ratio table) and OUT.png / OUT.pdf. With ``--widths`` (make scale) the table also holds
+the measured 10–90% width of each cell's transition against the predicted one, and
+OUT_agreement.png (P50 and width ratios against s/N, every N) and OUT_collapse.png (every cell
+on the predicted curve's coordinates) are drawn too.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import pandas as pd
 
 from nettrim.suite import plots
 from nettrim.suite.kinematic import with_finite_size_prediction
-from nettrim.suite.summary import markdown_table
+from nettrim.suite.summary import markdown_table, pooled_ratios
 
 
 def _load(paths):
@@ -41,15 +44,41 @@ def _load(paths):
     return pairs
 
 
+def _ratio(r, key) -> str:
+    return (f"{r[key]:.3f} [{r[key + '_lo']:.3f}, {r[key + '_hi']:.3f}]"
+            if pd.notna(r[key]) else "—")
+
+
 def _markdown(table) -> str:
-    def ratio(r, key):
-        return (f"{r[key]:.3f} [{r[key + '_lo']:.3f}, {r[key + '_hi']:.3f}]"
-                if pd.notna(r[key]) else "—")
     rows = [(r["sampling"], int(r["N"]), int(r["s"]), f"{r['p50']:.1f}",
-             f"{r['p50_pred']:.1f}", ratio(r, "ratio"), f"{r['p50_kinematic_fit']:.1f}",
-             ratio(r, "ratio_kinematic")) for _, r in table.iterrows()]
+             f"{r['p50_pred']:.1f}", _ratio(r, "ratio"), f"{r['p50_kinematic_fit']:.1f}",
+             _ratio(r, "ratio_kinematic")) for _, r in table.iterrows()]
     return markdown_table(["law", "N", "s", "P50 measured", "δ(s,N)/q̂", "ratio [95% CI]",
                            "kinematic (same estimator)", "ratio [95% CI]"], rows)
+
+
+def _width_markdown(table) -> str:
+    def number(v):
+        return f"{v:.1f}" if pd.notna(v) else "—"
+    rows = [(r["sampling"], int(r["N"]), int(r["s"]), f"{r['s'] / r['N']:.2f}",
+             number(r["p50"]), _ratio(r, "ratio_kinematic"), number(r["width"]),
+             number(r["width_kinematic_fit"]), _ratio(r, "ratio_width"))
+            for _, r in table.iterrows()]
+    return markdown_table(["law", "N", "s", "s/N", "P50 measured", "P50 / kinematic [95% CI]",
+                           "10–90% width measured", "predicted (same estimator)",
+                           "width ratio [95% CI]"], rows)
+
+
+def _pooled_markdown(pooled) -> str:
+    def cell(r, key):
+        return (f"{r[key + '_pooled']:.3f} [{r[key + '_pooled_lo']:.3f}, "
+                f"{r[key + '_pooled_hi']:.3f}] ({r[key + '_min']:.3f}–{r[key + '_max']:.3f}, "
+                f"{int(r[key + '_cells'])} cells)")
+    rows = [(r["sampling"], int(r["N"]), cell(r, "ratio_kinematic"), cell(r, "ratio_width"))
+            for _, r in pooled.iterrows()]
+    return ("Cells with s ≥ 5, pooled per N (inverse-variance weighted mean in log, its 95% "
+            "interval; the cells' range):\n\n"
+            + markdown_table(["law", "N", "P50 / kinematic", "width / kinematic"], rows))
 
 
 def main(argv=None):
@@ -59,16 +88,27 @@ def main(argv=None):
     ap.add_argument("--draws", type=int, default=200_000,
                     help="Monte Carlo draws for the intrinsic volumes of each (N, s)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--widths", action="store_true",
+                    help="also the transition widths, the agreement and collapse figures")
     args = ap.parse_args(argv)
+    loaded = _load(args.runs)
     parts = [with_finite_size_prediction(t, s, draws=args.draws, seed=args.seed)
-             for t, s in _load(args.runs)]
+             for t, s in loaded]
     table = pd.concat(parts, ignore_index=True).sort_values(["sampling", "N", "s"])
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(out.with_suffix(".csv"), index=False)
-    out.with_suffix(".md").write_text(_markdown(table))
+    text = _width_markdown(table) if args.widths else _markdown(table)
     written = plots.save(plots.finite_size(table), out)
-    print(_markdown(table))
+    if args.widths:
+        pooled = pooled_ratios(table)
+        pooled.to_csv(f"{out}_by_N.csv", index=False)
+        text += "\n\n" + _pooled_markdown(pooled)
+        trials = pd.concat([t for t, _ in loaded], ignore_index=True)
+        written += plots.save(plots.scale_agreement(table), f"{out}_agreement")
+        written += plots.save(plots.transition_collapse(trials, table), f"{out}_collapse")
+    out.with_suffix(".md").write_text(text)
+    print(text)
     print("written:", out.with_suffix(".csv"), out.with_suffix(".md"), *map(str, written))
 
 

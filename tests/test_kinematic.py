@@ -12,8 +12,8 @@ from nettrim.suite.cones import design_statistical_dimension
 from nettrim.suite.kinematic import (
     curve_quantiles,
     finite_size_prediction,
-    measured_width,
     intrinsic_volumes,
+    measured_width,
     success_given_rows,
     success_probability,
     with_finite_size_prediction,
@@ -160,3 +160,19 @@ def test_the_measured_width_recovers_a_logistic_curve():
 def test_bad_input_is_named(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_pooled_ratios_weigh_cells_by_their_intervals():
+    from nettrim.suite.summary import pooled_ratios
+
+    table = pd.DataFrame({
+        "sampling": "gaussian", "N": 400, "s": [2, 8, 20, 40],
+        "ratio_kinematic": [1.5, 0.98, 1.02, 1.00],
+        "ratio_kinematic_lo": [1.0, 0.96, 0.98, 0.90],
+        "ratio_kinematic_hi": [2.0, 1.00, 1.06, 1.10]})
+    row = pooled_ratios(table, keys=("ratio_kinematic",)).iloc[0]
+    assert row["ratio_kinematic_cells"] == 3                  # s = 2 < min_s left out
+    assert (row["ratio_kinematic_min"], row["ratio_kinematic_max"]) == (0.98, 1.02)
+    # the narrowest interval (s = 8) pulls the pooled value towards 0.98
+    assert 0.98 < row["ratio_kinematic_pooled"] < 0.995
+    assert row["ratio_kinematic_pooled_hi"] - row["ratio_kinematic_pooled_lo"] < 0.04

@@ -87,6 +87,36 @@ def summarize(trials: pd.DataFrame, by: list[str] | None = None, *, level: float
     return pd.DataFrame(rows)
 
 
+def pooled_ratios(table: pd.DataFrame, keys=("ratio_kinematic", "ratio_width"), *,
+                  min_s: int = 5, level: float = 0.95) -> pd.DataFrame:
+    """Per (sampling, N), over the cells with s ≥ ``min_s`` and a ratio: how many, their
+    range, and the inverse-variance weighted mean of each ratio (in log, each cell's standard
+    error from its interval) with its interval — what a per-cell interval too wide to
+    settle a 2% or 10% question says when the cells of one N are taken together.
+
+    Columns: sampling, N, then for each key ``<key>_cells``, ``<key>_min``, ``<key>_max``,
+    ``<key>_pooled``, ``<key>_pooled_lo``, ``<key>_pooled_hi``.
+    """
+    from scipy import stats
+
+    z = stats.norm.ppf(0.5 + level / 2)
+    rows = []
+    for (law, N), g in table[table["s"] >= min_s].groupby(["sampling", "N"], sort=True):
+        rec = {"sampling": law, "N": int(N)}
+        for key in keys:
+            c = g[g[key].notna() & (g[key + "_lo"] > 0)]
+            se = (np.log(c[key + "_hi"]) - np.log(c[key + "_lo"])) / (2 * z)
+            w = 1 / se**2
+            mean = float((w * np.log(c[key])).sum() / w.sum()) if len(c) else np.nan
+            half = z / np.sqrt(w.sum()) if len(c) else np.nan
+            rec.update({f"{key}_cells": len(c), f"{key}_min": float(c[key].min()),
+                        f"{key}_max": float(c[key].max()), f"{key}_pooled": np.exp(mean),
+                        f"{key}_pooled_lo": np.exp(mean - half),
+                        f"{key}_pooled_hi": np.exp(mean + half)})
+        rows.append(rec)
+    return pd.DataFrame(rows)
+
+
 def agreement(trials: pd.DataFrame, reference: str) -> pd.DataFrame:
     """Per solver, how its decisions and answers compare with ``reference`` on the same trials.
 

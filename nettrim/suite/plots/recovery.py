@@ -332,6 +332,65 @@ def finite_size(table: pd.DataFrame, title: str = ""):
     return fig
 
 
+def scale_agreement(table: pd.DataFrame, title: str = ""):
+    """Against s/N, one column per law, one colour per N: the measured P50 over the
+    kinematic prediction (top, ±2% band) and the measured 10–90% width over the predicted
+    one (bottom, ±10% band), both through the measured quantities' own estimator, with the
+    measured values' 95% intervals."""
+    laws = sorted(table["sampling"].unique())
+    Ns = sorted(table["N"].unique())
+    fig, axes = pyplot().subplots(2, len(laws), figsize=(5.0 * len(laws), 6.4), squeeze=False,
+                                   sharex=True, sharey="row")
+    for j, law in enumerate(laws):
+        for i, N in enumerate(Ns):
+            g = table[(table["sampling"] == law) & (table["N"] == N)].sort_values("s")
+            x = g["s"] / N
+            for ax, key in ((axes[0][j], "ratio_kinematic"), (axes[1][j], "ratio_width")):
+                ok = g[key].notna()
+                err = np.vstack([g[key] - g[key + "_lo"], g[key + "_hi"] - g[key]])[:, ok]
+                ax.errorbar(x[ok], g[key][ok], yerr=err, fmt="o-", color=f"C{i}", ms=4,
+                            lw=1.0, capsize=2, label=f"N = {N}")
+        for ax, band, what in ((axes[0][j], 0.02, r"$P_{50}$"), (axes[1][j], 0.10,
+                                                                   "10–90% width")):
+            ax.axhline(1.0, color="k", lw=0.8)
+            ax.axhspan(1 - band, 1 + band, color="grey", alpha=0.2, label=f"±{band:.0%}")
+            ax.set_xscale("log")
+            plain_log(ax.xaxis)
+            if j == 0:
+                ax.set_ylabel(f"measured {what} /\nkinematic prediction")
+        axes[0][j].set_title(law + (f" — {title}" if title else ""))
+        axes[1][j].set_xlabel("s / N (log scale)")
+    axes[0][-1].legend(fontsize=7)
+    return fig
+
+
+def transition_collapse(trials: pd.DataFrame, table: pd.DataFrame, title: str = ""):
+    """Every (law, N, s) cell's success rate at each P against (P − P50)/W, with P50 and W
+    the kinematic prediction's 50% point and 10–90% width (markers: measured, one colour per
+    N, one marker per law), and the logistic curve with that width (line): if the prediction
+    holds, every cell at every N falls on it."""
+    rates = success_rates(trials[trials["success"].notna()],
+                          by=["sampling"]).merge(table, on=["sampling", "N", "s"])
+    Ns = sorted(rates["N"].unique())
+    laws = sorted(rates["sampling"].unique())
+    fig, ax = pyplot().subplots(figsize=(7.0, 4.6))
+    z = np.linspace(-2.5, 2.5, 201)
+    ax.plot(z, 1 / (1 + np.exp(-2 * np.log(9) * z)), "k-", lw=1.5, zorder=5,
+            label=r"logistic with the predicted width: $\sigma(2\ln 9\cdot x)$")
+    for i, N in enumerate(Ns):
+        for j, law in enumerate(laws):
+            g = rates[(rates["N"] == N) & (rates["sampling"] == law)]
+            x = (g["P"] - g["p50_kinematic"]) / g["width_kinematic"]
+            ax.plot(x, g["rate"], "os^vD"[j % 5], color=f"C{i}", ms=3.5, alpha=0.7, lw=0,
+                    label=f"{law}, N = {N}")
+    ax.set_xlim(-2.5, 2.5)
+    ax.set_xlabel(r"$(P - P_{50}^{\rm kin}) / W^{\rm kin}$ (W: predicted 10–90% width)")
+    ax.set_ylabel("success rate")
+    ax.set_title(title or "the transition collapsed onto the kinematic prediction")
+    ax.legend(fontsize=7, loc="upper left")
+    return fig
+
+
 def deep_recovery(rates: pd.DataFrame, layers: pd.DataFrame, title: str = ""):
     """One panel per scheme: the fraction of live neurons recovered against P for each layer
     (markers), each layer's predicted δ(s, n_in+1)/q marked by a dashed vertical line in its
@@ -376,4 +435,5 @@ def deep_recovery(rates: pd.DataFrame, layers: pd.DataFrame, title: str = ""):
 
 
 __all__ = ["phase_diagram", "collapse", "overlay", "overlay_design", "agreement",
-           "noisy_recovery", "finite_size", "deep_recovery"]
+           "noisy_recovery", "finite_size", "scale_agreement", "transition_collapse",
+           "deep_recovery"]
