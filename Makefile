@@ -40,6 +40,7 @@ scale: $(STAMP)
 	$(BIN)/python experiments/phase_transition.py experiment=scale_n400 $(ARGS)
 	$(BIN)/python experiments/phase_transition.py experiment=scale_n1000 $(ARGS)
 	$(BIN)/python experiments/finite_size.py $(SCALE_RUNS) --out results/phase_transition/scale --widths
+	$(BIN)/python experiments/solver_agreement.py experiment=scale_agreement $(ARGS)
 
 # The same trials solved by lp, admm and cvxpy
 agreement: $(STAMP)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from nettrim.suite import plots
 from nettrim.suite.kinematic import with_finite_size_prediction
-from nettrim.suite.summary import markdown_table, pooled_ratios
+from nettrim.suite.summary import cost_per_trial, markdown_table, pooled_ratios
 
 
 def _load(paths):
@@ -69,6 +69,15 @@ def _width_markdown(table) -> str:
                            "width ratio [95% CI]"], rows)
 
 
+def _cost_markdown(cost) -> str:
+    rows = [(r["solver"], int(r["N"]), int(r["s"]), f"{r['s_over_N']:.2f}", int(r["trials"]),
+             f"{r['median_time']:.3f}", f"{r['p90_time']:.3f}", f"{r['total_time']:.0f}")
+            for _, r in cost.iterrows()]
+    return ("Cost per trial (one core; every law's trials of the cell together):\n\n"
+            + markdown_table(["solver", "N", "s", "s/N", "trials", "median (s)",
+                              "90th percentile (s)", "total (s)"], rows))
+
+
 def _pooled_markdown(pooled) -> str:
     def cell(r, key):
         return (f"{r[key + '_pooled']:.3f} [{r[key + '_pooled_lo']:.3f}, "
@@ -105,6 +114,9 @@ def main(argv=None):
         pooled.to_csv(f"{out}_by_N.csv", index=False)
         text += "\n\n" + _pooled_markdown(pooled)
         trials = pd.concat([t for t, _ in loaded], ignore_index=True)
+        cost = cost_per_trial(trials)
+        cost.to_csv(f"{out}_cost.csv", index=False)
+        text += "\n\n" + _cost_markdown(cost)
         written += plots.save(plots.scale_agreement(table), f"{out}_agreement")
         written += plots.save(plots.transition_collapse(trials, table), f"{out}_collapse")
     out.with_suffix(".md").write_text(text)

@@ -176,3 +176,14 @@ def test_pooled_ratios_weigh_cells_by_their_intervals():
     # the narrowest interval (s = 8) pulls the pooled value towards 0.98
     assert 0.98 < row["ratio_kinematic_pooled"] < 0.995
     assert row["ratio_kinematic_pooled_hi"] - row["ratio_kinematic_pooled_lo"] < 0.04
+
+
+def test_cost_per_trial_groups_by_cell():
+    from nettrim.suite.summary import cost_per_trial
+
+    trials = pd.DataFrame({"solver": "lp", "N": [400] * 4 + [1000] * 2, "s": [4, 4, 40, 40, 10, 10],
+                           "time": [0.1, 0.3, 1.0, 2.0, 5.0, 7.0]})
+    cost = cost_per_trial(trials).set_index(["N", "s"])
+    assert cost.loc[(400, 4), "median_time"] == pytest.approx(0.2)
+    assert cost.loc[(1000, 10), "total_time"] == pytest.approx(12.0)
+    assert cost.loc[(400, 40), "s_over_N"] == pytest.approx(0.1)

@@ -212,6 +212,19 @@ def throughput(trials: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def cost_per_trial(trials: pd.DataFrame) -> pd.DataFrame:
+    """Per (solver, N, s): trials, their median and 90th-percentile time (one core; seconds)
+    and the total — how a study's cost grows with N and s/N.
+
+    Columns: solver, N, s, s_over_N, trials, median_time, p90_time, total_time.
+    """
+    g = trials.groupby(["solver", "N", "s"], sort=True)["time"]
+    out = g.agg(trials="size", median_time="median", p90_time=lambda t: t.quantile(0.9),
+                total_time="sum").reset_index()
+    out.insert(3, "s_over_N", out["s"] / out["N"])
+    return out
+
+
 def deep_recovery(trials: pd.DataFrame,
                   design: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Summaries of a deep planted-recovery table (:func:`nettrim.suite.trial.run_deep_trial` rows).
