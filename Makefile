@@ -34,8 +34,10 @@ prediction: $(STAMP)
 
 # The transition at scale (issue 31): N = 400 and 1,000, Gaussian and Rademacher, s/N 0.01 to
 # 0.3 (0.1 at N = 1,000; experiment=scale_n1000_dense has the rest), P on the kinematic curve;
-# then P50 and the 10–90% width against the finite-size prediction (about 35 min on 2 cores)
-SCALE_RUNS := results/phase_transition/multirun_scale_n400 results/phase_transition/multirun_scale_n1000
+# then P50 and the 10–90% width against the finite-size prediction at N = 100 … 1,000 (with the
+# committed make prediction runs), and the ADMM's verdict beside the LP's (about 40 min on 2 cores)
+SCALE_RUNS := results/phase_transition/multirun_prediction results/phase_transition/multirun_scale_n400 \
+	results/phase_transition/multirun_scale_n1000
 scale: $(STAMP)
 	$(BIN)/python experiments/phase_transition.py experiment=scale_n400 $(ARGS)
 	$(BIN)/python experiments/phase_transition.py experiment=scale_n1000 $(ARGS)

@@ -38,9 +38,13 @@ REFERENCE = {
     **{f"phase_transition/multirun_prediction/sampling={law}":
        ("phase_transition", [f"sampling={law}", *PREDICTION])
        for law in ("gaussian", "rademacher", "uniform", "student_t")},
+    **{f"phase_transition/multirun_scale_n{n}/sampling={law}":
+       ("phase_transition", [f"sampling={law}", f"experiment=scale_n{n}"])
+       for n in (400, 1000) for law in ("gaussian", "rademacher")},
     "deep_recovery/gaussian_default": ("deep_recovery", ["progress=false"]),
     "solver_agreement/gaussian_default": ("solver_agreement", ["n_jobs=1", "progress=false"]),
     "solver_agreement/gaussian_throughput": ("solver_agreement", ["experiment=throughput"]),
+    "solver_agreement/gaussian_scale": ("solver_agreement", ["experiment=scale_agreement"]),
     "prune_network/digits": ("prune_network", ["progress=false"]),
     "prune_network/lenet_digits": ("prune_network", ["experiment=prune_lenet"]),
     "prune_network/spirals": ("prune_network", ["experiment=prune_spirals"]),

@@ -373,13 +373,15 @@ def transition_collapse(trials: pd.DataFrame, table: pd.DataFrame, title: str = 
                           by=["sampling"]).merge(table, on=["sampling", "N", "s"])
     Ns = sorted(rates["N"].unique())
     laws = sorted(rates["sampling"].unique())
-    fig, ax = pyplot().subplots(figsize=(7.0, 4.6))
+    fig, ax = pyplot().subplots(figsize=(8.6, 4.6))
     z = np.linspace(-2.5, 2.5, 201)
     ax.plot(z, 1 / (1 + np.exp(-2 * np.log(9) * z)), "k-", lw=1.5, zorder=5,
             label=r"logistic with the predicted width: $\sigma(2\ln 9\cdot x)$")
     for i, N in enumerate(Ns):
         for j, law in enumerate(laws):
             g = rates[(rates["N"] == N) & (rates["sampling"] == law)]
+            if g.empty:
+                continue
             x = (g["P"] - g["p50_kinematic"]) / g["width_kinematic"]
             ax.plot(x, g["rate"], "os^vD"[j % 5], color=f"C{i}", ms=3.5, alpha=0.7, lw=0,
                     label=f"{law}, N = {N}")
@@ -387,7 +389,7 @@ def transition_collapse(trials: pd.DataFrame, table: pd.DataFrame, title: str = 
     ax.set_xlabel(r"$(P - P_{50}^{\rm kin}) / W^{\rm kin}$ (W: predicted 10–90% width)")
     ax.set_ylabel("success rate")
     ax.set_title(title or "the transition collapsed onto the kinematic prediction")
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return fig
 
 
