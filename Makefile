@@ -32,15 +32,17 @@ prediction: $(STAMP)
 	$(BIN)/python experiments/phase_transition.py experiment=prediction $(ARGS)
 	$(BIN)/python experiments/figures.py results/phase_transition/multirun_prediction --out results/phase_transition/overlay_prediction --table
 
-# The transition at scale (issue 31): N = 400 and 1,000, Gaussian and Rademacher, s/N 0.01 to
-# 0.3 (0.1 at N = 1,000; experiment=scale_n1000_dense has the rest), P on the kinematic curve;
-# then P50 and the 10–90% width against the finite-size prediction at N = 100 … 1,000 (with the
-# committed make prediction runs), and the ADMM's verdict beside the LP's (about 40 min on 2 cores)
+# The transition at scale (issue 31): N = 400, 1,000 and 2,000, Gaussian and Rademacher, s/N
+# 0.01 to 0.3 (0.1 at N = 1,000, 0.02 at 2,000; experiment=scale_n1000_dense has the rest), P on
+# the kinematic curve; then P50 and the 10–90% width against the finite-size prediction at
+# N = 100 … 2,000 (with the committed make prediction runs), and the ADMM's verdict beside the
+# LP's (about 70 min on 2 cores)
 SCALE_RUNS := results/phase_transition/multirun_prediction results/phase_transition/multirun_scale_n400 \
-	results/phase_transition/multirun_scale_n1000
+	results/phase_transition/multirun_scale_n1000 results/phase_transition/multirun_scale_n2000
 scale: $(STAMP)
 	$(BIN)/python experiments/phase_transition.py experiment=scale_n400 $(ARGS)
 	$(BIN)/python experiments/phase_transition.py experiment=scale_n1000 $(ARGS)
+	$(BIN)/python experiments/phase_transition.py experiment=scale_n2000 $(ARGS)
 	$(BIN)/python experiments/finite_size.py $(SCALE_RUNS) --out results/phase_transition/scale --widths
 	$(BIN)/python experiments/solver_agreement.py experiment=scale_agreement $(ARGS)
 

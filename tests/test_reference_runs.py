@@ -40,7 +40,7 @@ REFERENCE = {
        for law in ("gaussian", "rademacher", "uniform", "student_t")},
     **{f"phase_transition/multirun_scale_n{n}/sampling={law}":
        ("phase_transition", [f"sampling={law}", f"experiment=scale_n{n}"])
-       for n in (400, 1000) for law in ("gaussian", "rademacher")},
+       for n in (400, 1000, 2000) for law in ("gaussian", "rademacher")},
     "deep_recovery/gaussian_default": ("deep_recovery", ["progress=false"]),
     "solver_agreement/gaussian_default": ("solver_agreement", ["n_jobs=1", "progress=false"]),
     "solver_agreement/gaussian_throughput": ("solver_agreement", ["experiment=throughput"]),
