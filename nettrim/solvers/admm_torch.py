@@ -22,8 +22,16 @@ import time
 import numpy as np
 
 from ..problem import LayerProblem
-from .admm import RHO_FEAS_AIM, certificate, check_options, equilibrate, residual_ratio, rho_step
-from .base import SolverResult, register
+from .admm import (
+    ADMM,
+    RHO_FEAS_AIM,
+    certificate,
+    check_options,
+    equilibrate,
+    residual_ratio,
+    rho_step,
+)
+from .base import Solver, SolverResult
 
 #: The torch dtypes the iteration runs in.
 DTYPES = ("float64", "float32")
@@ -90,24 +98,51 @@ class _Projection:
         return out
 
 
-@register("admm_torch", check=_check_options, priority=-10, requires=("torch",))
-def solve_admm_torch(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
-                     gap_tol: float = 1e-3, feas_tol: float = 1e-4, max_iter: int = 20000,
-                     adaptive_rho: bool = True, check_every: int = 10, gram_scale: float = 1.0,
-                     device: str = "cpu", dtype: str = "float64") -> SolverResult:
-    """Solve a :class:`~nettrim.problem.LayerProblem` by ADMM on PyTorch tensors.
+#: The ADMM options this solver shares with :class:`~nettrim.solvers.admm.ADMM` (the same
+#: defaults, read from there).
+SHARED = ("rho", "alpha", "gap_tol", "feas_tol", "max_iter", "adaptive_rho", "check_every",
+          "gram_scale")
+
+
+class ADMMTorch(Solver):
+    """The ADMM on PyTorch tensors as a value: ``ADMMTorch(device="cuda", dtype="float32")``.
 
     Parameters
     ----------
-    problem : LayerProblem
     rho, alpha, gap_tol, feas_tol, max_iter, adaptive_rho, check_every, gram_scale
-        As for :func:`~nettrim.solvers.admm.solve_admm` (the same defaults).
+        As for :class:`~nettrim.solvers.admm.ADMM` (the same defaults).
     device : str, default "cpu"
         The torch device of the iteration, e.g. ``"cuda"``.
     dtype : {"float64", "float32"}, default "float64"
         The iteration's precision on the device; the certificate is float64 either way, so a
         float32 run that cannot reach the tolerances ends at ``max_iter``, not with a
         result.
+    """
+
+    name = "admm_torch"
+    priority = -10
+    requires = ("torch",)
+
+    @classmethod
+    def defaults(cls) -> dict:
+        shared = {k: v for k, v in ADMM.defaults().items() if k in SHARED}
+        return {**shared, "device": "cpu", "dtype": "float64"}
+
+    def _check(self, **options) -> dict:
+        return _check_options(**{**self.defaults(), **options})
+
+    def _run(self, problem, checked) -> SolverResult:
+        return _solve(problem, checked)
+
+
+def solve_admm_torch(problem: LayerProblem, **options) -> SolverResult:
+    """Solve a :class:`~nettrim.problem.LayerProblem` by ADMM on PyTorch tensors.
+
+    Parameters
+    ----------
+    problem : LayerProblem
+    **options
+        Those of :class:`ADMMTorch`.
 
     Returns
     -------
@@ -116,9 +151,11 @@ def solve_admm_torch(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 
         solver's (``iterations``, ``time``, ``gap``, ``infeasibility``, ``dual_bound``,
         ``primal_residual``, ``dual_residual``, ``rho``) with ``device`` and ``dtype``.
     """
-    o = _check_options(rho=rho, alpha=alpha, gap_tol=gap_tol, feas_tol=feas_tol,
-                       max_iter=max_iter, adaptive_rho=adaptive_rho, check_every=check_every,
-                       gram_scale=gram_scale, device=device, dtype=dtype)
+    return ADMMTorch(**options).solve(problem)
+
+
+def _solve(problem: LayerProblem, o: dict) -> SolverResult:
+    """:func:`solve_admm_torch` on checked options ``o`` (every one of them)."""
     torch = _torch()
     t0 = time.perf_counter()
     N, M, P = problem.N, problem.M, problem.P

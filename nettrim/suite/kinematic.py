@@ -237,7 +237,7 @@ def with_finite_size_prediction(trials: pd.DataFrame, summary: pd.DataFrame, *,
     values and decided-trial counts, from ``trials``) and ``ratio_kinematic`` = p50 /
     p50_kinematic_fit with its CI (``ratio_kinematic_lo``/``_hi`` from the P50 CI). Cell k
     uses SeedSequence(seed, N, s) (the same intrinsic volumes for every law at one (N, s))."""
-    rows, volumes = [], {}
+    rows, widths, volumes = [], [], {}
     for _, r in summary.iterrows():
         N, s = int(r["N"]), int(r["s"])
         if (N, s) not in volumes:
@@ -249,17 +249,13 @@ def with_finite_size_prediction(trials: pd.DataFrame, summary: pd.DataFrame, *,
         pred = finite_size_prediction(s, N, float(r["q_hat"]), counts.index.to_numpy(float),
                                       counts.to_numpy(float), volumes=volumes[N, s])
         rows.append(pred)
+        widths.append(measured_width(cell["P"], cell["success"].astype(bool))
+                      if r.get("fit", "logistic") == "logistic" else (np.nan,) * 3)
     out = pd.concat([summary.reset_index(drop=True), pd.DataFrame(rows)], axis=1)
     fit = out["p50_kinematic_fit"]
     out["ratio_kinematic"] = out["p50"] / fit
     out["ratio_kinematic_lo"] = out["p50_lo"] / fit
     out["ratio_kinematic_hi"] = out["p50_hi"] / fit
-    widths = []
-    for _, r in summary.iterrows():
-        cell = trials[(trials["sampling"] == r["sampling"]) & (trials["N"] == r["N"])
-                      & (trials["s"] == r["s"]) & trials["success"].notna()]
-        widths.append(measured_width(cell["P"], cell["success"].astype(bool))
-                      if r.get("fit", "logistic") == "logistic" else (np.nan,) * 3)
     out["width"], out["width_lo"], out["width_hi"] = np.array(widths, float).T
     pred = out["width_kinematic_fit"]
     out["ratio_width"] = out["width"] / pred
