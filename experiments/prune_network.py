@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
 
@@ -25,13 +26,14 @@ from nettrim.network import Network
 from nettrim.suite import compression, models, plots
 from nettrim.suite.cli import hydra_entry
 from nettrim.suite.parallel import backend
-from nettrim.suite.runs import finish_run, start_run
+from nettrim.suite.runs import finish_run, grown, start_run
 from nettrim.suite.summary import best_within, markdown_table
 from nettrim.suite.sweep_config import check_solver_config
 
 log = logging.getLogger(__name__)
 
 def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
+    added = grown(out_dir, cfg).get("baselines")
     out_dir, config = start_run(cfg, out_dir)
     [solver] = check_solver_config(config)
     (out_dir / "networks").mkdir(exist_ok=True)
@@ -39,45 +41,88 @@ def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
     net = models.train_classifier(config["data"], config["network"], model,
                                        cache=config.get("model_cache"))
     tasks = [(scheme, g) for scheme in config["schemes"] for g in config["gains"]]
+    study = dict(data=config["data"], model_path=str(model), finetune=config["finetune"],
+                 noise=config["noise"],
+                 **({"samples": config["samples"]} if config.get("samples") else {}),
+                 **({"patches": config["patches"]} if config.get("patches") else {}))
+    identity = {"model": models.model_key(config["data"], config["network"])}
     with backend(config.get("parallel"), config["n_jobs"]) as n_jobs:
-        results = compression.run_study(
-            compression.prune_task, tasks, out_dir=out_dir, n_jobs=n_jobs,
-            progress=config["progress"], data=config["data"], model_path=str(model),
-            identity={"model": models.model_key(config["data"], config["network"])},
-            gamma=config["gamma"], baselines=config["baselines"], finetune=config["finetune"],
-            noise=config["noise"],
-            **({"samples": config["samples"]} if config.get("samples") else {}),
-            **({"patches": config["patches"]} if config.get("patches") else {}),
-            net_dir=str(out_dir / "networks"), solver=solver)
+        if added:
+            results = _extend(out_dir, tasks, added, config["baselines"], n_jobs, study,
+                              identity, config["progress"])
+        else:
+            results = compression.run_study(
+                compression.prune_task, tasks, out_dir=out_dir, n_jobs=n_jobs,
+                progress=config["progress"], identity=identity, gamma=config["gamma"],
+                baselines=config["baselines"], net_dir=str(out_dir / "networks"),
+                solver=solver, **study)
+    _write(results, net, config, out_dir, cfg.figures)
+    log.info((out_dir / "summary.md").read_text())
+    finish_run(cfg, out_dir)
+    return results
+
+
+def _extend(out_dir, tasks, added, baselines, n_jobs, study, identity, progress):
+    """The finished run's rows and ``added`` baselines' rows at its Net-Trim rows' counts
+    (resumable under ``extend_<names>/``), ordered by setting, then as ``baselines`` lists."""
+    old = pd.read_csv(out_dir / "results.csv")
+    nt = old[old["method"] == "nettrim"]
+    layers = [c for c in nt.columns if c.startswith("layer") and c.endswith("_nnz")]
+    described = ["converged", "bound_held"] + [c for c in nt.columns if c.endswith("_time")
+                                               and c != "prune_time"]
+    counts = {f"{r['scheme']} {r['gain']:g}": {"counts": [int(r[c]) for c in layers],
+                                               **{c: r[c] for c in described}}
+              for _, r in nt.iterrows()}
+    missing = [t for t in tasks if f"{t[0]} {t[1]:g}" not in counts]
+    if missing:
+        raise ValueError(f"{out_dir / 'results.csv'} has no Net-Trim row for {missing}; it "
+                         f"cannot be extended with {added}")
+    log.info("extending the finished run with %s at its Net-Trim counts", added)
+    new = compression.run_study(
+        compression.baseline_task, tasks, out_dir=out_dir / f"extend_{'_'.join(added)}",
+        n_jobs=n_jobs, progress=progress, identity=identity, counts=counts, baselines=added,
+        **study)
+    merged = pd.concat([old, new], ignore_index=True)
+    rank = {m: i for i, m in enumerate(["nettrim", *baselines])}
+    setting = {t: i for i, t in enumerate(tasks)}
+    key = [setting[(s, g)] * len(rank) + rank[m]
+           for s, g, m in zip(merged["scheme"], merged["gain"], merged["method"])]
+    return merged.iloc[np.argsort(key, kind="stable")].reset_index(drop=True)
+
+
+def _write(results, net, config, out_dir, figures):
+    """results.csv, best_within_1pt.csv, summary.md and (``figures``) the figures; those that
+    show a Net-Trim network (weight histograms, conv filters) only when it is saved in
+    networks/ (gitignored: a fresh clone has none)."""
     results.to_csv(out_dir / "results.csv", index=False)
     best = best_within(results, 0.01)
     best.to_csv(out_dir / "best_within_1pt.csv", index=False)
     (out_dir / "summary.md").write_text(_markdown(results, net) + "\n\n" + _best_markdown(best))
-
-    if cfg.figures:
-        title = f"{config['data']['name']}, {_architecture(net)} ReLU network"
-        plots.save(plots.accuracy_vs_compression(results, title),
-                   out_dir / "accuracy_vs_compression")
-        plots.save(plots.layer_nnz(results, net.nnz(), title), out_dir / "layer_nnz")
-        scheme, gain = _figure_setting(results, best)
-        if config["noise"]["levels"]:
-            plots.save(plots.robustness(results, scheme, gain, title), out_dir / "robustness")
-        pruned = Network.load_npz(out_dir / "networks" / f"{scheme}_gain{gain:g}.npz")
-        plots.save(plots.weight_histograms(
-            net, pruned, f"{title}: {scheme} Net-Trim, gain {gain:g}"),
-            out_dir / "weight_histograms")
-        convs = [i + 1 for i, c in enumerate(net.convs) if c is not None]
-        dense = {"dense layers": [i + 1 for i, c in enumerate(net.convs) if c is None]}
-        plots.save(plots.layer_density(
-            _density_rows(results, best), net.nnz(), config.get("reference_density"),
-            dense if convs else None, f"{title}: Net-Trim's most compressed prunings within "
-                                      f"one point"), out_dir / "layer_density")
-        for i in convs:
-            plots.save(plots.conv_filters(net, pruned, i - 1, f"{scheme}, gain {gain:g}"),
-                       out_dir / f"conv_filters_layer{i}")
-    log.info((out_dir / "summary.md").read_text())
-    finish_run(cfg, out_dir)
-    return results
+    if not figures:
+        return
+    title = f"{config['data']['name']}, {_architecture(net)} ReLU network"
+    plots.save(plots.accuracy_vs_compression(results, title), out_dir / "accuracy_vs_compression")
+    plots.save(plots.layer_nnz(results, net.nnz(), title), out_dir / "layer_nnz")
+    scheme, gain = _figure_setting(results, best)
+    if config["noise"]["levels"]:
+        plots.save(plots.robustness(results, scheme, gain, title), out_dir / "robustness")
+    convs = [i + 1 for i, c in enumerate(net.convs) if c is not None]
+    dense = {"dense layers": [i + 1 for i, c in enumerate(net.convs) if c is None]}
+    plots.save(plots.layer_density(
+        _density_rows(results, best), net.nnz(), config.get("reference_density"),
+        dense if convs else None, f"{title}: Net-Trim's most compressed prunings within "
+                                  f"one point"), out_dir / "layer_density")
+    saved = out_dir / "networks" / f"{scheme}_gain{gain:g}.npz"
+    if not saved.is_file():
+        log.warning("%s is not here (networks/ is not committed): the weight histograms and "
+                    "conv filter figures are left as they are", saved)
+        return
+    pruned = Network.load_npz(saved)
+    plots.save(plots.weight_histograms(net, pruned, f"{title}: {scheme} Net-Trim, gain {gain:g}"),
+               out_dir / "weight_histograms")
+    for i in convs:
+        plots.save(plots.conv_filters(net, pruned, i - 1, f"{scheme}, gain {gain:g}"),
+                   out_dir / f"conv_filters_layer{i}")
 
 
 def _density_rows(results, best):

@@ -237,6 +237,35 @@ def test_prune_network_end_to_end_report_matches_saved_networks(tmp_path):
     assert {f: f.read_bytes() for f in tmp_path.glob("model.*")} == before
 
 
+def test_prune_network_adds_a_baseline_to_a_finished_run_without_solving_again(tmp_path):
+    """A finished run re-run with one more baseline computes only that baseline, at the counts
+    its Net-Trim rows hold: the merged table equals a run with both from the start (times
+    aside), and Net-Trim is not solved again."""
+    from unittest import mock
+
+    from nettrim.suite import compression
+
+    base = ["network.hidden=[12,12]", "network.max_iter=150", "gains=[0.05,0.3]",
+            "schemes=[parallel,cascade]", "finetune.epochs=1", "data.n_train=300",
+            "n_jobs=1", "progress=false", "noise.levels=[0.2]", "figures=false"]
+    both = _load("prune_network").run(
+        _compose("prune_network", base + ["baselines=[magnitude,obs]"]), tmp_path / "both")
+    _load("prune_network").run(_compose("prune_network", base + ["baselines=[magnitude]"]),
+                               tmp_path / "grow")
+    with mock.patch.object(compression, "prune_network",
+                           side_effect=AssertionError("Net-Trim solved again")):
+        grown = _load("prune_network").run(
+            _compose("prune_network", base + ["baselines=[magnitude,obs]"]), tmp_path / "grow")
+    timing = [c for c in both.columns if c.endswith("_time")]
+    pd.testing.assert_frame_equal(grown.drop(columns=timing), both.drop(columns=timing))
+    assert pd.read_csv(tmp_path / "grow" / "results.csv").shape == both.shape
+    assert "obs" in (tmp_path / "grow" / "config.yaml").read_text()
+    # dropping a baseline is another configuration, refused
+    with pytest.raises(ValueError, match=r"baselines: \['magnitude', 'obs'\] → \['obs'\]"):
+        _load("prune_network").run(_compose("prune_network", base + ["baselines=[obs]"]),
+                                   tmp_path / "grow")
+
+
 def _mnist_like(path, n_train=400, n_test=200, side=8, seed=0):
     """A small MNIST-shaped fixture (Keras .npz, uint8 images): class k lights row k."""
     rng = np.random.default_rng(seed)

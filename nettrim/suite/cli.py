@@ -49,11 +49,12 @@ class CheckResultsDir(Callback):
         # before Hydra writes anything into the folder (.hydra/, the log): a folder holding a
         # finished run of another configuration is refused untouched
         self._check(config.hydra.run.dir)
-        from .runs import check_same_run, claim_folder
+        from .runs import check_same_run, claim_folder, grown
 
         try:
             check_same_run(config.hydra.run.dir, config)   # refused: nothing written at all
-            if (Path(config.hydra.run.dir) / "config.yaml").is_file():
+            if ((Path(config.hydra.run.dir) / "config.yaml").is_file()
+                    and not grown(config.hydra.run.dir, config)):
                 # the same finished run (values of RUNTIME_KEYS aside): rerunning it would
                 # only rewrite its committed evidence (timings, log, figures), or take hours
                 print(f"nothing to do: {config.hydra.run.dir} already holds this finished run "

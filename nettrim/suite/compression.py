@@ -37,12 +37,6 @@ from .train import (
 
 log = logging.getLogger(__name__)
 
-#: The spirals study's draw (kept under this name: the studies and tests call it).
-
-
-
-
-
 
 def accuracies(net, data, suffix: str) -> dict:
     """Train and test accuracy of ``net`` on ``data`` = (X, y, X_test, y_test), keyed
@@ -190,59 +184,107 @@ def prune_task(tasks, *, data: dict, model_path, gamma: float = GAMMA,
     """
     import time
 
-    for b in baselines:
-        if b not in BASELINES:
-            raise ValueError(f"baselines must be among {list(BASELINES)}; got {b!r}")
-    finetune, noise, samples = dict(finetune or {}), dict(noise or {}), dict(samples or {})
-    levels = [check_scalar(v, "noise.levels", low=0.0) for v in noise.get("levels", [])]
-    repeats = check_int(noise.get("repeats", 1), "noise.repeats", low=1)
-    tune = np.any(np.asarray(finetune.get("epochs", 0)) > 0)
-    conv = {} if patches is None else {"patches": check_int(patches, "patches", low=1)}
+    study = _Study(data, model_path, baselines, finetune, noise, samples, patches)
     rows = []
     with threadpool_limits(limits=1, user_api="blas"):
-        d = load_dataset(**data)
-        X_all = d[0]
-        X = X_all[:, calibration_samples(X_all.shape[1], samples.get("n"),
-                                         samples.get("seed", 0))]
-        net, mlp = load_model(model_path)
-        before = net.nnz()
-        # the original's outputs on all training inputs, once: ε_rd beyond the subset
-        Z_all = logits(net, X_all) if X.shape[1] < X_all.shape[1] else None
-
-        def noisy(p, v):
-            return noisy_accuracy(p, d[2], d[3], v, noise.get("seed", 0), repeats)
-
-        base = {f"original_{k}": v for k, v in accuracies(net, d, "").items()}
-        base.update({f"original_acc_noise{v:g}": noisy(net, v) for v in levels})
+        study.load()
         for scheme, gain in tasks:
             start = time.perf_counter()
-            res = prune_network(net, X, scheme, gain=gain, gamma=gamma, **conv, **trim)
-            pruned = {"nettrim": (res.network, time.perf_counter() - start)}
+            res = prune_network(study.net, study.X, scheme, gain=gain, gamma=gamma,
+                                **study.conv, **trim)
+            seconds = time.perf_counter() - start
             rep = res.report
-            counts = res.network.nnz()
-            for b in baselines:
-                start = time.perf_counter()
-                p = BASELINES[b](net, X, counts, **conv)
-                pruned[b] = (p, time.perf_counter() - start)
+            setting = {"converged": res.converged, "bound_held": bool(rep["bound_held"].all()),
+                       **{f"layer{r.layer}_time": r.time for r in rep.itertuples()}}
             if net_dir is not None:
                 res.network.save_npz(f"{net_dir}/{scheme}_gain{gain:g}.npz")
-            for method, (p, seconds) in pruned.items():
-                row = {"scheme": scheme, "gain": gain, "method": method,
-                       **{f"layer{i + 1}_nnz": k for i, k in enumerate(p.nnz())},
-                       "compression": sum(before) / max(sum(counts), 1),
-                       "hidden_compression": sum(before[:-1]) / max(sum(counts[:-1]), 1),
-                       "discrepancy": relative_discrepancy(net, p, X),
-                       **_layer_discrepancies(net, p, X), "prune_time": seconds,
-                       **_train_test(p, d, Z_all), **base,
-                       **{f"acc_noise{v:g}": noisy(p, v) for v in levels},
-                       "converged": res.converged, "bound_held": bool(rep["bound_held"].all()),
-                       **{f"layer{r.layer}_time": r.time for r in rep.itertuples()}}
-                if Z_all is not None:
-                    row["samples"] = X.shape[1]
-                if tune:
-                    row.update(_finetuned(mlp, p, d, finetune))
-                rows.append(row)
+            rows.append(study.row(scheme, gain, "nettrim", res.network, seconds,
+                                  res.network.nnz(), setting))
+            rows += study.baseline_rows(scheme, gain, res.network.nnz(), setting)
     return rows
+
+
+def baseline_task(tasks, *, counts: dict, data: dict, model_path, baselines,
+                  finetune: dict | None = None, noise: dict | None = None,
+                  samples: dict | None = None, patches: int | None = None) -> list[dict]:
+    """:func:`prune_task`'s baseline rows alone, at per-layer counts a finished study's
+    Net-Trim rows hold: ``counts[f"{scheme} {gain:g}"]`` is that row's ``{"counts": [...]}``
+    and the fields that describe the Net-Trim pruning which set them (``converged``,
+    ``bound_held``, ``layer<i>_time``), copied into each baseline's row as
+    :func:`prune_task` does. It adds a baseline to a study without solving Net-Trim again."""
+    study = _Study(data, model_path, baselines, finetune, noise, samples, patches)
+    rows = []
+    with threadpool_limits(limits=1, user_api="blas"):
+        study.load()
+        for scheme, gain in tasks:
+            setting = dict(counts[f"{scheme} {gain:g}"])
+            rows += study.baseline_rows(scheme, gain, list(setting.pop("counts")), setting)
+    return rows
+
+
+class _Study:
+    """What :func:`prune_task` and :func:`baseline_task` share: the data, the calibration
+    inputs, the original network and its accuracies (:meth:`load`), and a row per pruned
+    network (:meth:`row`)."""
+
+    def __init__(self, data, model_path, baselines, finetune, noise, samples, patches):
+        for b in baselines:
+            if b not in BASELINES:
+                raise ValueError(f"baselines must be among {list(BASELINES)}; got {b!r}")
+        self.data, self.model_path, self.baselines = data, model_path, list(baselines)
+        self.finetune, self.noise = dict(finetune or {}), dict(noise or {})
+        self.samples = dict(samples or {})
+        self.levels = [check_scalar(v, "noise.levels", low=0.0)
+                       for v in self.noise.get("levels", [])]
+        self.repeats = check_int(self.noise.get("repeats", 1), "noise.repeats", low=1)
+        self.tune = np.any(np.asarray(self.finetune.get("epochs", 0)) > 0)
+        self.conv = {} if patches is None else {"patches": check_int(patches, "patches", low=1)}
+
+    def load(self):
+        self.d = load_dataset(**self.data)
+        X_all = self.d[0]
+        self.X = X_all[:, calibration_samples(X_all.shape[1], self.samples.get("n"),
+                                              self.samples.get("seed", 0))]
+        self.net, self.mlp = load_model(self.model_path)
+        self.before = self.net.nnz()
+        # the original's outputs on all training inputs, once: ε_rd beyond the subset
+        self.Z_all = logits(self.net, X_all) if self.X.shape[1] < X_all.shape[1] else None
+        self.base = {f"original_{k}": v for k, v in accuracies(self.net, self.d, "").items()}
+        self.base.update({f"original_acc_noise{v:g}": self._noisy(self.net, v)
+                          for v in self.levels})
+
+    def _noisy(self, p, level):
+        return noisy_accuracy(p, self.d[2], self.d[3], level, self.noise.get("seed", 0),
+                              self.repeats)
+
+    def baseline_rows(self, scheme, gain, counts, setting) -> list[dict]:
+        import time
+
+        rows = []
+        for b in self.baselines:
+            start = time.perf_counter()
+            p = BASELINES[b](self.net, self.X, counts, **self.conv)
+            rows.append(self.row(scheme, gain, b, p, time.perf_counter() - start, counts,
+                                 setting))
+        return rows
+
+    def row(self, scheme, gain, method, p, seconds, counts, setting) -> dict:
+        net, X, before = self.net, self.X, self.before
+        row = {"scheme": scheme, "gain": gain, "method": method,
+               **{f"layer{i + 1}_nnz": k for i, k in enumerate(p.nnz())},
+               "compression": sum(before) / max(sum(counts), 1),
+               "hidden_compression": sum(before[:-1]) / max(sum(counts[:-1]), 1),
+               "discrepancy": relative_discrepancy(net, p, X),
+               **_layer_discrepancies(net, p, X), "prune_time": seconds,
+               **_train_test(p, self.d, self.Z_all), **self.base,
+               **{f"acc_noise{v:g}": self._noisy(p, v) for v in self.levels}}
+        row.update({k: setting[k] for k in ("converged", "bound_held")})
+        row.update({k: v for k, v in setting.items() if k.endswith("_time")})
+        if self.Z_all is not None:
+            row["samples"] = X.shape[1]
+        if self.tune:
+            row.update(_finetuned(self.mlp, p, self.d, self.finetune))
+        return row
 
 
 def samples_needed(net: Network, pruned: Network, X, layer: int = 0) -> np.ndarray:
@@ -297,5 +339,5 @@ def _spec_kwargs(kwargs: dict) -> dict:
 
 
 
-__all__ = ["accuracies", "prune_task", "noisy_accuracy", "run_study", "layer_ablation",
-           "calibration_samples", "samples_needed"]
+__all__ = ["accuracies", "prune_task", "baseline_task", "noisy_accuracy", "run_study",
+           "layer_ablation", "calibration_samples", "samples_needed"]

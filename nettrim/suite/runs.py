@@ -22,14 +22,24 @@ log = logging.getLogger("nettrim.suite.sweep")
 #: re-run in its folder with other values of these.
 RUNTIME_KEYS = ("n_jobs", "progress", "parallel", "chunk_size", "figures", "allow_large",
                 "model_cache")
+#: List-valued config keys along which a finished run may be extended: re-run with every
+#: entry it had and more, it computes only the new ones (:func:`grown`; the pruning study adds
+#: a baseline at the counts its Net-Trim rows hold, without solving Net-Trim again).
+GROWING_KEYS = ("baselines",)
+
+
+def _grows(old, new) -> bool:
+    return isinstance(old, list) and isinstance(new, list) and all(v in new for v in old)
 
 
 def _differences(old, new, prefix="") -> list[str]:
-    """Dotted keys whose values differ between two plain config containers."""
+    """Dotted keys whose values differ between two plain config containers (a top-level key
+    of :data:`GROWING_KEYS` that only gained entries does not count)."""
     if isinstance(old, dict) and isinstance(new, dict):
         out = []
         for k in sorted(set(old) | set(new), key=str):
-            if not prefix and k in RUNTIME_KEYS:
+            if not prefix and (k in RUNTIME_KEYS
+                               or k in GROWING_KEYS and _grows(old.get(k), new.get(k))):
                 continue
             key = f"{prefix}{k}"
             if k not in old:
@@ -42,18 +52,13 @@ def _differences(old, new, prefix="") -> list[str]:
     return [] if old == new else [f"{prefix.rstrip('.')}: {old!r} → {new!r}"]
 
 
-def check_same_run(out_dir, cfg) -> None:
-    """Refuse to run ``cfg`` in ``out_dir`` if that folder holds a finished run (its tracked
-    config.yaml) of a different configuration; values of :data:`RUNTIME_KEYS` may differ.
-
-    This is what keeps a committed reference run intact on a fresh clone: config.yaml is
-    written with the results and tracked with them, so the check needs nothing git ignores.
-    """
+def _finished_config(out_dir) -> dict | None:
+    """The config.yaml of the finished run in ``out_dir`` (None when there is none)."""
     from omegaconf import OmegaConf
 
     saved = Path(out_dir) / "config.yaml"
     if not saved.is_file():
-        return
+        return None
     try:
         old = OmegaConf.to_container(OmegaConf.load(saved), resolve=False)
     except Exception as exc:  # a damaged config.yaml: the folder's identity is unknown
@@ -61,9 +66,41 @@ def check_same_run(out_dir, cfg) -> None:
         raise ValueError(f"{saved} cannot be read ({type(exc).__name__}: {reason}), so the run in "
                          f"{out_dir} cannot be identified; delete that folder or choose another "
                          f"one") from None
+    return old
+
+
+def _plain(cfg) -> dict:
+    from omegaconf import OmegaConf
+
     new = OmegaConf.to_container(cfg, resolve=False) if not isinstance(cfg, dict) else dict(cfg)
     new.pop("hydra", None)
-    diff = _differences(old, new)
+    return new
+
+
+def grown(out_dir, cfg) -> dict:
+    """The entries ``cfg`` adds, key by key of :data:`GROWING_KEYS`, to the finished run in
+    ``out_dir`` (empty when there is no finished run or nothing was added)."""
+    old = _finished_config(out_dir)
+    if old is None:
+        return {}
+    new = _plain(cfg)
+    added = {k: [v for v in new[k] if v not in old[k]] for k in GROWING_KEYS
+             if _grows(old.get(k), new.get(k))}
+    return {k: v for k, v in added.items() if v}
+
+
+def check_same_run(out_dir, cfg) -> None:
+    """Refuse to run ``cfg`` in ``out_dir`` if that folder holds a finished run (its tracked
+    config.yaml) of a different configuration; values of :data:`RUNTIME_KEYS` may differ, and
+    a key of :data:`GROWING_KEYS` may gain entries (:func:`grown`).
+
+    This is what keeps a committed reference run intact on a fresh clone: config.yaml is
+    written with the results and tracked with them, so the check needs nothing git ignores.
+    """
+    old = _finished_config(out_dir)
+    if old is None:
+        return
+    diff = _differences(old, _plain(cfg))
     if diff:
         more = f" and {len(diff) - 4} more" if len(diff) > 4 else ""
         raise ValueError(f"{out_dir} holds a finished run with a different configuration "
