@@ -16,7 +16,9 @@ Finished prunings are kept under parts/: a restart resumes. See conf/prune_netwo
 
 from __future__ import annotations
 
+import json
 import logging
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,7 +28,7 @@ from nettrim.network import Network
 from nettrim.suite import compression, models, plots
 from nettrim.suite.cli import hydra_entry
 from nettrim.suite.parallel import backend
-from nettrim.suite.runs import finish_run, grown, start_run
+from nettrim.suite.runs import finish_run, finished_config, grown, start_run
 from nettrim.suite.summary import best_within, markdown_table
 from nettrim.suite.sweep_config import check_solver_config
 
@@ -56,7 +58,9 @@ def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
                 progress=config["progress"], identity=identity, gamma=config["gamma"],
                 baselines=config["baselines"], net_dir=str(out_dir / "networks"),
                 solver=solver, **study)
-    _write(results, net, config, out_dir, cfg.figures)
+    original = _original(net)
+    (out_dir / "original.json").write_text(json.dumps(original, indent=1) + "\n")
+    _write(results, original, config, out_dir, cfg.figures, net)
     log.info((out_dir / "summary.md").read_text())
     finish_run(cfg, out_dir)
     return results
@@ -90,32 +94,56 @@ def _extend(out_dir, tasks, added, baselines, n_jobs, study, identity, progress)
     return merged.iloc[np.argsort(key, kind="stable")].reset_index(drop=True)
 
 
-def _write(results, net, config, out_dir, figures):
+def draw(out_dir) -> None:
+    """Redraw a finished run from its committed files (make figures; no pruning):
+    best_within_1pt.csv and summary.md recomputed from results.csv, and the figures; those
+    showing a pruned network (weight histograms, conv filters) only where networks/ is at
+    hand (it is not committed)."""
+    out_dir = Path(out_dir)
+    config = finished_config(out_dir)
+    results = pd.read_csv(out_dir / "results.csv")
+    original = json.loads((out_dir / "original.json").read_text())
+    net = None
+    if (out_dir / "networks").is_dir():
+        model = models.model_file(out_dir, config["network"])
+        net = models.load_model(model)[0] if model.is_file() else None
+    _write(results, original, config, out_dir, True, net)
+
+
+def _original(net) -> dict:
+    """What the tables and figures need of the original network (original.json, committed,
+    so that a fresh clone redraws them without the gitignored model)."""
+    return {"architecture": _architecture(net), "nnz": [int(k) for k in net.nnz()],
+            "conv_layers": [i + 1 for i, c in enumerate(net.convs) if c is not None]}
+
+
+def _write(results, original, config, out_dir, figures, net=None):
     """results.csv, best_within_1pt.csv, summary.md and (``figures``) the figures; those that
-    show a Net-Trim network (weight histograms, conv filters) only when it is saved in
-    networks/ (gitignored: a fresh clone has none)."""
+    show a Net-Trim network (weight histograms, conv filters) only with the original ``net``
+    and the network saved in networks/ (gitignored: a fresh clone has neither)."""
     results.to_csv(out_dir / "results.csv", index=False)
     best = best_within(results, 0.01)
     best.to_csv(out_dir / "best_within_1pt.csv", index=False)
-    (out_dir / "summary.md").write_text(_markdown(results, net) + "\n\n" + _best_markdown(best))
+    nnz = original["nnz"]
+    (out_dir / "summary.md").write_text(_markdown(results, nnz) + "\n\n" + _best_markdown(best))
     if not figures:
         return
-    title = f"{config['data']['name']}, {_architecture(net)} ReLU network"
+    title = f"{config['data']['name']}, {original['architecture']} ReLU network"
     plots.save(plots.accuracy_vs_compression(results, title), out_dir / "accuracy_vs_compression")
-    plots.save(plots.layer_nnz(results, net.nnz(), title), out_dir / "layer_nnz")
+    plots.save(plots.layer_nnz(results, nnz, title), out_dir / "layer_nnz")
     scheme, gain = _figure_setting(results, best)
     if config["noise"]["levels"]:
         plots.save(plots.robustness(results, scheme, gain, title), out_dir / "robustness")
-    convs = [i + 1 for i, c in enumerate(net.convs) if c is not None]
-    dense = {"dense layers": [i + 1 for i, c in enumerate(net.convs) if c is None]}
+    convs = original["conv_layers"]
+    dense = {"dense layers": [i for i in range(1, len(nnz) + 1) if i not in convs]}
     plots.save(plots.layer_density(
-        _density_rows(results, best), net.nnz(), config.get("reference_density"),
+        _density_rows(results, best), nnz, config.get("reference_density"),
         dense if convs else None, f"{title}: Net-Trim's most compressed prunings within "
                                   f"one point"), out_dir / "layer_density")
     saved = out_dir / "networks" / f"{scheme}_gain{gain:g}.npz"
-    if not saved.is_file():
-        log.warning("%s is not here (networks/ is not committed): the weight histograms and "
-                    "conv filter figures are left as they are", saved)
+    if net is None or not saved.is_file():
+        log.info("%s is not at hand (networks/ is not committed): the weight histograms and "
+                 "conv filter figures are left as they are", saved)
         return
     pruned = Network.load_npz(saved)
     plots.save(plots.weight_histograms(net, pruned, f"{title}: {scheme} Net-Trim, gain {gain:g}"),
@@ -170,7 +198,7 @@ _NAMES = {"nettrim": "Net-Trim", "magnitude": "magnitude", "wanda": "Wanda",
           "sparsegpt": "SparseGPT", "obs": "OBS"}
 
 
-def _markdown(results: pd.DataFrame, net: Network) -> str:
+def _markdown(results: pd.DataFrame, nnz) -> str:
     """The write-up's table (results/prune_network/README.md): one row per (scheme, gain),
     test accuracy of Net-Trim and of every baseline at its per-layer counts (fine-tuned in
     parentheses), Net-Trim's time and each method's pruning time."""
@@ -191,7 +219,7 @@ def _markdown(results: pd.DataFrame, net: Network) -> str:
                      f"{r['compression']:.1f}× ({r['hidden_compression']:.1f}×)",
                      f"{r['discrepancy']:.3f}", *accs,
                      times + ("" if r["converged"] else " (Net-Trim unconverged)")])
-    original = (f"Original: {' / '.join(str(k) for k in net.nnz())} nonzeros, test accuracy "
+    original = (f"Original: {' / '.join(str(k) for k in nnz)} nonzeros, test accuracy "
                 f"{results['original_acc_test'].iat[0]:.4f}.\n\n")
     return original + markdown_table(header, rows)
 

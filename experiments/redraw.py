@@ -3,18 +3,20 @@
     python experiments/redraw.py [--results results]                     (make figures)
 
 Every finished run folder of the studies below is redrawn by its experiment's own ``draw``
-(the code its run calls): its summary tables are recomputed from trials.csv and rewritten only
-where a number moved beyond round-off, and its figures are drawn again, byte for byte the same
-when nothing changed (no creation dates in the files), so on a clean checkout git stays clean.
+(the code its run calls): its summary tables are recomputed from its committed table
+(trials.csv; a pruning study's results.csv) and rewritten only where a number moved beyond
+round-off, and its figures are drawn again, byte for byte the same when nothing changed (no
+creation dates in the files), so on a clean checkout git stays clean.
 Then the overlays: results/phase_transition/overlay_prediction (the multirun over laws) and
 overlay_design (every run carrying the design-aware prediction).
 
 Then the MNIST sample-size summary (results/mnist/samples, from its runs' results.csv and
 the committed prediction.csv).
 
-Covered today: phase_transition, deep_recovery, the two overlays and the MNIST sample-size
-summary. Not yet: prune_network, spirals, solver_agreement and the other MNIST figures (they
-need the pruned networks, which are not committed; see issue 33).
+Covered today: phase_transition, deep_recovery, the pruning studies (results/prune_network,
+results/mnist: tables and figures; the figures that draw a pruned network's weights need its
+networks/ folder, which is not committed, and are left as they are), the two overlays and the
+MNIST sample-size summary. Not yet: spirals and solver_agreement (issue 33).
 """
 
 from __future__ import annotations
@@ -26,8 +28,12 @@ from pathlib import Path
 
 import pandas as pd
 
-#: results/<study>/ → the experiment script whose ``draw(run_dir)`` redraws a run there
-STUDIES = ("phase_transition", "deep_recovery")
+#: results/<folder>/ → (the experiment script whose ``draw(run_dir)`` redraws a run there, the
+#: committed file that marks its finished runs beside config.yaml)
+STUDIES = {"phase_transition": ("phase_transition", "trials.csv"),
+           "deep_recovery": ("deep_recovery", "trials.csv"),
+           "prune_network": ("prune_network", "original.json"),
+           "mnist": ("prune_network", "original.json")}
 HERE = Path(__file__).resolve().parent
 
 
@@ -38,10 +44,10 @@ def _experiment(name: str):
     return module
 
 
-def finished_runs(study_dir: Path) -> list[Path]:
-    """Run folders under ``study_dir`` holding a config.yaml and a trials.csv (finished)."""
+def finished_runs(study_dir: Path, marker: str = "trials.csv") -> list[Path]:
+    """Run folders under ``study_dir`` holding a config.yaml and ``marker`` (finished)."""
     return sorted(p.parent for p in study_dir.rglob("config.yaml")
-                  if ".hydra" not in p.parts and (p.parent / "trials.csv").is_file())
+                  if ".hydra" not in p.parts and (p.parent / marker).is_file())
 
 
 def overlays(results: Path) -> list[tuple[list[Path], Path]]:
@@ -66,9 +72,9 @@ def main(argv=None) -> list[Path]:
     if not results.is_dir():
         raise SystemExit(f"error: {results} is not a folder")
     t0, done = time.perf_counter(), []
-    for study in STUDIES:
-        draw = _experiment(study).draw
-        for run in finished_runs(results / study):
+    for folder, (experiment, marker) in STUDIES.items():
+        draw = _experiment(experiment).draw
+        for run in finished_runs(results / folder, marker):
             draw(run)
             done.append(run)
             print(f"redrawn: {run}")

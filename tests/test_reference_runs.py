@@ -4,6 +4,7 @@ is accepted and recomputes the same table), and any other configuration is refus
 anything in the folder is touched."""
 
 import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -141,14 +142,15 @@ def test_make_figures_redraws_committed_runs_deterministically(tmp_path):
     spec = importlib.util.spec_from_file_location("redraw", ROOT / "experiments" / "redraw.py")
     redraw = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(redraw)
-    runs = ["phase_transition/gaussian_lp_default", "deep_recovery/gaussian_default"]
+    runs = ["phase_transition/gaussian_lp_default", "deep_recovery/gaussian_default",
+            "prune_network/spirals"]
     for run in runs:
         shutil.copytree(ROOT / "results" / run, tmp_path / run)
     done = redraw.main(["--results", str(tmp_path)])
     assert sorted(map(str, done)) == sorted(str(tmp_path / r) for r in runs)
     first = {f: f.read_bytes() for r in runs for f in (tmp_path / r).iterdir() if f.is_file()}
     for f, data in first.items():
-        if f.suffix == ".csv":
+        if f.suffix in (".csv", ".md"):
             assert data == (ROOT / "results" / f.relative_to(tmp_path)).read_bytes(), f
     redraw.main(["--results", str(tmp_path)])
     for f, data in first.items():
@@ -175,3 +177,31 @@ def test_mnist_samples_summary_is_what_its_committed_runs_give(tmp_path):
     num = new.select_dtypes("number").columns
     np.testing.assert_allclose(new[num].to_numpy(float), old[num].to_numpy(float), rtol=1e-9)
     assert (tmp_path / "summary.md").read_text() == (root / "summary.md").read_text()
+
+
+def _pruning_runs():
+    return sorted(p.parent.relative_to(ROOT / "results")
+                  for p in (ROOT / "results").rglob("original.json"))
+
+
+@pytest.mark.parametrize("run", _pruning_runs(), ids=str)
+def test_pruning_summaries_are_what_their_committed_results_give(run):
+    """Every committed pruning study (prune_network, MNIST): best_within_1pt.csv and summary.md
+    recomputed from results.csv and original.json are the committed files, to the byte."""
+    import importlib.util
+
+    import pandas as pd
+
+    from nettrim.suite.summary import best_within
+
+    spec = importlib.util.spec_from_file_location("prune_network",
+                                                  ROOT / "experiments" / "prune_network.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    folder = ROOT / "results" / run
+    results = pd.read_csv(folder / "results.csv")
+    nnz = json.loads((folder / "original.json").read_text())["nnz"]
+    best = best_within(results, 0.01)
+    text = mod._markdown(results, nnz) + "\n\n" + mod._best_markdown(best)
+    assert text == (folder / "summary.md").read_text()
+    assert best.to_csv(index=False) == (folder / "best_within_1pt.csv").read_text()
