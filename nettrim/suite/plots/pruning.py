@@ -202,26 +202,33 @@ def layer_density(rows: pd.DataFrame, before: list, reference: dict | None = Non
     return fig
 
 
-def conv_filters(original, pruned, layer: int = 0, title: str = ""):
-    """The filters of convolution ``layer`` before (top) and after pruning (bottom), one
-    k×k image per output channel (its first input channel), on one colour scale per filter
+def conv_filters(original, pruned, layer: int = 0, title: str = "", per_row: int = 16):
+    """The filters of convolution ``layer`` before (upper block) and after pruning (lower
+    block), one k×k image per output channel (its first input channel), ``per_row`` to a row
+    in both blocks so the same place holds the same filter, on one colour scale per filter
     pair; pruned weights are exactly 0 (white)."""
     conv = original.convs[layer]
     if conv is None:
         raise ValueError(f"layer {layer} is not a convolution")
     C, k = conv.in_shape[0], conv.kernel
     M = original.weights[layer].shape[1]
-    fig, axes = pyplot().subplots(2, M, figsize=(0.55 * M + 1, 1.9), squeeze=False)
+    cols = min(M, per_row)
+    rows = -(-M // cols)                                   # rows per block
+    fig, axes = pyplot().subplots(2 * rows, cols, figsize=(0.55 * cols + 1, 1.1 * rows + 0.9),
+                                  squeeze=False)
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_frame_on(False)
     for m in range(M):
         pair = [net.weights[layer][:, m].reshape(C, k, k)[0] for net in (original, pruned)]
         top = float(max(np.abs(pair[0]).max(), 1e-12))
-        for row, F in enumerate(pair):
-            ax = axes[row][m]
+        for block, F in enumerate(pair):
+            ax = axes[block * rows + m // cols][m % cols]
             ax.imshow(F, cmap="RdBu_r", vmin=-top, vmax=top)
-            ax.set_xticks([])
-            ax.set_yticks([])
+            ax.set_frame_on(True)
     axes[0][0].set_ylabel("before", fontsize=7)
-    axes[1][0].set_ylabel("after", fontsize=7)
+    axes[rows][0].set_ylabel("after", fontsize=7)
     kept = np.count_nonzero(pruned.weights[layer])
     fig.suptitle((title + ": " if title else "") + f"layer {layer + 1} filters "
                  f"({k}×{k}, red +, blue −, white 0); {kept} of "
@@ -234,7 +241,7 @@ def samples_sweep(table: pd.DataFrame, title: str = ""):
     (dashed) and on all of them (solid), layer-1 nonzeros, and test accuracy, one colour per
     gain; the sharp prediction's per-neuron count δ(s, N)/q̂ (median neuron) as a dotted
     vertical line per gain."""
-    fig, axes = pyplot().subplots(1, 3, figsize=(14, 4), layout="constrained")
+    fig, axes = pyplot().subplots(1, 3, figsize=(14, 4.8), layout="constrained")
     for j, (gain, g) in enumerate(table.groupby("gain")):
         g = g.sort_values("samples")
         c = f"C{j}"
@@ -261,10 +268,16 @@ def samples_sweep(table: pd.DataFrame, title: str = ""):
 
 
 def weight_histograms(original, pruned, title: str = ""):
-    """Histograms of each layer's nonzero weights before (grey) and after pruning."""
-    fig, axes = pyplot().subplots(1, original.n_layers, figsize=(4 * original.n_layers, 3.4),
-                                   squeeze=False)
-    for i, ax in enumerate(axes[0]):
+    """Histograms of each layer's nonzero weights before (grey) and after pruning, at most
+    three layers to a row (four: two rows of two)."""
+    L = original.n_layers
+    cols = 2 if L == 4 else min(L, 3)
+    rows = -(-L // cols)
+    fig, axes = pyplot().subplots(rows, cols, figsize=(4 * cols, 3.4 * rows), squeeze=False,
+                                  layout="constrained")
+    for ax in axes.flat[L:]:
+        ax.set_visible(False)
+    for i, ax in enumerate(axes.flat[:L]):
         W0, W1 = original.weights[i], pruned.weights[i]
         bins = np.linspace(min(W0.min(), W1.min()), max(W0.max(), W1.max()), 60)
         ax.hist(W0[W0 != 0], bins=bins, color="grey", alpha=0.6,
@@ -274,7 +287,8 @@ def weight_histograms(original, pruned, title: str = ""):
         ax.set_yscale("log")
         ax.set_xlabel(f"layer {i + 1} weight value")
         ax.legend(fontsize=7)
-    axes[0][0].set_ylabel("count of nonzero weights")
+    for row in axes:
+        row[0].set_ylabel("count of nonzero weights")
     if title:
         fig.suptitle(title)
     return fig

@@ -305,11 +305,14 @@ def noisy_recovery(trials: pd.DataFrame, solver: str, c: float, title: str = "")
 def finite_size(table: pd.DataFrame, title: str = ""):
     """P50 measured over predicted against s, one panel per N: the isotropic δ(s, N)/q̂ (open
     markers, dashed) and the kinematic-formula prediction through the same estimator (filled,
-    with the measured P50's CI), one colour per law; the ±5% band."""
+    with the measured P50's CI), one colour per law; the ±5% band. At most three panels to a
+    row; the legend takes a free panel when there is one."""
     Ns = sorted(table["N"].unique())
-    fig, axes = pyplot().subplots(1, len(Ns), figsize=(5.2 * len(Ns), 4.2), squeeze=False,
-                                   sharey=True)
-    for ax, N in zip(axes[0], Ns):
+    cols = min(len(Ns), 3)
+    rows = -(-len(Ns) // cols)
+    fig, axes = pyplot().subplots(rows, cols, figsize=(5.2 * cols, 4.2 * rows), squeeze=False,
+                                  sharey=True, layout="constrained")
+    for ax, N in zip(axes.flat, Ns):
         t = table[table["N"] == N]
         for i, (law, g) in enumerate(t.groupby("sampling", sort=True)):
             g = g.sort_values("s")
@@ -327,8 +330,19 @@ def finite_size(table: pd.DataFrame, title: str = ""):
         plain_log(ax.xaxis)
         ax.set_xlabel("sparsity s (log scale)")
         ax.set_title(f"N = {N}" + (f" — {title}" if title else ""))
-    axes[0][0].set_ylabel(r"measured $P_{50}$ / predicted $P_{50}$")
-    axes[0][-1].legend(fontsize=6, ncol=2)
+    for row in axes:
+        row[0].set_ylabel(r"measured $P_{50}$ / predicted $P_{50}$")
+    free = list(axes.flat[len(Ns):])
+    for ax in free:
+        ax.set_axis_off()
+    if free:
+        entries = {}                                     # every panel's entries, once each
+        for ax in axes.flat[:len(Ns)]:
+            for h, label in zip(*ax.get_legend_handles_labels()):
+                entries.setdefault(label, h)
+        free[0].legend(entries.values(), entries.keys(), fontsize=8, loc="center")
+    else:
+        axes.flat[len(Ns) - 1].legend(fontsize=6, ncol=2)
     return fig
 
 
