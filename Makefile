@@ -121,8 +121,9 @@ mnist-samples: mnist-data $(TORCH)
 layer-demo: $(STAMP)
 	$(BIN)/python experiments/layer_demo.py $(ARGS)
 
-# Redraw committed figures and derived tables from the committed trials (no solves, < 1 min;
-# phase_transition, deep_recovery and the overlays so far): git stays clean when nothing changed
+# Redraw committed figures and derived tables from the committed tables (no solves): every
+# phase-transition, deep-recovery, solver-agreement, spirals and pruning run, the overlays;
+# git stays clean when nothing changed
 figures: $(STAMP)
 	$(BIN)/python experiments/redraw.py
 

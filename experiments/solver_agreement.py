@@ -16,13 +16,21 @@ the bound held; :func:`nettrim.suite.summary.noisy_recovery`), summary.csv (P50 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
+import pandas as pd
 from omegaconf import DictConfig
 
 from nettrim.suite import plots
 from nettrim.suite.cli import hydra_entry
-from nettrim.suite.runs import finish_run, start_run
-from nettrim.suite.summary import agreement, noisy_recovery, summarize, throughput
+from nettrim.suite.runs import finish_run, finished_config, start_run
+from nettrim.suite.summary import (
+    agreement,
+    noisy_recovery,
+    save_table,
+    summarize,
+    throughput,
+)
 from nettrim.suite.sweep_config import sweep_from_config
 
 log = logging.getLogger(__name__)
@@ -30,32 +38,51 @@ log = logging.getLogger(__name__)
 def run(cfg: DictConfig, out_dir):
     out_dir, config = start_run(cfg, out_dir)
     trials = sweep_from_config(config, out_dir)
-    table = agreement(trials, cfg.reference)
-    table.to_csv(out_dir / "agreement.csv", index=False)
-    speed = throughput(trials)
-    speed.to_csv(out_dir / "throughput.csv", index=False)
-    noisy = cfg.get("noise") is not None
-    if noisy:
-        noise = noisy_recovery(trials)
-        noise.to_csv(out_dir / "noise.csv", index=False)
-        summary = summarize(trials, by=["sampling", "solver"])
-        summary.to_csv(out_dir / "summary.csv", index=False)
+    table, speed, noise = _write(trials, config, out_dir, cfg.figures)
+    if noise is not None:
         _log_bound(noise)
-    if cfg.figures:
-        others = [n for n in trials["solver"].unique() if n != cfg.reference]
-        pairs = [(o, cfg.reference) for o in others]
-        if {"admm", "cvxpy"} <= set(others):
-            pairs.append(("admm", "cvxpy"))
-        title = f"{trials['sampling'].iat[0]} inputs"
-        plots.save(plots.agreement(trials, pairs, title,
-                                   success_tol=None if noisy else cfg.success_tol),
-                   out_dir / "agreement")
-        if noisy:
-            _noisy_figures(trials, summary, cfg, out_dir, title)
     log.info(table.to_string(index=False, float_format="{:.3g}".format))
     log.info("\n" + speed.to_string(index=False, float_format="{:.3g}".format))
     finish_run(cfg, out_dir)
     return trials, table
+
+
+def draw(out_dir) -> None:
+    """Redraw a finished run from its committed trials.csv (make figures; no solves): the
+    agreement, throughput, noise and summary tables (rewritten only where a number moved
+    beyond round-off) and the figures (if the run drew them)."""
+    out_dir = Path(out_dir)
+    config = finished_config(out_dir)
+    _write(pd.read_csv(out_dir / "trials.csv"), config, out_dir, config.get("figures", True))
+
+
+def _write(trials, config, out_dir, figures):
+    """The run's tables and (``figures``) figures from its trials; (agreement, throughput,
+    noise or None)."""
+    reference = config["reference"]
+    table = agreement(trials, reference)
+    save_table(table, out_dir / "agreement.csv")
+    speed = throughput(trials)
+    save_table(speed, out_dir / "throughput.csv")
+    noisy = config.get("noise") is not None
+    noise = summary = None
+    if noisy:
+        noise = noisy_recovery(trials)
+        save_table(noise, out_dir / "noise.csv")
+        summary = summarize(trials, by=["sampling", "solver"])
+        save_table(summary, out_dir / "summary.csv")
+    if figures:
+        others = [n for n in trials["solver"].unique() if n != reference]
+        pairs = [(o, reference) for o in others]
+        if {"admm", "cvxpy"} <= set(others):
+            pairs.append(("admm", "cvxpy"))
+        title = f"{trials['sampling'].iat[0]} inputs"
+        plots.save(plots.agreement(trials, pairs, title,
+                                   success_tol=None if noisy else config["success_tol"]),
+                   out_dir / "agreement")
+        if noisy:
+            _noisy_figures(trials, summary, config["noise"], out_dir, title)
+    return table, speed, noise
 
 
 def _log_bound(noise):
@@ -67,14 +94,14 @@ def _log_bound(noise):
                  100 * (g["feasible"] * g["trials"]).sum() / g["trials"].sum())
 
 
-def _noisy_figures(trials, summary, cfg, out_dir, title):
+def _noisy_figures(trials, summary, noise, out_dir, title):
     """Per solver: error/ε against the bound, and the phase diagram of ‖ŵ − w*‖ ≤ c·ε."""
-    c = cfg.noise.c
+    c = noise["c"]
     for solver in trials["solver"].unique():
         plots.save(plots.noisy_recovery(trials, solver, c, title), out_dir / f"noisy_{solver}")
         plots.save(plots.phase_diagram(trials[trials["solver"] == solver],
                                        summary[summary["solver"] == solver],
-                                       f"{solver}, noise {cfg.noise.model}",
+                                       f"{solver}, noise {noise['model']}",
                                        criterion=f"success: ‖ŵ − w*‖ ≤ {c:g}·ε"),
                    out_dir / f"phase_diagram_{solver}")
 

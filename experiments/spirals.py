@@ -14,6 +14,7 @@ are kept under table/parts and sweep/parts: a restart resumes. See conf/spirals.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pandas as pd
 from omegaconf import DictConfig
@@ -22,8 +23,8 @@ from nettrim.suite import compression, plots, spirals_study
 from nettrim.suite.cli import hydra_entry
 from nettrim.suite.data import spirals_split
 from nettrim.suite.parallel import backend
-from nettrim.suite.runs import finish_run, start_run
-from nettrim.suite.summary import kept_at_discrepancy, markdown_table
+from nettrim.suite.runs import finish_run, finished_config, start_run
+from nettrim.suite.summary import kept_at_discrepancy, markdown_table, save_table
 from nettrim.suite.sweep_config import check_solver_config
 
 log = logging.getLogger(__name__)
@@ -37,41 +38,63 @@ def run(cfg: DictConfig, out_dir) -> tuple:
               "recipes": config["recipes"], "solver": solver}
     with backend(config.get("parallel"), config["n_jobs"]) as n_jobs:
         layers, sweep = _studies(config, out_dir, common, n_jobs)
-    layers.to_csv(out_dir / "table_layers.csv", index=False)
-    table = spirals_study.layer_table(layers)
-    table.to_csv(out_dir / "table.csv", index=False)
-    (out_dir / "table.md").write_text(_markdown(table, config))
-    sweep.to_csv(out_dir / "sweep.csv", index=False)
-    compare = kept_at_discrepancy(sweep, config["sweep"]["levels"])
-    compare.to_csv(out_dir / "kept_at_discrepancy.csv", index=False)
-
-    if cfg.figures:
-        n_bad = int((~sweep["converged"].astype(bool)).sum())
-        plots.save(plots.sparsity_vs_discrepancy(
-            sweep, config["target"],
-            f"nested spirals, {config['data']['n_train']} training points; "
-            f"{n_bad} of {len(sweep)} prunings with an unconverged layer"),
-            out_dir / "sparsity_vs_discrepancy")
-        plots.save(plots.per_neuron_vs_features(
-            table, config["supplement"]["layer2_after"],
-            f"2·H·H·2 spirals at ε_rd ≤ {config['target']:g}; creases equal within "
-            f"{config['features']['angle_tol']:g} rad and {config['features']['offset_tol']:g}"),
-            out_dir / "per_neuron_vs_features")
-        b = config["boundary"]
-        original, pruned = spirals_study.load_pair(net_dir, b["H"], b["recipe"],
-                                                 config["table"]["seed"])
-        X, y, _, _ = spirals_split(**common["data"])
-        plots.save(plots.decision_regions(
-            {"trained": original, "cascade Net-Trim": pruned}, X, y,
-            title=f"2·{b['H']}·{b['H']}·2, ε_rd ≤ {config['target']:g}"),
-            out_dir / "decision_regions")
-
+    table, compare = _write(layers, sweep, config, out_dir, cfg.figures)
     log.info((out_dir / "table.md").read_text())
     log.info(compare.to_string(index=False, float_format="{:.3g}".format))
     log.info(f"\nbound held in every table layer: {bool(layers['bound_held'].all())}; "
           f"in every sweep pruning: {bool(sweep['bound_held'].all())}")
     finish_run(cfg, out_dir)
     return table, sweep, compare
+
+
+def draw(out_dir) -> None:
+    """Redraw a finished run from its committed table_layers.csv and sweep.csv (make figures;
+    no pruning): table.csv, table.md, kept_at_discrepancy.csv (rewritten only where a number
+    moved beyond round-off) and the figures; the decision regions only where networks/ (not
+    committed) is at hand."""
+    out_dir = Path(out_dir)
+    config = finished_config(out_dir)
+    _write(pd.read_csv(out_dir / "table_layers.csv"), pd.read_csv(out_dir / "sweep.csv"),
+           config, out_dir, config.get("figures", True))
+
+
+def _write(layers, sweep, config, out_dir, figures):
+    """The run's tables and (``figures``) figures from its layer rows and gain sweep;
+    (table, kept_at_discrepancy)."""
+    save_table(layers, out_dir / "table_layers.csv")
+    table = spirals_study.layer_table(layers)
+    save_table(table, out_dir / "table.csv")
+    (out_dir / "table.md").write_text(_markdown(table, config))
+    save_table(sweep, out_dir / "sweep.csv")
+    compare = kept_at_discrepancy(sweep, config["sweep"]["levels"])
+    save_table(compare, out_dir / "kept_at_discrepancy.csv")
+    if not figures:
+        return table, compare
+    n_bad = int((~sweep["converged"].astype(bool)).sum())
+    plots.save(plots.sparsity_vs_discrepancy(
+        sweep, config["target"],
+        f"nested spirals, {config['data']['n_train']} training points; "
+        f"{n_bad} of {len(sweep)} prunings with an unconverged layer"),
+        out_dir / "sparsity_vs_discrepancy")
+    plots.save(plots.per_neuron_vs_features(
+        table, config["supplement"]["layer2_after"],
+        f"2·H·H·2 spirals at ε_rd ≤ {config['target']:g}; creases equal within "
+        f"{config['features']['angle_tol']:g} rad and {config['features']['offset_tol']:g}"),
+        out_dir / "per_neuron_vs_features")
+    b, net_dir = config["boundary"], out_dir / "networks"
+    try:
+        original, pruned = spirals_study.load_pair(net_dir, b["H"], b["recipe"],
+                                                   config["table"]["seed"])
+    except FileNotFoundError:
+        log.info("the networks are not in %s (not committed): the decision regions are left "
+                 "as they are", net_dir)
+        return table, compare
+    X, y, _, _ = spirals_split(**{"seed": config["seed"], **config["data"]})
+    plots.save(plots.decision_regions(
+        {"trained": original, "cascade Net-Trim": pruned}, X, y,
+        title=f"2·{b['H']}·{b['H']}·2, ε_rd ≤ {config['target']:g}"),
+        out_dir / "decision_regions")
+    return table, compare
 
 
 def _studies(config, out_dir, common, n_jobs):
