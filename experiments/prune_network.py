@@ -70,6 +70,7 @@ def _extend(out_dir, tasks, added, baselines, n_jobs, study, identity, progress)
     """The finished run's rows and ``added`` baselines' rows at its Net-Trim rows' counts
     (resumable under ``extend_<names>/``), ordered by setting, then as ``baselines`` lists."""
     old = pd.read_csv(out_dir / "results.csv")
+    old = old[~old["method"].isin(added)]     # a run killed after results.csv, before config
     nt = old[old["method"] == "nettrim"]
     layers = [c for c in nt.columns if c.startswith("layer") and c.endswith("_nnz")]
     described = ["converged", "bound_held"] + [c for c in nt.columns if c.endswith("_time")
@@ -107,7 +108,7 @@ def draw(out_dir) -> None:
     if (out_dir / "networks").is_dir():
         model = models.model_file(out_dir, config["network"])
         net = models.load_model(model)[0] if model.is_file() else None
-    _write(results, original, config, out_dir, True, net)
+    _write(results, original, config, out_dir, config.get("figures", True), net)
 
 
 def _original(net) -> dict:
