@@ -205,3 +205,44 @@ def test_pruning_summaries_are_what_their_committed_results_give(run):
     text = mod._markdown(results, nnz) + "\n\n" + mod._best_markdown(best)
     assert text == (folder / "summary.md").read_text()
     assert best.to_csv(index=False) == (folder / "best_within_1pt.csv").read_text()
+
+
+def _derived_tables():
+    """(run, derived table file, how to recompute it from the run's committed table)."""
+    from nettrim.suite.spirals_study import layer_table
+    from nettrim.suite.summary import agreement, kept_at_discrepancy, noisy_recovery, throughput
+
+    out = []
+    for trials in sorted((ROOT / "results" / "solver_agreement").rglob("trials.csv")):
+        run = trials.parent
+        out.append((run, "agreement.csv",
+                    lambda t, c: agreement(t, c["reference"]), "trials.csv"))
+        out.append((run, "throughput.csv", lambda t, c: throughput(t), "trials.csv"))
+        if (run / "noise.csv").is_file():
+            out.append((run, "noise.csv", lambda t, c: noisy_recovery(t), "trials.csv"))
+    for sweep in sorted((ROOT / "results" / "spirals").rglob("sweep.csv")):
+        run = sweep.parent
+        out.append((run, "table.csv", lambda t, c: layer_table(t), "table_layers.csv"))
+        out.append((run, "kept_at_discrepancy.csv",
+                    lambda t, c: kept_at_discrepancy(t, c["sweep"]["levels"]), "sweep.csv"))
+    return out
+
+
+@pytest.mark.parametrize("run, table, derive, source", _derived_tables(),
+                         ids=lambda v: str(v.relative_to(ROOT / "results"))
+                         if isinstance(v, Path) else v if isinstance(v, str) else "")
+def test_solver_agreement_and_spirals_tables_are_what_their_committed_rows_give(
+        run, table, derive, source, tmp_path):
+    """Each committed derived table of the solver-agreement and spirals runs, recomputed from
+    the run's committed rows, equals the committed file to round-off (save_table would leave
+    it as it is)."""
+    import pandas as pd
+    from omegaconf import OmegaConf
+
+    from nettrim.suite.summary import save_table
+
+    config = OmegaConf.to_container(OmegaConf.load(run / "config.yaml"))
+    copy = tmp_path / table
+    shutil.copyfile(run / table, copy)
+    assert not save_table(derive(pd.read_csv(run / source), config), copy), \
+        f"{run / table} differs from what {source} gives"
