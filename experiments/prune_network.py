@@ -48,6 +48,8 @@ def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
                  **({"samples": config["samples"]} if config.get("samples") else {}),
                  **({"patches": config["patches"]} if config.get("patches") else {}))
     identity = {"model": models.model_key(config["data"], config["network"])}
+    if added:
+        _check_original(out_dir, net)
     with backend(config.get("parallel"), config["n_jobs"]) as n_jobs:
         if added:
             results = _extend(out_dir, tasks, added, config["baselines"], n_jobs, study,
@@ -82,11 +84,13 @@ def _extend(out_dir, tasks, added, baselines, n_jobs, study, identity, progress)
     if missing:
         raise ValueError(f"{out_dir / 'results.csv'} has no Net-Trim row for {missing}; it "
                          f"cannot be extended with {added}")
+    first = nt.iloc[0]
+    original = {k: float(first[k]) for k in ("original_acc_train", "original_acc_test")}
     log.info("extending the finished run with %s at its Net-Trim counts", added)
     new = compression.run_study(
         compression.baseline_task, tasks, out_dir=out_dir / f"extend_{'_'.join(added)}",
-        n_jobs=n_jobs, progress=progress, identity=identity, counts=counts, baselines=added,
-        **study)
+        n_jobs=n_jobs, progress=progress, identity=identity, counts=counts, original=original,
+        baselines=added, **study)
     merged = pd.concat([old, new], ignore_index=True)
     rank = {m: i for i, m in enumerate(["nettrim", *baselines])}
     setting = {t: i for i, t in enumerate(tasks)}
@@ -113,9 +117,27 @@ def draw(out_dir) -> None:
 
 def _original(net) -> dict:
     """What the tables and figures need of the original network (original.json, committed,
-    so that a fresh clone redraws them without the gitignored model)."""
+    so that a fresh clone redraws them without the gitignored model), and the digest of its
+    weights: the network's identity (a retraining on another machine can differ)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for a in (*net.weights, *net.biases):
+        digest.update(np.ascontiguousarray(a, dtype=np.float64).tobytes())
     return {"architecture": _architecture(net), "nnz": [int(k) for k in net.nnz()],
-            "conv_layers": [i + 1 for i, c in enumerate(net.convs) if c is not None]}
+            "conv_layers": [i + 1 for i, c in enumerate(net.convs) if c is not None],
+            "weights_sha256": digest.hexdigest()}
+
+
+def _check_original(out_dir, net) -> None:
+    """Refuse to extend a finished run with a model that is not the one it pruned (by the
+    weights' digest in its original.json, where it has one)."""
+    saved = out_dir / "original.json"
+    want = json.loads(saved.read_text()).get("weights_sha256") if saved.is_file() else None
+    if want is not None and want != _original(net)["weights_sha256"]:
+        raise ValueError(f"the model at hand is not the network the run in {out_dir} pruned "
+                         f"(its weights' digest differs from {saved}'s): a baseline added now "
+                         f"would not be at equal terms; retrain or restore that model")
 
 
 def _write(results, original, config, out_dir, figures, net=None):

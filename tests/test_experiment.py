@@ -252,10 +252,27 @@ def test_prune_network_adds_a_baseline_to_a_finished_run_without_solving_again(t
         _compose("prune_network", base + ["baselines=[magnitude,obs]"]), tmp_path / "both")
     _load("prune_network").run(_compose("prune_network", base + ["baselines=[magnitude]"]),
                                tmp_path / "grow")
+    grow = _compose("prune_network", base + ["baselines=[magnitude,obs]"])
+    # a model that is not the one the run pruned is refused: by the weights' digest ...
+    saved = tmp_path / "grow" / "original.json"
+    good = saved.read_text()
+    saved.write_text(good.replace('"weights_sha256": "', '"weights_sha256": "0'))
+    with pytest.raises(ValueError, match=r"not the network the run in .* pruned"):
+        _load("prune_network").run(grow, tmp_path / "grow")
+    saved.write_text(good)
+    # ... and, for a run without one, by the original's accuracies its rows hold
+    table = tmp_path / "grow" / "results.csv"
+    rows = pd.read_csv(table)
+    saved.write_text(good.split(',\n "weights_sha256"')[0] + "\n}\n")
+    pd.concat([rows.assign(original_acc_test=rows["original_acc_test"] - 0.01)]).to_csv(
+        table, index=False)
+    with pytest.raises(ValueError, match=r"not the network this study pruned \(original_acc_test"):
+        _load("prune_network").run(grow, tmp_path / "grow")
+    rows.to_csv(table, index=False)
+    saved.write_text(good)
     with mock.patch.object(compression, "prune_network",
                            side_effect=AssertionError("Net-Trim solved again")):
-        grown = _load("prune_network").run(
-            _compose("prune_network", base + ["baselines=[magnitude,obs]"]), tmp_path / "grow")
+        grown = _load("prune_network").run(grow, tmp_path / "grow")
     timing = [c for c in both.columns if c.endswith("_time")]
     pd.testing.assert_frame_equal(grown.drop(columns=timing), both.drop(columns=timing))
     assert pd.read_csv(tmp_path / "grow" / "results.csv").shape == both.shape

@@ -204,18 +204,28 @@ def prune_task(tasks, *, data: dict, model_path, gamma: float = GAMMA,
     return rows
 
 
-def baseline_task(tasks, *, counts: dict, data: dict, model_path, baselines,
+def baseline_task(tasks, *, counts: dict, original: dict, data: dict, model_path, baselines,
                   finetune: dict | None = None, noise: dict | None = None,
                   samples: dict | None = None, patches: int | None = None) -> list[dict]:
     """:func:`prune_task`'s baseline rows alone, at per-layer counts a finished study's
     Net-Trim rows hold: ``counts[f"{scheme} {gain:g}"]`` is that row's ``{"counts": [...]}``
     and the fields that describe the Net-Trim pruning which set them (``converged``,
     ``bound_held``, ``layer<i>_time``), copied into each baseline's row as
-    :func:`prune_task` does. It adds a baseline to a study without solving Net-Trim again."""
+    :func:`prune_task` does. It adds a baseline to a study without solving Net-Trim again.
+
+    ``original`` holds the study's ``original_acc_train`` and ``original_acc_test``: the model
+    at ``model_path`` must give exactly these, or it is not the network the study pruned (a
+    retraining on another machine can differ) and the task refuses (ValueError)."""
     study = _Study(data, model_path, baselines, finetune, noise, samples, patches)
     rows = []
     with threadpool_limits(limits=1, user_api="blas"):
         study.load()
+        differ = {k: (v, study.base[k]) for k, v in original.items() if study.base[k] != v}
+        if differ:
+            said = "; ".join(f"{k} {new} against the study's {old}"
+                             for k, (old, new) in differ.items())
+            raise ValueError(f"the model at {model_path} is not the network this study "
+                             f"pruned ({said}): its baselines would not be at equal terms")
         for scheme, gain in tasks:
             setting = dict(counts[f"{scheme} {gain:g}"])
             rows += study.baseline_rows(scheme, gain, list(setting.pop("counts")), setting)
