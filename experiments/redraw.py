@@ -69,28 +69,45 @@ def overlays(results: Path) -> list[tuple[list[Path], Path]]:
     return out
 
 
+def _draw(experiment: str, run: Path) -> Path:
+    _experiment(experiment).draw(run)
+    return run
+
+
+def _overlay(runs: list[Path], out: Path) -> Path:
+    _experiment("figures").main([*map(str, runs), "--out", str(out), "--table"])
+    return out
+
+
+def _samples(folder: Path) -> Path:
+    _experiment("mnist_samples").main([str(folder)])
+    return folder
+
+
 def main(argv=None) -> list[Path]:
+    from joblib import Parallel, delayed
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--results", default="results", help="the results folder")
+    ap.add_argument("--jobs", type=int, default=-1,
+                    help="worker processes (default: one per core); the files do not depend "
+                         "on it")
     args = ap.parse_args(argv)
     results = Path(args.results)
     if not results.is_dir():
         raise SystemExit(f"error: {results} is not a folder")
-    t0, done = time.perf_counter(), []
-    for folder, (experiment, marker) in STUDIES.items():
-        draw = _experiment(experiment).draw
-        for run in finished_runs(results / folder, marker):
-            draw(run)
-            done.append(run)
-            print(f"redrawn: {run}")
-    figures = _experiment("figures")
-    for runs, out in overlays(results):
-        figures.main([*map(str, runs), "--out", str(out), "--table"])
-        done.append(out)
+    t0 = time.perf_counter()
+    pool = Parallel(n_jobs=args.jobs)
+    # the runs first: an overlay reads the summaries a run's redraw may rewrite
+    done = pool(delayed(_draw)(experiment, run)
+                for folder, (experiment, marker) in STUDIES.items()
+                for run in finished_runs(results / folder, marker))
     samples = results / "mnist" / "samples"
-    if (samples / "summary.csv").is_file():
-        _experiment("mnist_samples").main([str(samples)])
-        done.append(samples)
+    done += pool([delayed(_overlay)(runs, out) for runs, out in overlays(results)]
+                 + ([delayed(_samples)(samples)] if (samples / "summary.csv").is_file()
+                    else []))
+    for path in done:
+        print(f"redrawn: {path}")
     print(f"{len(done)} runs and overlays redrawn in {time.perf_counter() - t0:.0f} s")
     return done
 
