@@ -54,6 +54,7 @@ REFERENCE = {
     "solver_benchmark/default": ("solver_benchmark", []),
     "mnist/fc": ("prune_network", ["experiment=mnist_fc"]),
     "mnist/lenet": ("prune_network", ["experiment=mnist_lenet"]),
+    "mnist/lenet_obs": ("prune_network", ["experiment=mnist_lenet_obs"]),
     **{f"mnist/samples/n{n}": ("prune_network", ["experiment=mnist_fc_samples", f"samples.n={n}"])
        for n in (500, 1000, 2000, 5000, 10000, 20000)},
     "bench_scale/mnist_fc": ("bench_scale", []),
