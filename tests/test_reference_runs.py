@@ -247,3 +247,20 @@ def test_solver_agreement_and_spirals_tables_are_what_their_committed_rows_give(
     shutil.copyfile(run / table, copy)
     assert not save_table(derive(pd.read_csv(run / source), config), copy), \
         f"{run / table} differs from what {source} gives"
+
+
+def test_committed_figures_are_readable_sizes():
+    """No committed figure is wider than 3,000 pixels or more than 3:1 in either direction
+    (issue 33: a 4,006-pixel overlay, a 16.7:1 strip of conv filters)."""
+    from PIL import Image
+
+    res = subprocess.run(["git", "ls-files", "*.png"], capture_output=True, text=True,
+                         cwd=ROOT, check=True)
+    files = res.stdout.split()
+    assert files, "no committed figure found"
+    bad = []
+    for f in files:
+        w, h = Image.open(ROOT / f).size
+        if w > 3000 or max(w / h, h / w) > 3:
+            bad.append(f"{f} ({w}×{h})")
+    assert not bad, "figures too wide or too thin: " + ", ".join(bad)
