@@ -48,8 +48,9 @@ def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
                  **({"samples": config["samples"]} if config.get("samples") else {}),
                  **({"patches": config["patches"]} if config.get("patches") else {}))
     identity = {"model": models.model_key(config["data"], config["network"])}
+    original = _original(net)
     if added:
-        _check_original(out_dir, net)
+        _check_original(out_dir, original)
     with backend(config.get("parallel"), config["n_jobs"]) as n_jobs:
         if added:
             results = _extend(out_dir, tasks, added, config["baselines"], n_jobs, study,
@@ -60,7 +61,6 @@ def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
                 progress=config["progress"], identity=identity, gamma=config["gamma"],
                 baselines=config["baselines"], net_dir=str(out_dir / "networks"),
                 solver=solver, **study)
-    original = _original(net)
     (out_dir / "original.json").write_text(json.dumps(original, indent=1) + "\n")
     _write(results, original, config, out_dir, cfg.figures, net)
     log.info((out_dir / "summary.md").read_text())
@@ -129,12 +129,12 @@ def _original(net) -> dict:
             "weights_sha256": digest.hexdigest()}
 
 
-def _check_original(out_dir, net) -> None:
-    """Refuse to extend a finished run with a model that is not the one it pruned (by the
-    weights' digest in its original.json, where it has one)."""
+def _check_original(out_dir, original: dict) -> None:
+    """Refuse to extend a finished run with a model (``original``, :func:`_original`) that is
+    not the one it pruned (by the weights' digest in its original.json, where it has one)."""
     saved = out_dir / "original.json"
     want = json.loads(saved.read_text()).get("weights_sha256") if saved.is_file() else None
-    if want is not None and want != _original(net)["weights_sha256"]:
+    if want is not None and want != original["weights_sha256"]:
         raise ValueError(f"the model at hand is not the network the run in {out_dir} pruned "
                          f"(its weights' digest differs from {saved}'s): a baseline added now "
                          f"would not be at equal terms; retrain or restore that model")

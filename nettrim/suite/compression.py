@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 
 import numpy as np
 import pandas as pd
@@ -182,8 +183,6 @@ def prune_task(tasks, *, data: dict, model_path, gamma: float = GAMMA,
     pruning that set them). With ``net_dir``, each Net-Trim network is saved there as
     ``<scheme>_gain<gain>.npz``.
     """
-    import time
-
     study = _Study(data, model_path, baselines, finetune, noise, samples, patches)
     rows = []
     with threadpool_limits(limits=1, user_api="blas"):
@@ -268,8 +267,6 @@ class _Study:
                               self.repeats)
 
     def baseline_rows(self, scheme, gain, counts, setting) -> list[dict]:
-        import time
-
         rows = []
         for b in self.baselines:
             start = time.perf_counter()
