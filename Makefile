@@ -9,7 +9,7 @@ TORCH  := $(VENV)/.torch
 # e.g. make demo ARGS="sampling=rademacher trials=40"
 ARGS ?=
 
-.PHONY: demo figures test test-all layer-demo agreement prediction scale deep design noisy finite-size spirals prune compare bench bench-scale bench-fc1 bench-scaling mnist-data mnist mnist-fc mnist-lenet mnist-lenet-obs mnist-samples clean
+.PHONY: demo figures test test-all layer-demo agreement prediction scale laws deep design noisy finite-size spirals prune compare bench bench-scale bench-fc1 bench-scaling mnist-data mnist mnist-fc mnist-lenet mnist-lenet-obs mnist-samples clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,19 @@ scale: $(STAMP)
 	$(BIN)/python experiments/phase_transition.py experiment=scale_n2000 $(ARGS)
 	$(BIN)/python experiments/finite_size.py $(SCALE_RUNS) --out results/phase_transition/scale --widths
 	$(BIN)/python experiments/solver_agreement.py experiment=scale_agreement $(ARGS)
+
+# Each input law's own transition (issue 31, item 4; experiments need no new sweep): the
+# law's finite-size curve from dual certificates against the committed runs (s <= 20), what
+# moves it (column norms at one m), and the per-vector prediction for laws with a common mean
+LAW_RUNS := results/phase_transition/multirun_prediction results/phase_transition/multirun_scale_n400 \
+	results/phase_transition/multirun_scale_n1000
+MEAN_RUNS := results/phase_transition/shifted_gaussian_lp_design \
+	results/phase_transition/rectified_gaussian_lp_design_bias0 \
+	results/phase_transition/relu_layer_lp_design_bias0
+laws: $(STAMP)
+	$(BIN)/python experiments/law_shapes.py $(LAW_RUNS) --out results/phase_transition/law_shapes
+	$(BIN)/python experiments/column_norms.py --out results/phase_transition/column_norms
+	$(BIN)/python experiments/per_vector.py $(MEAN_RUNS) --out results/phase_transition/per_vector
 
 # The same trials solved by lp, admm and cvxpy
 agreement: $(STAMP)

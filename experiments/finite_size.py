@@ -23,25 +23,8 @@ import pandas as pd
 
 from nettrim.suite import plots
 from nettrim.suite.kinematic import with_finite_size_prediction
+from nettrim.suite.runs import phase_runs
 from nettrim.suite.summary import cost_per_trial, markdown_table, pooled_ratios
-
-
-def _load(paths):
-    pairs = []
-    for p in map(Path, paths):
-        if not p.exists():
-            raise SystemExit(f"error: {p} does not exist")
-        for f in sorted(p.rglob("summary.csv")):
-            trials = f.parent / "trials.csv"
-            if not trials.is_file():
-                raise SystemExit(f"error: {f.parent} has a summary.csv but no trials.csv")
-            try:
-                pairs.append((pd.read_csv(trials), pd.read_csv(f)))
-            except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-                raise SystemExit(f"error: {f.parent} holds an unreadable table ({exc})") from None
-    if not pairs:
-        raise SystemExit(f"error: no summary.csv found under {', '.join(map(str, paths))}")
-    return pairs
 
 
 def _ratio(r, key) -> str:
@@ -100,7 +83,7 @@ def main(argv=None):
     ap.add_argument("--widths", action="store_true",
                     help="also the transition widths, the agreement and collapse figures")
     args = ap.parse_args(argv)
-    loaded = _load(args.runs)
+    loaded = [(t, s) for _, t, s in phase_runs(args.runs)]
     parts = [with_finite_size_prediction(t, s, draws=args.draws, seed=args.seed)
              for t, s in loaded]
     table = pd.concat(parts, ignore_index=True).sort_values(["sampling", "N", "s"])

@@ -17,6 +17,8 @@ Covered: phase_transition, deep_recovery, solver_agreement, spirals and the prun
 (results/prune_network, results/mnist), the two overlays and the MNIST sample-size summary.
 The figures that draw a pruned network (weight histograms, conv filters, decision regions)
 need its networks/ folder, which is not committed: without it they are left as they are.
+The figures of the Monte Carlo tables in MONTE_CARLO (each law's own transition, the
+per-vector prediction) are redrawn from their committed tables, which are not recomputed.
 Not covered: the benchmarks (their tables are timings, which only a run measures) and the
 scale study's write-up tables (experiments/finite_size.py --widths: Monte Carlo intrinsic
 volumes, minutes).
@@ -39,6 +41,10 @@ STUDIES = {"phase_transition": ("phase_transition", "trials.csv"),
            "spirals": ("spirals", "sweep.csv"),
            "prune_network": ("prune_network", "original.json"),
            "mnist": ("prune_network", "original.json")}
+#: Monte Carlo tables (minutes to recompute, so only their figures are redrawn): the table's
+#: stem under results/ → the experiment whose ``draw(stem)`` draws it
+MONTE_CARLO = {"phase_transition/law_shapes": "law_shapes",
+               "phase_transition/per_vector": "per_vector"}
 HERE = Path(__file__).resolve().parent
 
 
@@ -79,6 +85,11 @@ def _overlay(runs: list[Path], out: Path) -> Path:
     return out
 
 
+def _figure(experiment: str, stem: Path) -> Path:
+    _experiment(experiment).draw(stem)
+    return stem
+
+
 def _samples(folder: Path) -> Path:
     _experiment("mnist_samples").main([str(folder)])
     return folder
@@ -105,7 +116,10 @@ def main(argv=None) -> list[Path]:
     samples = results / "mnist" / "samples"
     done += pool([delayed(_overlay)(runs, out) for runs, out in overlays(results)]
                  + ([delayed(_samples)(samples)] if (samples / "summary.csv").is_file()
-                    else []))
+                    else [])
+                 + [delayed(_figure)(experiment, results / stem)
+                    for stem, experiment in MONTE_CARLO.items()
+                    if (results / stem).with_suffix(".csv").is_file()])
     for path in done:
         print(f"redrawn: {path}")
     print(f"{len(done)} runs and overlays redrawn in {time.perf_counter() - t0:.0f} s")

@@ -90,8 +90,15 @@ def success_given_rows(v: np.ndarray) -> np.ndarray:
 
 def success_probability(P, q: float, v: np.ndarray) -> np.ndarray:
     """Pr(success) at each sample count in ``P`` with |Ω| ~ Binomial(P, q)."""
+    return mixture_probability(P, q, success_given_rows(v))
+
+
+def mixture_probability(P, q: float, given: np.ndarray) -> np.ndarray:
+    """Σ_m Pr(Binomial(P, q) = m)·given[min(m, N)] at each sample count in ``P``, for any
+    curve ``given`` = Pr(success | m), m = 0 … N (the Crofton formula's, or a law's own,
+    :mod:`nettrim.suite.certificate`)."""
     q = check_scalar(q, "q", low=0.0, low_inclusive=False, high=1.0)
-    given = success_given_rows(v)
+    given = np.asarray(given, float)
     # Abel summation: Σ_m Pr(|Ω| = m)·g_min(m,N) = Σ_k Δg_k·Pr(|Ω| ≥ k), and Δg vanishes
     # outside the window where the Monte Carlo saw faces: one binomial tail per (P, k) there
     step = np.diff(given, prepend=0.0)
@@ -106,11 +113,11 @@ def success_probability(P, q: float, v: np.ndarray) -> np.ndarray:
 GRID_DRAWS = 50_000
 
 
-def _curve(s: int, N: int, q: float, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _curve(N: int, q: float, given: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The predicted success curve on P = 1 … 4N/q + 10 (non-decreasing: Monte Carlo noise
     aside, more rows never hurt)."""
     grid = np.arange(1, int(4 * N / q) + 11)
-    return grid, np.maximum.accumulate(success_probability(grid, q, v))
+    return grid, np.maximum.accumulate(mixture_probability(grid, q, given))
 
 
 def curve_quantiles(s: int, N: int, q: float, levels, *, draws: int = GRID_DRAWS,
@@ -138,7 +145,7 @@ def curve_quantiles(s: int, N: int, q: float, levels, *, draws: int = GRID_DRAWS
                                       high_inclusive=False) for x in np.atleast_1d(levels)])
     v = intrinsic_volumes(s, N, draws=draws,
                           rng=np.random.default_rng(np.random.SeedSequence([seed, N, s])))
-    grid, rate = _curve(s, N, q, v)
+    grid, rate = _curve(N, q, success_given_rows(v))
     idx = np.minimum(np.searchsorted(rate, levels), grid.size - 1)
     return grid[idx]
 
@@ -178,28 +185,50 @@ def finite_size_prediction(s: int, N: int, q: float, P=None, trials=None, *,
         ``width_kinematic_fit`` (the same width of that logistic fit: the measured width's
         estimator on the predicted outcomes).
     """
-    from .theory import logistic_mle
-
     v = intrinsic_volumes(s, N, draws=draws, rng=rng) if volumes is None else np.asarray(volumes)
     if v.shape != (N + 1,):
         raise ValueError(f"volumes must have shape (N + 1,) = ({N + 1},); got {v.shape}")
-    grid, rate = _curve(s, N, q, v)
-    out = {"delta_exact": float(np.arange(N + 1) @ v), "p50_kinematic": crossing(grid, rate),
-           "width_kinematic": crossing(grid, rate, 0.9) - crossing(grid, rate, 0.1)}
+    return {"delta_exact": float(np.arange(N + 1) @ v),
+            **curve_prediction(success_given_rows(v), q, P, trials, name="kinematic")}
+
+
+def curve_prediction(given: np.ndarray, q: float, P=None, trials=None, *,
+                     name: str = "kinematic") -> dict:
+    """P50 and 10–90% width of the P-curve made from ``given`` = Pr(success | m), m = 0 … N,
+    with |Ω| ~ Binomial(P, q) (:func:`rate_prediction`, on P = 1 … 4N/q + 10)."""
+    given = np.asarray(given, float)
+    grid = np.arange(1, int(4 * (given.size - 1) / q) + 11)
+    return rate_prediction(lambda x: mixture_probability(x, q, given), grid, P, trials,
+                           name=name)
+
+
+def rate_prediction(rate, grid, P=None, trials=None, *, name: str = "kinematic") -> dict:
+    """P50 and 10–90% width of a predicted success curve ``rate(P)`` (a function of an
+    integer array): ``p50_<name>`` and ``width_<name>`` where its running maximum on ``grid``
+    crosses ½ (0.1, 0.9) and, with the cell's ``P`` and ``trials``, ``p50_<name>_fit`` and
+    ``width_<name>_fit`` — the measured quantities' estimator (logistic fit in log P) applied
+    to the expected outcomes, the comparison a measured P50 supports
+    (:func:`finite_size_prediction`)."""
+    from .theory import logistic_mle
+
+    grid = np.asarray(grid)
+    curve = np.maximum.accumulate(rate(grid))
+    out = {f"p50_{name}": crossing(grid, curve),
+           f"width_{name}": crossing(grid, curve, 0.9) - crossing(grid, curve, 0.1)}
     if P is not None:
         P = np.asarray(P, float)
         n = np.ones_like(P) if trials is None else np.asarray(trials, float)
         if P.shape != n.shape:
             raise ValueError(f"P and trials must have the same length; got {P.size} and "
                              f"{n.size}")
-        rate = success_probability(P, q, v)
+        expected = rate(P.astype(int))
         # expected outcomes: trial weights by repetition of whole counts (the fit takes rows)
         reps = np.round(n).astype(int)
         (a, b), _, converged = logistic_mle(np.repeat(np.log(P), reps),
-                                            np.repeat(rate, reps))
+                                            np.repeat(expected, reps))
         ok = b > 0 and converged
-        out["p50_kinematic_fit"] = float(np.exp(-a / b)) if ok else np.nan
-        out["width_kinematic_fit"] = _width(a, b) if ok else np.nan
+        out[f"p50_{name}_fit"] = float(np.exp(-a / b)) if ok else np.nan
+        out[f"width_{name}_fit"] = _width(a, b) if ok else np.nan
     return out
 
 
@@ -265,5 +294,6 @@ def with_finite_size_prediction(trials: pd.DataFrame, summary: pd.DataFrame, *,
 
 
 __all__ = ["GRID_DRAWS", "intrinsic_volumes", "success_given_rows", "success_probability",
-           "curve_quantiles", "finite_size_prediction", "measured_width",
+           "mixture_probability", "curve_quantiles", "finite_size_prediction", "curve_prediction",
+           "rate_prediction", "measured_width",
            "with_finite_size_prediction"]

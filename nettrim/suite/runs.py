@@ -205,5 +205,28 @@ def finished_config(out_dir) -> dict:
     return yaml.safe_load(saved.read_text())
 
 
-__all__ = ["RUNTIME_KEYS", "check_same_run", "FolderInUse", "claim_folder", "release_folder",
-           "start_run", "finish_run", "finished_config"]
+def phase_runs(paths) -> list[tuple]:
+    """(run folder, trials, summary) for every summary.csv under ``paths`` (a multirun's root
+    works), in path order; SystemExit naming the folder for a missing path, a summary without
+    its trials.csv or an unreadable table, and when nothing is found."""
+    import pandas as pd
+
+    found = []
+    for p in map(Path, paths):
+        if not p.exists():
+            raise SystemExit(f"error: {p} does not exist")
+        for f in sorted(p.rglob("summary.csv")):
+            trials = f.parent / "trials.csv"
+            if not trials.is_file():
+                raise SystemExit(f"error: {f.parent} has a summary.csv but no trials.csv")
+            try:
+                found.append((f.parent, pd.read_csv(trials), pd.read_csv(f)))
+            except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+                raise SystemExit(f"error: {f.parent} holds an unreadable table ({exc})") from None
+    if not found:
+        raise SystemExit(f"error: no summary.csv found under {', '.join(map(str, paths))}")
+    return found
+
+
+__all__ = ["RUNTIME_KEYS", "phase_runs", "check_same_run", "FolderInUse", "claim_folder",
+           "release_folder", "start_run", "finish_run", "finished_config"]

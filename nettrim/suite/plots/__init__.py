@@ -26,17 +26,19 @@ from .recovery import (
     collapse,
     deep_recovery,
     finite_size,
+    law_shapes,
     noisy_recovery,
     overlay,
     overlay_design,
+    per_vector,
     phase_diagram,
     scale_agreement,
     transition_collapse,
 )
 
 __all__ = ["save", "phase_diagram", "collapse", "overlay", "overlay_design", "agreement",
-           "noisy_recovery", "finite_size", "scale_agreement", "transition_collapse",
-           "deep_recovery", "sparsity_vs_discrepancy",
+           "noisy_recovery", "finite_size", "law_shapes", "per_vector", "scale_agreement",
+           "transition_collapse", "deep_recovery", "sparsity_vs_discrepancy",
            "decision_regions", "accuracy_vs_compression", "robustness", "layer_nnz",
            "layer_density", "conv_filters", "samples_sweep", "weight_histograms",
            "per_neuron_vs_features"]

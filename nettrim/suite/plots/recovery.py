@@ -378,6 +378,84 @@ def scale_agreement(table: pd.DataFrame, title: str = ""):
     return fig
 
 
+def law_shapes(table: pd.DataFrame, title: str = ""):
+    """P50 measured over predicted against s, one panel per law, one colour per N: over the
+    kinematic (Gaussian-row) prediction (open markers, dashed) and over the law's own
+    finite-size curve (filled, with the measured P50's 95% CI); the ±5% band."""
+    laws = sorted(table["sampling"].unique())
+    Ns = sorted(table["N"].unique())
+    cols = min(len(laws), 2)
+    rows = -(-len(laws) // cols)
+    fig, axes = pyplot().subplots(rows, cols, figsize=(5.6 * cols, 4.2 * rows), squeeze=False,
+                                  sharey=True, layout="constrained")
+    for ax, law in zip(axes.flat, laws):
+        for i, N in enumerate(Ns):
+            g = table[(table["sampling"] == law) & (table["N"] == N)].sort_values("s")
+            if g.empty:
+                continue
+            ax.plot(g["s"], g["ratio_kinematic"], "o--", mfc="none", color=f"C{i}", lw=0.8,
+                    ms=4, label=f"N = {N}: / kinematic (Gaussian rows)")
+            err = np.vstack([g["ratio_law"] - g["ratio_law_lo"],
+                             g["ratio_law_hi"] - g["ratio_law"]])
+            ax.errorbar(g["s"], g["ratio_law"], yerr=err, fmt="o-", color=f"C{i}", ms=4,
+                        lw=1.2, capsize=2, label=f"N = {N}: / the law's own curve")
+        ax.axhline(1.0, color="k", lw=0.8)
+        ax.axhspan(0.95, 1.05, color="grey", alpha=0.2, label="±5%")
+        ax.set_xscale("log")
+        ax.set_xticks(sorted(table.loc[table["sampling"] == law, "s"].unique()))
+        plain_log(ax.xaxis)
+        ax.set_xlabel("sparsity s (log scale)")
+        ax.set_title(law + (f" — {title}" if title else ""))
+    for row in axes:
+        row[0].set_ylabel(r"measured $P_{50}$ / predicted $P_{50}$")
+    for ax in axes.flat[len(laws):]:
+        ax.set_axis_off()
+    entries = {}
+    for ax in axes.flat[:len(laws)]:
+        for h, label in zip(*ax.get_legend_handles_labels()):
+            entries.setdefault(label, h)
+    fig.legend(entries.values(), entries.keys(), fontsize=7, loc="outside lower center",
+               ncol=min(len(entries), 3))
+    return fig
+
+
+def per_vector(table: pd.DataFrame, title: str = ""):
+    """Measured P50 over three predictions against s, one panel per run (input law): the
+    design-aware step at δ_w over 20 vectors (open, dashed), the per-vector Gaussian-row curve
+    with each vector's Σ_w and the per-vector curve of the law's own rows (filled, error bars:
+    the measured P50's 95% CI); the ±10% band."""
+    runs = list(dict.fromkeys(table["run"]))
+    cols = min(len(runs), 2)
+    rows = -(-len(runs) // cols)
+    fig, axes = pyplot().subplots(rows, cols, figsize=(5.6 * cols, 4.2 * rows), squeeze=False,
+                                  sharey=True, layout="constrained")
+    for ax, run in zip(axes.flat, runs):
+        g = table[table["run"] == run].sort_values("s")
+        ax.plot(g["s"], g["ratio_design"], "s--", mfc="none", color="C7", lw=0.8, ms=4,
+                label=r"/ design-aware: step at $\delta_w$, 20 vectors")
+        for key, color, marker, label in (
+                ("moment", "C0", "o", r"/ per vector: Gaussian rows with $\Sigma_w$"),
+                ("rows", "C3", "^", "/ per vector: the law's own rows")):
+            err = np.vstack([g[f"ratio_{key}"] - g[f"ratio_{key}_lo"],
+                             g[f"ratio_{key}_hi"] - g[f"ratio_{key}"]])
+            ax.errorbar(g["s"], g[f"ratio_{key}"], yerr=err, fmt=marker + "-", color=color,
+                        ms=4, lw=1.2, capsize=2, label=label)
+        ax.axhline(1.0, color="k", lw=0.8)
+        ax.axhspan(0.9, 1.1, color="grey", alpha=0.2, label="±10%")
+        ax.set_xscale("log")
+        ax.set_xticks(sorted(g["s"].unique()))
+        plain_log(ax.xaxis)
+        ax.set_xlabel("sparsity s (log scale)")
+        ax.set_title(run + (f" — {title}" if title else ""), fontsize=10)
+    for row in axes:
+        row[0].set_ylabel(r"measured $P_{50}$ / predicted $P_{50}$")
+    for ax in axes.flat[len(runs):]:
+        ax.set_axis_off()
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=7, loc="outside lower center", ncol=2)
+    return fig
+
+
 def transition_collapse(trials: pd.DataFrame, table: pd.DataFrame, title: str = ""):
     """Every (law, N, s) cell's success rate at each P against (P − P50)/W, with P50 and W
     the kinematic prediction's 50% point and 10–90% width (markers: measured, one colour per
