@@ -21,7 +21,7 @@ from nettrim.suite.certificate import (
     with_law_prediction,
     with_planted_prediction,
 )
-from nettrim.suite.kinematic import intrinsic_volumes
+from nettrim.suite.kinematic import intrinsic_volumes, mixture_probability
 from nettrim.suite.kinematic import success_given_rows as crofton
 from nettrim.suite.sampling import get_sampler
 
@@ -146,16 +146,39 @@ def test_the_law_prediction_does_not_depend_on_n_jobs_and_fits_the_cell():
 
 def test_planted_vectors_of_a_centred_gaussian_law_give_the_crofton_thresholds():
     """Centred Gaussian inputs: every w* has q_w ≈ ½ and active rows that are Gaussian up to
-    sign, so both row models give thresholds whose mean is the Crofton curve's (four standard
-    errors)."""
+    sign, so the Gaussian rows with Σ_w give the Crofton curve's mean row count, and the
+    law's own samples the mean sample count of its binomial mixture (four standard errors)."""
     N, s, V = 30, 3, 150
     theirs = crofton(intrinsic_volumes(s, N, draws=100_000, rng=2))
-    mean = (np.arange(N + 1) * np.diff(theirs, prepend=0.0)).sum()
-    for model in ("law", "second_moment"):
+    rows = (np.arange(N + 1) * np.diff(theirs, prepend=0.0)).sum()
+    P = np.arange(0, 400)
+    samples = (1 - mixture_probability(P, 0.5, theirs)).sum()      # E P* = Σ_P Pr(P* > P)
+    for model, mean in (("second_moment", rows), ("samples", samples)):
         t = planted_thresholds(get_sampler("gaussian"), N, s, vectors=V, samples=2000,
                                model=model, seed=5)
         assert t["q"].between(0.44, 0.56).all() and np.isfinite(t["unique"]).all()
         assert abs(t["unique"].mean() - mean) <= 4 * t["unique"].std() / np.sqrt(V), model
+
+
+def test_tight_inactive_rows_decide_non_negative_inputs():
+    """Non-negative inputs that vanish on the support make inactive constraints tight at w*
+    (x_pᵀw* = 0): the certificate must carry them as inequalities to decide the Net-Trim LP
+    (unique ⇒ recovered ⇒ minimiser), and without them it misses recoveries."""
+    rng = np.random.default_rng(3)
+    N, s, missed = 30, 2, 0
+    for i in range(30):
+        w, support = _planted(rng, N, s)
+        w[support[0]] = abs(w[support[0]])                  # alive on non-negative inputs
+        X = np.maximum(rng.standard_normal((N, 14 + i)), 0.0)
+        z = w @ X
+        res = solve(LayerProblem(X, np.maximum(z, 0.0)[None, :], 0.0), "lp")
+        recovered = np.linalg.norm(res.W[:, 0] - w) <= 1e-6 * np.linalg.norm(w)
+        signs = np.sign(w[support])
+        t = certificate_gap(X[:, z > 0].T, support, signs, X[:, z == 0].T)
+        assert recovered or not t < 1 - 1e-6, i
+        assert t <= 1 + 1e-6 or not recovered, i
+        missed += recovered and not certifies(X[:, z > 0].T, support, signs)
+    assert missed > 0
 
 
 def test_dead_vectors_never_succeed():
@@ -180,4 +203,4 @@ def test_the_planted_prediction_does_not_depend_on_n_jobs():
     one = with_planted_prediction(trials, summary, get_sampler("shifted_gaussian"), n_jobs=1, **kw)
     two = with_planted_prediction(trials, summary, get_sampler("shifted_gaussian"), n_jobs=2, **kw)
     pd.testing.assert_frame_equal(one, two)
-    assert one["p50_rows_fit_se"].gt(0).all() and one["ratio_moment"].notna().all()
+    assert one["p50_exact_fit_se"].gt(0).all() and one["ratio_moment"].notna().all()

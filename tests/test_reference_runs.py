@@ -264,3 +264,35 @@ def test_committed_figures_are_readable_sizes():
         if w > 3000 or max(w / h, h / w) > 3:
             bad.append(f"{f} ({w}×{h})")
     assert not bad, "figures too wide or too thin: " + ", ".join(bad)
+
+
+def test_the_law_shapes_table_is_what_its_committed_draws_give():
+    """results/phase_transition/law_shapes.csv (make laws) against its committed per-draw
+    thresholds and the committed trials: each cell's law prediction through the measured
+    estimator, recomputed, equals the table's to round-off, and the ratio is p50 over it."""
+    import numpy as np
+    import pandas as pd
+
+    from nettrim.suite.certificate import success_given_rows
+    from nettrim.suite.kinematic import curve_prediction
+    from nettrim.suite.runs import phase_runs
+
+    pt = ROOT / "results" / "phase_transition"
+    table = pd.read_csv(pt / "law_shapes.csv")
+    draws = pd.read_csv(pt / "law_shapes_thresholds.csv.gz")
+    trials = pd.concat([t for _, t, _ in phase_runs(
+        [pt / "multirun_prediction", pt / "multirun_scale_n400", pt / "multirun_scale_n1000"])])
+    keys = ["sampling", "N", "s"]
+    assert len(table) == table[keys].drop_duplicates().shape[0] > 0
+    for _, r in table.iterrows():
+        d = draws[(draws[keys] == r[keys]).all(axis=1)]
+        assert len(d) == r["draws"]
+        cell = trials[(trials[keys] == r[keys]).all(axis=1) & trials["success"].notna()]
+        counts = cell.groupby("P").size()
+        P, n = counts.index.to_numpy(float), counts.to_numpy(float)
+        for column, name in (("unique", "law"), ("minimiser", "law_tie")):
+            given = success_given_rows(d[column].to_numpy(), int(r["N"]), int(r["m_max"]))
+            again = curve_prediction(given, r["q_hat"], P, n, name=name)[f"p50_{name}_fit"]
+            assert again == pytest.approx(r[f"p50_{name}_fit"], rel=1e-9), tuple(r[keys])
+        assert r["ratio_law"] == pytest.approx(r["p50"] / r["p50_law_fit"], rel=1e-12)
+        assert np.isclose(r["ties"], (d["minimiser"] < d["unique"]).mean())

@@ -37,41 +37,52 @@ from .._validation import check_int
 STRICT = 1e-6
 
 
-def certificate_gap(A: np.ndarray, support: np.ndarray, signs: np.ndarray) -> float:
-    """t*(A) = min ‖A_Sᶜᵀλ‖_∞ subject to A_Sᵀλ = σ; +∞ when A_S is not injective.
+def certificate_gap(A: np.ndarray, support: np.ndarray, signs: np.ndarray,
+                    B: np.ndarray | None = None) -> float:
+    """t*(A, B) = min ‖A_Sᶜᵀλ − B_Sᶜᵀμ‖_∞ subject to A_Sᵀλ − B_Sᵀμ = σ, μ ≥ 0; +∞ when A_S is
+    not injective.
 
     Parameters
     ----------
     A : ndarray of shape (m, N)
-        Active rows, one per sample.
+        Active rows (equalities x_pᵀw = y_p), one per sample.
     support : ndarray of int, shape (s,)
     signs : ndarray of shape (s,)
         σ = sign(w*_S), each ±1.
+    B : ndarray of shape (k, N), optional
+        Inactive rows that are tight at w* (x_pᵀw* = 0, so x_pᵀw ≤ 0 binds): possible only
+        for laws with an atom, such as non-negative inputs that vanish on S. Their
+        multipliers μ are signed, as an inequality's are.
 
     Returns
     -------
     float
-        w* is the unique ℓ₁ minimiser given A iff the value is < 1.
+        < 1: a strict certificate, w* the unique minimiser (sufficient; with B empty also
+        necessary); ≤ 1: w* is a minimiser.
     """
     m, N = A.shape
+    B = np.zeros((0, N)) if B is None else np.asarray(B, float)
     off = np.ones(N, bool)
     off[support] = False
-    A_S, A_off = A[:, support], A[:, off]         # A_S's columns in the order of ``signs``
+    A_S = A[:, support]                           # columns in the order of ``signs``
     if m < A_S.shape[1] or np.linalg.matrix_rank(A_S) < A_S.shape[1]:
         return np.inf
-    # a row's scale is the scale of its λ entry, not of the problem: unit rows condition the
-    # LP (a design with a near-singular Σ_w has rows of very different lengths)
-    norms = np.linalg.norm(A, axis=1)
-    keep = norms > 0
-    A_S, A_off = A_S[keep] / norms[keep, None], A_off[keep] / norms[keep, None]
-    m = int(keep.sum())
-    # variables (λ, t): minimise t subject to ±A_Sᶜᵀλ − t ≤ 0 and A_Sᵀλ = σ
-    k = A_off.shape[1]
-    ones = np.ones((k, 1))
-    problem = dict(c=np.r_[np.zeros(m), 1.0],
-                   A_ub=np.block([[A_off.T, -ones], [-A_off.T, -ones]]), b_ub=np.zeros(2 * k),
-                   A_eq=np.c_[A_S.T, np.zeros(A_S.shape[1])], b_eq=np.asarray(signs, float),
-                   bounds=[(None, None)] * m + [(0, None)])
+    # a row's scale is the scale of its multiplier, not of the problem: unit rows condition
+    # the LP (a design with a near-singular Σ_w has rows of very different lengths)
+    def unit(R):
+        norms = np.linalg.norm(R, axis=1)
+        return R[norms > 0] / norms[norms > 0, None]
+
+    A, B = unit(A), unit(B)
+    m, k, s, n_off = A.shape[0], B.shape[0], len(support), int(off.sum())
+    # variables (λ, μ, t): minimise t subject to ±(A_Sᶜᵀλ − B_Sᶜᵀμ) − t ≤ 0, A_Sᵀλ − B_Sᵀμ = σ
+    G = np.c_[A[:, off].T, -B[:, off].T]
+    ones = np.ones((n_off, 1))
+    problem = dict(c=np.r_[np.zeros(m + k), 1.0],
+                   A_ub=np.block([[G, -ones], [-G, -ones]]), b_ub=np.zeros(2 * n_off),
+                   A_eq=np.c_[A[:, support].T, -B[:, support].T, np.zeros(s)],
+                   b_eq=np.asarray(signs, float),
+                   bounds=[(None, None)] * m + [(0, None)] * (k + 1))
     for method in ("highs", "highs-ipm"):       # the interior point where simplex stalls
         res = optimize.linprog(**problem, method=method)
         if res.status == 0:
@@ -336,30 +347,58 @@ def column_models(sampler) -> dict:
                 * np.linalg.norm(law(rng, m, N), axis=0))}
 
 
-#: How a planted vector's active rows are drawn: the law's own (x | w*ᵀx > 0: the exact
-#: reduction), or Gaussian rows with their second moment Σ_w = E[xxᵀ | w*ᵀx > 0] (the model
-#: behind the design-aware prediction, :mod:`nettrim.suite.cones`)
-ROW_MODELS = ("law", "second_moment")
+#: How a planted vector's transition is drawn: from the law's own samples ("samples": the
+#: active ones as equalities and the inactive ones tight at w* as inequalities, in order — the
+#: exact reduction, thresholds in samples), or from Gaussian active rows with their second
+#: moment Σ_w = E[xxᵀ | w*ᵀx > 0] ("second_moment": the design-aware model of
+#: :mod:`nettrim.suite.cones` with a whole kinematic curve per vector, thresholds in rows)
+ROW_MODELS = ("samples", "second_moment")
+#: A "samples" threshold beyond this many samples counts as never (every grid here stops at
+#: 165 samples)
+MAX_SAMPLES = 1000
+
+
+def samples_needed(X: np.ndarray, w: np.ndarray, start: int) -> tuple[int, int]:
+    """The fewest leading samples (rows of X, P_max × n) whose active rows and tight
+    inactive rows certify w* (:func:`certificate_gap`), uniquely and as a minimiser; P_max + 1
+    if none. Adding a sample adds an equality or an inequality (or nothing), so t* never
+    grows with the count: the search of :func:`rows_needed` applies."""
+    z = X @ w
+    scale = np.abs(z).max() if z.size else 1.0
+    active, tight = z > 1e-12 * scale, np.abs(z) <= 1e-12 * scale
+    support = np.flatnonzero(w)
+    signs = np.sign(w[support])
+
+    @functools.cache
+    def gap(P):
+        return certificate_gap(X[:P][active[:P]], support, signs, X[:P][tight[:P]])
+
+    P_max, s = X.shape[0], len(support)
+    unique = _first(lambda P: gap(P) < 1.0 - STRICT, s - 1, P_max, start)
+    tie = _first(lambda P: gap(P) <= 1.0 + STRICT, s - 1, P_max, min(unique, P_max))
+    return unique, tie
 
 
 def planted_thresholds(sampler, N: int, s: int, *, vectors: int = 400, values: str = "gaussian",
                        bias: bool = False, bias_value: float | None = None,
-                       samples: int = 20_000, model: str = "law", seed: int = 0) -> pd.DataFrame:
+                       samples: int = 20_000, model: str = "samples",
+                       seed: int = 0) -> pd.DataFrame:
     """For each of ``vectors`` planted w* (as the sweeps plant them): its active fraction q_w
-    and the fewest of its active rows that certify it (:func:`rows_needed`), one nested draw
-    of rows per vector — for a law whose active rows depend on w* (a common mean).
+    and its threshold — one nested draw per vector, for a law whose transition depends on w*
+    (a common mean).
 
-    The rows come from ``samples`` inputs of ``sampler`` (one call, so a law with a per-call
-    layer such as ``relu_layer`` keeps it), with a row of ones appended when ``bias``; q_w is
-    their active fraction. ``model`` picks the rows (:data:`ROW_MODELS`). Vector k uses the
-    k-th child of SeedSequence(seed).
+    ``samples`` inputs of ``sampler`` (one call, so a law with a per-call layer such as
+    ``relu_layer`` keeps it; a row of ones appended when ``bias``) give q_w. ``model``
+    (:data:`ROW_MODELS`): "samples" takes the first :data:`MAX_SAMPLES` of them in order,
+    threshold = fewest samples that certify (:func:`samples_needed`); "second_moment" draws
+    Gaussian rows with the active inputs' Σ_w, threshold = fewest rows (:func:`rows_needed`).
+    Vector k uses the k-th child of SeedSequence(seed).
 
     Returns
     -------
     DataFrame
         One row per vector: ``q``, ``unique`` and ``minimiser`` (thresholds; +∞ for a dead
-        vector, one whose rows never certify, or a censored one — too few active inputs — all
-        counted as never succeeding) and ``censored``.
+        vector or one that never certifies within the draw), ``unit`` ("samples" or "rows").
     """
     from .planted import planted_weights
     from .theory import statistical_dimension
@@ -369,7 +408,7 @@ def planted_thresholds(sampler, N: int, s: int, *, vectors: int = 400, values: s
     vectors = check_int(vectors, "vectors", low=1)
     samples = check_int(samples, "samples", low=2)
     n = N + bool(bias)
-    start = int(round(statistical_dimension(s, n)))
+    delta = statistical_dimension(s, n)
     out = []
     for child in np.random.SeedSequence(check_int(seed, "seed", low=0)).spawn(vectors):
         rng = np.random.default_rng(child)
@@ -377,32 +416,36 @@ def planted_thresholds(sampler, N: int, s: int, *, vectors: int = 400, values: s
         X = np.asarray(sampler(rng, N, samples), float)
         if bias:
             X = np.vstack([X, np.ones(samples)])
-        active = X[:, w @ X > 0].T
-        row = {"q": active.shape[0] / samples, "unique": np.inf, "minimiser": np.inf,
-               "censored": False}
-        if active.shape[0]:
-            if model == "second_moment":
-                vals, vecs = np.linalg.eigh(active.T @ active / active.shape[0])
-                root = vecs * np.sqrt(np.clip(vals, 0.0, None))
-                active = rng.standard_normal((n, n)) @ root.T
-            rows = active[:n]
-            support = np.flatnonzero(w)
-            found = rows_needed(rows, support, np.sign(w[support]), start)
-            top = rows.shape[0]
-            row["censored"] = found[0] > top and top < n
+        on = w @ X > 0
+        q = float(on.mean())
+        row = {"q": q, "unique": np.inf, "minimiser": np.inf,
+               "unit": "samples" if model == "samples" else "rows"}
+        if q > 0 and model == "samples":
+            top = min(samples, MAX_SAMPLES)
+            found = samples_needed(X[:, :top].T, w, int(round(delta / q)))
             row["unique"], row["minimiser"] = (float(f) if f <= top else np.inf for f in found)
+        elif q > 0:
+            active = X[:, on].T
+            vals, vecs = np.linalg.eigh(active.T @ active / active.shape[0])
+            rows = rng.standard_normal((n, n)) @ (vecs * np.sqrt(np.clip(vals, 0.0, None))).T
+            support = np.flatnonzero(w)
+            found = rows_needed(rows, support, np.sign(w[support]), int(round(delta)))
+            row["unique"], row["minimiser"] = (float(f) if f <= n else np.inf for f in found)
         out.append(row)
     return pd.DataFrame(out)
 
 
 def planted_rate(P, table: pd.DataFrame, which: str = "unique") -> np.ndarray:
-    """mean over vectors of Pr(Binomial(P, q_w) ≥ m*_w) at each P: the sweep's success rate
-    (one nested draw per vector is an unbiased draw of that vector's curve)."""
+    """The sweep's success rate at each P, mean over vectors (one nested draw per vector is an
+    unbiased draw of that vector's curve): Pr(P*_w ≤ P) for thresholds in samples,
+    Pr(Binomial(P, q_w) ≥ m*_w) for thresholds in rows."""
     from scipy import stats
 
     P = np.atleast_1d(np.asarray(P)).astype(int)
     t = table[which].to_numpy(float)
     live = np.isfinite(t)
+    if (table["unit"] == "samples").all():
+        return (t[live][None, :] <= P[:, None]).sum(axis=1) / len(t)
     rates = stats.binom.sf(t[live][None, :] - 1, P[:, None], table["q"].to_numpy()[live])
     return rates.sum(axis=1) / len(t)
 
@@ -411,13 +454,15 @@ def _planted_cell(sampler, N, s, P, n, kw, boot, seed) -> dict:
     from .kinematic import rate_prediction
 
     out = {}
-    for model in ROW_MODELS:
+    for model, name in zip(ROW_MODELS, ("exact", "moment")):
         table = planted_thresholds(sampler, N, s, model=model, seed=seed, **kw)
-        finite = table["unique"][np.isfinite(table["unique"])]
-        top = int(min(4 * (finite / table["q"][finite.index]).max() + 10, 1e6)) \
-            if finite.size else 10
+        if model == "samples":
+            top = MAX_SAMPLES
+        else:
+            finite = table["unique"][np.isfinite(table["unique"])]
+            top = int(min(4 * (finite / table["q"][finite.index]).max() + 10, 1e6)) \
+                if finite.size else 10
         grid = np.arange(1, top + 1)
-        name = "rows" if model == "law" else "moment"
         pred = rate_prediction(lambda x, t=table: planted_rate(x, t), grid, P, n, name=name)
         # the prediction's own Monte Carlo error: the fit P50 over vectors resampled
         rng = np.random.default_rng(seed)
@@ -427,7 +472,7 @@ def _planted_cell(sampler, N, s, P, n, kw, boot, seed) -> dict:
                  for _ in range(boot)]
         pred[f"p50_{name}_fit_se"] = float(np.nanstd(again, ddof=1)) if boot > 1 else np.nan
         pred[f"{name}_dead"] = float((table["q"] == 0).mean())
-        pred[f"{name}_censored"] = float(table["censored"].mean())
+        pred[f"{name}_never"] = float(np.isinf(table["unique"]).mean())
         out.update(pred)
     return out
 
@@ -439,11 +484,12 @@ def with_planted_prediction(trials: pd.DataFrame, summary: pd.DataFrame, sampler
                             progress: bool = False) -> pd.DataFrame:
     """A phase-transition summary (one row per N, s) with the per-vector predictions added,
     each through the measured P50's estimator on the cell's P values and trial counts:
-    ``p50_rows_fit`` (every vector's own active rows: the exact reduction, Monte Carlo only)
+    ``p50_exact_fit`` (every vector's own samples: the exact reduction, Monte Carlo only)
     and ``p50_moment_fit`` (Gaussian rows with each vector's second moment: the design-aware
     model, with a whole per-vector kinematic curve rather than a step at δ_w), each with
-    ``_se`` (bootstrap over vectors: the prediction's own Monte Carlo error), the dead and
-    censored fractions, and ``ratio_rows`` / ``ratio_moment`` = p50 over them with the P50's
+    ``_se`` (bootstrap over vectors: the prediction's own Monte Carlo error), the dead
+    fraction and the fraction that never certify within the draw (``*_never``), and
+    ``ratio_exact`` / ``ratio_moment`` = p50 over them with the P50's
     CI. Cell (N, s) uses SeedSequence(seed, N, s)'s entropy, whatever ``n_jobs``."""
     from joblib import Parallel, delayed
 
@@ -459,7 +505,7 @@ def with_planted_prediction(trials: pd.DataFrame, summary: pd.DataFrame, sampler
                                            counts.to_numpy(float), kw, boot, cell_seed))
     rows = Parallel(n_jobs=n_jobs, verbose=10 if progress else 0)(jobs)
     out = pd.concat([summary.reset_index(drop=True), pd.DataFrame(rows)], axis=1)
-    for name in ("rows", "moment"):
+    for name in ("exact", "moment"):
         fit = out[f"p50_{name}_fit"]
         out[f"ratio_{name}"] = out["p50"] / fit
         out[f"ratio_{name}_lo"] = out["p50_lo"] / fit
@@ -469,5 +515,6 @@ def with_planted_prediction(trials: pd.DataFrame, summary: pd.DataFrame, sampler
 
 __all__ = ["STRICT", "certificate_gap", "certifies", "rows_needed", "row_thresholds",
            "success_given_rows", "law_thresholds", "law_curve", "with_law_prediction",
-           "success_at", "column_models", "ROW_MODELS", "planted_thresholds", "planted_rate",
+           "success_at", "column_models", "ROW_MODELS", "MAX_SAMPLES", "samples_needed",
+           "planted_thresholds", "planted_rate",
            "with_planted_prediction"]

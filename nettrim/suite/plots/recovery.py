@@ -422,8 +422,8 @@ def law_shapes(table: pd.DataFrame, title: str = ""):
 def per_vector(table: pd.DataFrame, title: str = ""):
     """Measured P50 over three predictions against s, one panel per run (input law): the
     design-aware step at δ_w over 20 vectors (open, dashed), the per-vector Gaussian-row curve
-    with each vector's Σ_w and the per-vector curve of the law's own rows (filled, error bars:
-    the measured P50's 95% CI); the ±10% band."""
+    with each vector's Σ_w and the exact per-vector curve of the law's own samples (filled,
+    error bars: the measured P50's 95% CI); the ±10% band."""
     runs = list(dict.fromkeys(table["run"]))
     cols = min(len(runs), 2)
     rows = -(-len(runs) // cols)
@@ -435,7 +435,7 @@ def per_vector(table: pd.DataFrame, title: str = ""):
                 label=r"/ design-aware: step at $\delta_w$, 20 vectors")
         for key, color, marker, label in (
                 ("moment", "C0", "o", r"/ per vector: Gaussian rows with $\Sigma_w$"),
-                ("rows", "C3", "^", "/ per vector: the law's own rows")):
+                ("exact", "C3", "^", "/ per vector, exact: the law's own samples")):
             err = np.vstack([g[f"ratio_{key}"] - g[f"ratio_{key}_lo"],
                              g[f"ratio_{key}_hi"] - g[f"ratio_{key}"]])
             ax.errorbar(g["s"], g[f"ratio_{key}"], yerr=err, fmt=marker + "-", color=color,
