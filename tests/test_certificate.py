@@ -85,7 +85,7 @@ def test_gaussian_rows_give_the_crofton_curve():
     """For Gaussian rows the empirical law of the fewest certifying rows is the kinematic
     formula's Pr(success | m): the means agree within four standard errors and the curves
     within the Dvoretzky–Kiefer–Wolfowitz band (α = 10⁻³)."""
-    N, s, draws = 40, 4, 300
+    N, s, draws = 40, 4, 200
     t, tie = row_thresholds(lambda r, m, n: r.standard_normal((m, n)), N, s, draws=draws,
                             m_max=N, start=12, rng=1)
     assert np.array_equal(t, tie)                   # no ties without atoms
@@ -148,7 +148,7 @@ def test_planted_vectors_of_a_centred_gaussian_law_give_the_crofton_thresholds()
     """Centred Gaussian inputs: every w* has q_w ≈ ½ and active rows that are Gaussian up to
     sign, so the Gaussian rows with Σ_w give the Crofton curve's mean row count, and the
     law's own samples the mean sample count of its binomial mixture (four standard errors)."""
-    N, s, V = 30, 3, 150
+    N, s, V = 30, 3, 100
     theirs = crofton(intrinsic_volumes(s, N, draws=100_000, rng=2))
     rows = (np.arange(N + 1) * np.diff(theirs, prepend=0.0)).sum()
     P = np.arange(0, 400)
