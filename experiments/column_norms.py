@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import time
 import zlib
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -30,7 +29,7 @@ from statsmodels.stats.proportion import proportion_confint
 from nettrim.suite.certificate import column_models, success_at
 from nettrim.suite.kinematic import intrinsic_volumes, success_given_rows
 from nettrim.suite.sampling import get_sampler
-from nettrim.suite.summary import markdown_table
+from nettrim.suite.summary import markdown_table, write_study
 
 GAUSSIAN_ONLY = ("law", "Gaussian, equal column norms")
 
@@ -77,18 +76,15 @@ def main(argv=None):
                  if ((model in GAUSSIAN_ONLY) if law == "gaussian"
                      else model != GAUSSIAN_ONLY[1])]
     table = pd.DataFrame(Parallel(n_jobs=args.n_jobs, verbose=5)(jobs))
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out.with_suffix(".csv"), index=False)
     rows = [(r["law"], r["model"], int(r["N"]), int(r["s"]), int(r["m"]),
              f"{r['success']:.3f} [{r['success_lo']:.3f}, {r['success_hi']:.3f}]",
              f"{r['success_tie']:.3f}") for _, r in table.iterrows()]
     text = markdown_table(["law", "rows", "N", "s", "m", "Pr(success | m) [95% CI]",
                            "ties counted as successes"], rows)
-    out.with_suffix(".md").write_text(text + "\n")
+    written = write_study(table, args.out, text)
     print(text)
     print(f"{len(table)} rows in {time.perf_counter() - start:.0f} s; written:",
-          out.with_suffix(".csv"), out.with_suffix(".md"))
+          *map(str, written))
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ import pandas as pd
 from nettrim.suite import plots
 from nettrim.suite.certificate import with_law_prediction
 from nettrim.suite.runs import phase_runs
-from nettrim.suite.summary import markdown_table
+from nettrim.suite.summary import markdown_table, write_study
 
 KEYS = ["sampling", "N", "s"]
 
@@ -88,15 +88,13 @@ def main(argv=None):
         raise SystemExit(f"error: {args.kinematic} has no kinematic prediction for {cells}")
     table = table.sort_values(KEYS).reset_index(drop=True)
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out.with_suffix(".csv"), index=False)
-    thresholds.to_csv(f"{out}_thresholds.csv.gz", index=False)
     text = markdown(table)
-    out.with_suffix(".md").write_text(text + "\n")
-    written = draw(out)
+    written = write_study(table, out, text)
+    thresholds.to_csv(f"{out}_thresholds.csv.gz", index=False)
+    written += draw(out)
     print(text)
     print(f"{len(table)} cells in {time.perf_counter() - start:.0f} s; written:",
-          out.with_suffix(".csv"), out.with_suffix(".md"), *map(str, written))
+          f"{out}_thresholds.csv.gz", *map(str, written))
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from nettrim.suite import plots
 from nettrim.suite.certificate import with_planted_prediction
 from nettrim.suite.runs import finished_config, phase_runs
 from nettrim.suite.sampling import sampler_from_config
-from nettrim.suite.summary import markdown_table
+from nettrim.suite.summary import markdown_table, write_study
 
 
 def _ints(text: str) -> list[int]:
@@ -94,14 +94,11 @@ def main(argv=None):
     table = pd.concat([_run(run, t, s, args) for run, t, s in phase_runs(args.runs)],
                       ignore_index=True)
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out.with_suffix(".csv"), index=False)
     text = markdown(table)
-    out.with_suffix(".md").write_text(text + "\n")
-    written = draw(out)
+    written = write_study(table, out, text) + draw(out)
     print(text)
     print(f"{len(table)} cells in {time.perf_counter() - start:.0f} s; written:",
-          out.with_suffix(".csv"), out.with_suffix(".md"), *map(str, written))
+          *map(str, written))
 
 
 if __name__ == "__main__":

@@ -357,7 +357,19 @@ def markdown_table(header, rows) -> str:
 
 __all__ = ["best_within", "save_table", "markdown_table", "success_rates", "relative_P",
            "summarize", "agreement", "deep_recovery", "noisy_recovery", "throughput",
-           "kept_at_discrepancy"]
+           "kept_at_discrepancy", "write_study"]
+
+
+def write_study(table: pd.DataFrame, out, text: str) -> list:
+    """OUT.csv (every column) and OUT.md (``text``) of a derived study, its folder made;
+    returns the two paths."""
+    from pathlib import Path
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out.with_suffix(".csv"), index=False)
+    out.with_suffix(".md").write_text(text + "\n")
+    return [out.with_suffix(".csv"), out.with_suffix(".md")]
 
 
 def save_table(table: pd.DataFrame, path, rtol: float = 1e-9) -> bool:

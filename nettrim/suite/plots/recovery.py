@@ -236,6 +236,20 @@ def _merged_handles(*axes):
     return handles, labels
 
 
+def _ratio_panels(n: int, per_row: int, width: float):
+    """A grid for n panels of measured over predicted P50 (at most ``per_row`` to a row, one
+    y axis): each row's first panel labelled, the panels beyond n switched off."""
+    cols = min(n, per_row)
+    rows = -(-n // cols)
+    fig, axes = pyplot().subplots(rows, cols, figsize=(width * cols, 4.2 * rows), squeeze=False,
+                                  sharey=True, layout="constrained")
+    for row in axes:
+        row[0].set_ylabel(r"measured $P_{50}$ / predicted $P_{50}$")
+    for ax in axes.flat[n:]:
+        ax.set_axis_off()
+    return fig, axes
+
+
 def agreement(trials: pd.DataFrame, pairs: list[tuple[str, str]], title: str = "",
               success_tol: float | None = SUCCESS_TOL):
     """Left: ‖ŵ_a − ŵ_b‖/‖w*‖ per trial for each solver pair, against P/P50_pred (log scale),
@@ -308,10 +322,7 @@ def finite_size(table: pd.DataFrame, title: str = ""):
     with the measured P50's CI), one colour per law; the ±5% band. At most three panels to a
     row; the legend takes a free panel when there is one."""
     Ns = sorted(table["N"].unique())
-    cols = min(len(Ns), 3)
-    rows = -(-len(Ns) // cols)
-    fig, axes = pyplot().subplots(rows, cols, figsize=(5.2 * cols, 4.2 * rows), squeeze=False,
-                                  sharey=True, layout="constrained")
+    fig, axes = _ratio_panels(len(Ns), 3, 5.2)
     for ax, N in zip(axes.flat, Ns):
         t = table[table["N"] == N]
         for i, (law, g) in enumerate(t.groupby("sampling", sort=True)):
@@ -330,17 +341,9 @@ def finite_size(table: pd.DataFrame, title: str = ""):
         plain_log(ax.xaxis)
         ax.set_xlabel("sparsity s (log scale)")
         ax.set_title(f"N = {N}" + (f" — {title}" if title else ""))
-    for row in axes:
-        row[0].set_ylabel(r"measured $P_{50}$ / predicted $P_{50}$")
     free = list(axes.flat[len(Ns):])
-    for ax in free:
-        ax.set_axis_off()
     if free:
-        entries = {}                                     # every panel's entries, once each
-        for ax in axes.flat[:len(Ns)]:
-            for h, label in zip(*ax.get_legend_handles_labels()):
-                entries.setdefault(label, h)
-        free[0].legend(entries.values(), entries.keys(), fontsize=8, loc="center")
+        free[0].legend(*_merged_handles(*axes.flat[:len(Ns)]), fontsize=8, loc="center")
     else:
         axes.flat[len(Ns) - 1].legend(fontsize=6, ncol=2)
     return fig
@@ -384,10 +387,7 @@ def law_shapes(table: pd.DataFrame, title: str = ""):
     finite-size curve (filled, with the measured P50's 95% CI); the ±5% band."""
     laws = sorted(table["sampling"].unique())
     Ns = sorted(table["N"].unique())
-    cols = min(len(laws), 2)
-    rows = -(-len(laws) // cols)
-    fig, axes = pyplot().subplots(rows, cols, figsize=(5.6 * cols, 4.2 * rows), squeeze=False,
-                                  sharey=True, layout="constrained")
+    fig, axes = _ratio_panels(len(laws), 2, 5.6)
     for ax, law in zip(axes.flat, laws):
         for i, N in enumerate(Ns):
             g = table[(table["sampling"] == law) & (table["N"] == N)].sort_values("s")
@@ -406,16 +406,8 @@ def law_shapes(table: pd.DataFrame, title: str = ""):
         plain_log(ax.xaxis)
         ax.set_xlabel("sparsity s (log scale)")
         ax.set_title(law + (f" — {title}" if title else ""))
-    for row in axes:
-        row[0].set_ylabel(r"measured $P_{50}$ / predicted $P_{50}$")
-    for ax in axes.flat[len(laws):]:
-        ax.set_axis_off()
-    entries = {}
-    for ax in axes.flat[:len(laws)]:
-        for h, label in zip(*ax.get_legend_handles_labels()):
-            entries.setdefault(label, h)
-    fig.legend(entries.values(), entries.keys(), fontsize=7, loc="outside lower center",
-               ncol=min(len(entries), 3))
+    handles, labels = _merged_handles(*axes.flat[:len(laws)])
+    fig.legend(handles, labels, fontsize=7, loc="outside lower center", ncol=min(len(labels), 3))
     return fig
 
 
@@ -425,10 +417,7 @@ def per_vector(table: pd.DataFrame, title: str = ""):
     with each vector's Σ_w and the exact per-vector curve of the law's own samples (filled,
     error bars: the measured P50's 95% CI); the ±10% band."""
     runs = list(dict.fromkeys(table["run"]))
-    cols = min(len(runs), 2)
-    rows = -(-len(runs) // cols)
-    fig, axes = pyplot().subplots(rows, cols, figsize=(5.6 * cols, 4.2 * rows), squeeze=False,
-                                  sharey=True, layout="constrained")
+    fig, axes = _ratio_panels(len(runs), 2, 5.6)
     for ax, run in zip(axes.flat, runs):
         g = table[table["run"] == run].sort_values("s")
         ax.plot(g["s"], g["ratio_design"], "s--", mfc="none", color="C7", lw=0.8, ms=4,
@@ -447,10 +436,6 @@ def per_vector(table: pd.DataFrame, title: str = ""):
         plain_log(ax.xaxis)
         ax.set_xlabel("sparsity s (log scale)")
         ax.set_title(run + (f" — {title}" if title else ""), fontsize=10)
-    for row in axes:
-        row[0].set_ylabel(r"measured $P_{50}$ / predicted $P_{50}$")
-    for ax in axes.flat[len(runs):]:
-        ax.set_axis_off()
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, fontsize=7, loc="outside lower center", ncol=2)
     return fig
