@@ -258,6 +258,24 @@ class LayerProblem:
         _, ball_excess, violation = self.constraint_gaps(np.zeros_like(self.Y))
         return ball_excess <= 0 and violation <= 0
 
+    @property
+    def vanishing_rows(self) -> np.ndarray:
+        """Boolean mask (N,) of the rows of X that are zero on every sample.
+
+        Such a row's weights never reach UᵀX, so zeroing them keeps U feasible and lowers
+        ‖U‖₁: they are zero at every optimum (dead units of the layer below, pixels that are
+        blank in every image), and :func:`nettrim.solve` leaves them out of the solve."""
+        return ~self.X.any(axis=1)
+
+    def restricted(self, rows) -> "LayerProblem":
+        """The program on the rows ``rows`` of X (a boolean mask or indices): U's other rows
+        held at zero. Its Y, V, Ω and ε are this program's, so with the rows of
+        :attr:`vanishing_rows` left out it has this program's optimum on the rows it keeps
+        (and zeros elsewhere)."""
+        new = copy.copy(self)
+        new.X = np.ascontiguousarray(self.X[rows])   # Ω's masks follow X's dtype: kept
+        return new
+
     def astype(self, dtype) -> "LayerProblem":
         """The same program with X, Y and V stored as ``dtype`` (ε stays a float64 scalar).
 

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from conftest import random_layer
+from threadpoolctl import threadpool_limits
 
 import nettrim
 from nettrim import LayerProblem
@@ -154,6 +155,26 @@ def test_axpy_updates_in_place_and_falls_back_for_strided_arrays():
     expected = y32 + np.float32(2.0) * x32
     assert axpy(2.0, x32, y32) is y32 and y32.dtype == np.float32
     np.testing.assert_allclose(y32, expected, rtol=1e-6)
+
+
+def test_axpy_leaves_blas_when_it_runs_threads(monkeypatch):
+    # a threaded OpenBLAS axpy cost 20× a one-thread one (the whole ADMM solve 2× slower)
+    import nettrim._inplace as inplace
+    calls = []
+    monkeypatch.setitem(inplace._AXPY, np.dtype(np.float64),
+                        lambda x, y, a: calls.append(a) or y.__iadd__(a * x))
+    rng = np.random.default_rng(6)
+    x, y = rng.standard_normal((3, 5)), rng.standard_normal((3, 5))
+    expected = y + 2.0 * x + 3.0 * x
+    with threadpool_limits(limits=1, user_api="blas"):
+        assert inplace.blas_threads() == 1
+        axpy(2.0, x, y)
+    with threadpool_limits(limits=2, user_api="blas"):
+        if inplace.blas_threads() < 2:
+            pytest.skip("BLAS runs one thread at most here")
+        axpy(3.0, x, y)
+    assert calls == [2.0]                    # BLAS on one thread only
+    np.testing.assert_allclose(y, expected, rtol=1e-15)
 
 
 @pytest.mark.parametrize("per_neuron", [False, True])

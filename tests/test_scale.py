@@ -31,6 +31,10 @@ def test_every_lever_gives_the_same_prunings():
         assert t["discrepancy"].to_numpy() == pytest.approx(ref["discrepancy"], rel=0.05)
     assert (ref["discrepancy_all"] == ref["discrepancy"]).all()   # X_all is X here
     assert (ref["acc_test"] <= 1).all() and (ref["sparsegpt_time"] > 0).all()
+    # SparseGPT is timed on the cores one Net-Trim pruning of the lever gets
+    assert {lever: t["sparsegpt_threads"].iat[0] for lever, t in tables.items()} == {
+        "cold": 1, "warm": 1, "cold_workers": 1, "warm_workers": 1, "cold_threads": 2,
+        "warm_threads": 2, "cold_auto": 2}
     runs = __import__("pandas").concat(tables.values(), ignore_index=True)
     md = scale.summary_markdown(runs, original_acc=1.0)
     assert md.count("\n| 400 |") == len(scale.LEVERS)

@@ -26,10 +26,12 @@ from .train import accuracy
 
 #: lever → (warm-started along the path, BLAS threads per solve, worker processes; None:
 #: ``threads``). Workers split the gains: ``cold_workers`` one gain per task, ``warm_workers``
-#: one warm chain per worker (every ``threads``-th gain in increasing order).
+#: one warm chain per worker (every ``threads``-th gain in increasing order). ``cold_auto``
+#: leaves the choice to :func:`nettrim.solve`'s ``blas_threads="auto"`` (one thread for the
+#: small layers, ``threads`` for the big ones).
 LEVERS = {"cold": (False, 1, 1), "cold_threads": (False, None, 1), "warm": (True, 1, 1),
           "warm_threads": (True, None, 1), "cold_workers": (False, 1, None),
-          "warm_workers": (True, 1, None)}
+          "warm_workers": (True, 1, None), "cold_auto": (False, "auto", 1)}
 
 
 def check_lever(lever) -> str:
@@ -49,11 +51,13 @@ def gain_sweep(net: Network, X, gains, lever: str, *, X_all=None, test=None,
     X : array of shape (n₀, P)
         The calibration inputs the programs are solved on.
     gains : sequence of float
-    lever : {"cold", "cold_threads", "warm", "warm_threads", "cold_workers", "warm_workers"}
+    lever : {"cold", "cold_threads", "cold_auto", "warm", "warm_threads", "cold_workers",
+             "warm_workers"}
         ``cold``: every gain from scratch, one BLAS thread; ``warm``: along the path
         (:func:`~nettrim.schemes.prune_path`), one thread; ``*_threads``: the same with
-        ``threads`` BLAS threads; ``*_workers``: ``threads`` worker processes of one thread,
-        the gains split between them (each worker's share warm-started along its own path).
+        ``threads`` BLAS threads; ``cold_auto``: ``blas_threads="auto"`` under a cap of
+        ``threads``; ``*_workers``: ``threads`` worker processes of one thread, the gains
+        split between them (each worker's share warm-started along its own path).
     X_all : array of shape (n₀, P_all), optional
         Every training input: ε_rd beyond the subset (``discrepancy_all``).
     test : (X_test, y_test), optional
@@ -69,16 +73,21 @@ def gain_sweep(net: Network, X, gains, lever: str, *, X_all=None, test=None,
         One row per gain: ``lever``, ``P``, ``gain``, ``wall`` (seconds for this gain's
         layers, from the solver's clocks), ``layer<i>_time`` / ``layer<i>_iterations`` /
         ``layer<i>_nnz``, ``compression``, ``converged``, ``bound_held``, ``discrepancy``
-        (and ``discrepancy_all``), ``acc_test``, ``sparsegpt_time`` (one thread, the same
-        counts) and ``sparsegpt_acc_test``; ``sweep_wall`` repeats the whole sweep's wall
-        time on every row.
+        (and ``discrepancy_all``), ``acc_test``, ``sparsegpt_time`` (the same counts, on
+        ``sparsegpt_threads`` BLAS threads: one for the one-thread and worker levers,
+        ``threads`` for the others) and ``sparsegpt_acc_test``; ``sweep_wall`` repeats the
+        whole sweep's wall time on every row.
     """
     warm, n_threads, n_workers = LEVERS[check_lever(lever)]
     threads = check_int(threads, "threads", low=1)
     n_threads, n_workers = n_threads or threads, n_workers or threads
+    # SparseGPT gets the cores one Net-Trim pruning gets (a worker's pruning runs on one)
+    gpt_threads = 1 if n_threads == 1 else threads
     start = time.perf_counter()
     if n_workers == 1:
-        results = prune_path(net, X, gains, warm_start=warm, blas_threads=n_threads, **options)
+        with threadpool_limits(limits=threads, user_api="blas"):   # "auto"'s ceiling
+            results = prune_path(net, X, gains, warm_start=warm, blas_threads=n_threads,
+                                 **options)
     else:
         results = _split_path(net, X, gains, warm, n_workers, options)
     sweep_wall = time.perf_counter() - start
@@ -96,10 +105,11 @@ def gain_sweep(net: Network, X, gains, lever: str, *, X_all=None, test=None,
                         r.iterations, f"layer{r.layer}_nnz": r.nnz_after})
         if X_all is not None:
             row["discrepancy_all"] = relative_discrepancy(net, pruned, X_all)
-        with threadpool_limits(limits=1, user_api="blas"):
+        with threadpool_limits(limits=gpt_threads, user_api="blas"):
             t0 = time.perf_counter()
             gpt = sparsegpt_prune(net, X, pruned.nnz())
             row["sparsegpt_time"] = time.perf_counter() - t0
+        row["sparsegpt_threads"] = gpt_threads
         if test is not None:
             row["acc_test"] = accuracy(pruned, *test)
             row["sparsegpt_acc_test"] = accuracy(gpt, *test)
@@ -135,7 +145,7 @@ def summary_markdown(runs: pd.DataFrame, original_acc: float, points: float = 0.
     header = ["P", "lever", "sweep wall (s)", "speed-up over cold",
               "iterations per layer (sum over gains)", "all converged",
               "best within 1 point: gain, compression, accuracy",
-              "its Net-Trim time (s)", "SparseGPT time (s)", "ratio"]
+              "its Net-Trim time (s)", "SparseGPT time (s) [BLAS threads]", "ratio"]
     rows = []
     for (P, lever), g in runs.groupby(["P", "lever"], sort=False):
         cold = runs[(runs["P"] == P) & (runs["lever"] == "cold")]
@@ -145,7 +155,8 @@ def summary_markdown(runs: pd.DataFrame, original_acc: float, points: float = 0.
         if len(ok):
             b = ok.loc[ok["compression"].idxmax()]
             best = [f"{b['gain']:g}, {b['compression']:.2f}×, {b['acc_test']:.4f}",
-                    f"{b['wall']:.1f}", f"{b['sparsegpt_time']:.2f}",
+                    f"{b['wall']:.1f}",
+                    f"{b['sparsegpt_time']:.2f} [{int(b.get('sparsegpt_threads', 1))}]",
                     f"{b['wall'] / b['sparsegpt_time']:.0f}×"]
         else:
             best = ["none within 1 point", "–", "–", "–"]
