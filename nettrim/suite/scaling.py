@@ -9,17 +9,15 @@ size (:func:`scaling_exponents`) say which part grows, and how SparseGPT's time 
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from .._validation import check_int, check_scalar
-from ..baselines import sparsegpt_prune
 from ..network import Network
 from ..problem import LayerProblem
 from .benchmark import layer_problem
+from .scale import timed_sparsegpt
 
 #: The sizes a series can grow along.
 AXES = ("P", "N", "M")
@@ -95,7 +93,8 @@ def scaling_runs(cases, **options) -> pd.DataFrame:
         One row per case: ``series``, ``axis``, ``N``, ``M``, ``P``, ``status``,
         ``iterations``, ``time`` (the solver's clock), ``per_iteration``, ``nnz`` (nonzero
         weights of our answer, its bias aside: the count SparseGPT prunes to),
-        ``sparsegpt_time``; one BLAS thread.
+        ``sparsegpt_time`` (the least of three runs, :func:`~nettrim.suite.scale.timed_sparsegpt`);
+        one BLAS thread.
     """
     from ..prune import solve
 
@@ -110,9 +109,8 @@ def scaling_runs(cases, **options) -> pd.DataFrame:
             nnz = int(np.count_nonzero(res.W[:-1] if problem.bias else res.W))
             W_in, b = (W[:-1], W[-1]) if problem.bias else (W, np.zeros(W.shape[1]))
             X_in = problem.X[:-1] if problem.bias else problem.X
-            t0 = time.perf_counter()
-            sparsegpt_prune(Network([W_in], [b], last_relu=True), X_in, [nnz])
-            sparsegpt_time = time.perf_counter() - t0
+        _, sparsegpt_time, _ = timed_sparsegpt(Network([W_in], [b], last_relu=True), X_in,
+                                               [nnz])
         rows.append({"series": series, "axis": axis, "N": problem.N, "M": problem.M, "P": problem.P,
                      "status": res.status, "iterations": res.info["iterations"],
                      "time": res.info["time"],
