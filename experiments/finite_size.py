@@ -73,6 +73,18 @@ def _pooled_markdown(pooled) -> str:
             + markdown_table(["law", "N", "P50 / kinematic", "width / kinematic"], rows))
 
 
+def draw(out: Path) -> list[Path]:
+    """The figures that need only OUT.csv (no Monte Carlo): OUT.png/.pdf, and
+    OUT_agreement.png/.pdf when the table holds the widths. OUT_collapse needs the runs'
+    trials and is drawn by :func:`main` only."""
+    out = Path(out)
+    table = pd.read_csv(out.with_suffix(".csv"))
+    written = plots.save(plots.finite_size(table), out)
+    if "ratio_width" in table:
+        written += plots.save(plots.scale_agreement(table), f"{out}_agreement")
+    return written
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("runs", nargs="+", help="phase-transition run directories")
@@ -91,7 +103,7 @@ def main(argv=None):
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(out.with_suffix(".csv"), index=False)
     text = _width_markdown(table) if args.widths else _markdown(table)
-    written = plots.save(plots.finite_size(table), out)
+    written = draw(out)
     if args.widths:
         pooled = pooled_ratios(table)
         pooled.to_csv(f"{out}_by_N.csv", index=False)
@@ -100,7 +112,6 @@ def main(argv=None):
         cost = cost_per_trial(trials)
         cost.to_csv(f"{out}_cost.csv", index=False)
         text += "\n\n" + _cost_markdown(cost)
-        written += plots.save(plots.scale_agreement(table), f"{out}_agreement")
         written += plots.save(plots.transition_collapse(trials, table), f"{out}_collapse")
     out.with_suffix(".md").write_text(text)
     print(text)

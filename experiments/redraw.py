@@ -18,10 +18,11 @@ Covered: phase_transition, deep_recovery, solver_agreement, spirals and the prun
 The figures that draw a pruned network (weight histograms, conv filters, decision regions)
 need its networks/ folder, which is not committed: without it they are left as they are.
 The figures of the Monte Carlo tables in MONTE_CARLO (each law's own transition, the
-per-vector prediction) are redrawn from their committed tables, which are not recomputed.
+per-vector prediction, the finite-size prediction and the scale study's agreement figure) are
+redrawn from their committed tables, which are not recomputed (intrinsic volumes by Monte
+Carlo: minutes).
 Not covered: the benchmarks (their tables are timings, which only a run measures) and the
-scale study's write-up tables (experiments/finite_size.py --widths: Monte Carlo intrinsic
-volumes, minutes).
+scale study's collapse figure (it reads every trial of the scale runs).
 """
 
 from __future__ import annotations
@@ -44,7 +45,10 @@ STUDIES = {"phase_transition": ("phase_transition", "trials.csv"),
 #: Monte Carlo tables (minutes to recompute, so only their figures are redrawn): the table's
 #: stem under results/ → the experiment whose ``draw(stem)`` draws it
 MONTE_CARLO = {"phase_transition/law_shapes": "law_shapes",
-               "phase_transition/per_vector": "per_vector"}
+               "phase_transition/per_vector": "per_vector",
+               "phase_transition/finite_size": "finite_size",
+               "phase_transition/finite_size_demo": "finite_size",
+               "phase_transition/scale": "finite_size"}
 HERE = Path(__file__).resolve().parent
 
 

@@ -80,6 +80,15 @@ _METHOD_STYLE = {"nettrim": ("C3", "o", "Net-Trim"), "magnitude": ("C0", "x", "m
 _SCHEME_LS = {"parallel": ":", "cascade": "-"}
 
 
+def _sparse_minor_label(value, _pos) -> str:
+    """Minor log ticks labelled at 2, 3 and 5 times a power of ten only: every one of them
+    crowds the axis (7×8×9×10×)."""
+    if value <= 0:
+        return ""
+    mantissa = round(value / 10 ** np.floor(np.log10(value)), 6)
+    return f"{value:g}×" if mantissa in (2, 3, 5) else ""
+
+
 def accuracy_vs_compression(results: pd.DataFrame, title: str = ""):
     """Test accuracy against the compression factor (all weights, log scale), one line per
     method (colour) and Net-Trim scheme whose counts it was given (line style); left without,
@@ -101,12 +110,15 @@ def accuracy_vs_compression(results: pd.DataFrame, title: str = ""):
         ax.axhline(acc0 - 0.01, color="grey", lw=0.8, ls="-.", label="original − 1 point")
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(ticker().FormatStrFormatter("%g×"))
-        ax.xaxis.set_minor_formatter(ticker().FormatStrFormatter("%g×"))
+        ax.xaxis.set_minor_formatter(ticker().FuncFormatter(_sparse_minor_label))
         ax.set_xlabel("compression factor (nonzero weights before / after, all layers)")
         ax.set_title(name, fontsize=9)
         ax.grid(True, which="both", lw=0.3, alpha=0.5)
     axes[0][0].set_ylabel("test accuracy")
-    axes[0][0].legend(fontsize=6, loc="lower left", ncol=2)
+    # below the panels: inside, ten entries covered the low-accuracy baselines' points
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+               ncol=min(len(labels), 4 if tuned else 2), fontsize=7, frameon=False)
     bad = int((~results.loc[results["method"] == "nettrim", "converged"].astype(bool)).sum())
     fig.suptitle((title + "\n" if title else "") + "equal per-layer counts: the baselines get "
                  "Net-Trim's; " + (f"{bad} Net-Trim prunings with an unconverged layer" if bad

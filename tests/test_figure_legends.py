@@ -1,0 +1,66 @@
+"""Committed figures, redrawn from their committed tables, keep their legends off the data
+(issue 33: a legend covered the design overlay's points)."""
+
+import importlib.util
+import shutil
+from pathlib import Path
+
+import pytest
+
+from nettrim.suite import plots
+from nettrim.suite.plots.base import hidden_by_legend
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNS = {"phase_transition/gaussian_lp_default": "phase_transition",
+        "phase_transition/shifted_gaussian_lp_design": "phase_transition",
+        "deep_recovery/gaussian_default": "deep_recovery",
+        "prune_network/spirals": "prune_network"}
+#: Monte Carlo tables whose figures are drawn from the table alone (experiments/redraw.py)
+TABLES = {"phase_transition/law_shapes": "law_shapes",
+          "phase_transition/per_vector": "per_vector",
+          "phase_transition/finite_size": "finite_size",
+          "phase_transition/finite_size_demo": "finite_size",
+          "phase_transition/scale": "finite_size"}
+
+
+def _experiment(name):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "experiments" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_hidden_by_legend_counts_covered_markers():
+    plt = plots.base.pyplot()
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1], "o", label="data")
+    ax.set_xlim(-0.1, 1.1)
+    ax.set_ylim(-0.1, 1.1)
+    ax.legend(loc="upper right", fontsize=30, markerscale=3)  # over the point at (1, 1)
+    assert hidden_by_legend(fig) == {"axes 0 (untitled)": 1}
+    ax.legend(loc="upper left")                                # a free corner
+    assert hidden_by_legend(fig) == {}
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("stem", sorted(RUNS) + sorted(TABLES))
+def test_committed_figures_keep_their_legends_off_the_data(stem, tmp_path, monkeypatch):
+    source = ROOT / "results" / stem
+    if stem in RUNS:
+        target = tmp_path / stem
+        shutil.copytree(source, target)
+    else:
+        target = tmp_path / Path(stem).name
+        shutil.copy(source.with_suffix(".csv"), target.with_suffix(".csv"))
+    covered = {}
+    save = plots.save
+
+    def checked_save(fig, path, formats=("png", "pdf")):
+        if hidden := hidden_by_legend(fig):
+            covered[Path(path).name] = hidden
+        return save(fig, path, formats=("png",))
+
+    monkeypatch.setattr(plots, "save", checked_save)
+    _experiment(RUNS.get(stem) or TABLES[stem]).draw(target)
+    assert list(target.parent.glob("**/*.png")), "nothing drawn"
+    assert not covered, f"legends over data markers: {covered}"
