@@ -29,7 +29,9 @@ def test_scaling_runs_solve_and_prune_to_the_same_count():
     assert (runs["status"] == "converged").all() and runs["P"].tolist() == [40, 80]
     assert (runs["nnz"] > 0).all() and (runs["sparsegpt_time"] > 0).all()
     assert np.allclose(runs["per_iteration"] * runs["iterations"], runs["time"])
+    assert (runs["screened_rows"] == 0).all()        # no row of this layer's X vanishes
     md = scaling.scaling_summary_markdown(runs)
+    assert "| trained | P | 13 (0) | 3 | 40 |" in md
     # two runs, and a fit row that refuses a slope through two points
     assert md.count("\n| trained | P |") == 3
     assert "\n| trained | P | 40–80 | – | – | – | – | only 2 sizes |" in md

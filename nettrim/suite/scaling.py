@@ -91,7 +91,8 @@ def scaling_runs(cases, **options) -> pd.DataFrame:
     -------
     DataFrame
         One row per case: ``series``, ``axis``, ``N``, ``M``, ``P``, ``status``,
-        ``iterations``, ``time`` (the solver's clock), ``per_iteration``, ``nnz`` (nonzero
+        ``iterations``, ``time`` (the solver's clock), ``per_iteration``, ``screened_rows`` (rows
+        of X that vanish on every input, left out of the solve), ``nnz`` (nonzero
         weights of our answer, its bias aside: the count SparseGPT prunes to),
         ``sparsegpt_time`` (the least of three runs, :func:`~nettrim.suite.scale.timed_sparsegpt`);
         one BLAS thread.
@@ -115,6 +116,7 @@ def scaling_runs(cases, **options) -> pd.DataFrame:
                      "status": res.status, "iterations": res.info["iterations"],
                      "time": res.info["time"],
                      "per_iteration": res.info["time"] / res.info["iterations"], "nnz": nnz,
+                     "screened_rows": res.info.get("screened_rows", 0),
                      "sparsegpt_time": sparsegpt_time})
     return pd.DataFrame(rows)
 
@@ -147,9 +149,9 @@ def scaling_summary_markdown(runs: pd.DataFrame, title: str = "") -> str:
     """The rows of :func:`scaling_runs` and the exponents of :func:`scaling_exponents`."""
     from .summary import markdown_table
 
-    header = ["series", "axis", "N", "M", "P", "status", "iterations", "time (s)",
-              "ms per iteration", "nonzeros", "SparseGPT (s)", "ratio"]
-    rows = [[r.series, r.axis, str(r.N), str(r.M), str(r.P),
+    header = ["series", "axis", "N (screened rows)", "M", "P", "status", "iterations",
+              "time (s)", "ms per iteration", "nonzeros", "SparseGPT (s)", "ratio"]
+    rows = [[r.series, r.axis, f"{r.N} ({getattr(r, 'screened_rows', 0)})", str(r.M), str(r.P),
              r.status if r.status == "converged" else f"**{r.status}**", str(r.iterations),
              f"{r.time:.2f}", f"{1000 * r.per_iteration:.1f}", f"{r.nnz:,}",
              f"{r.sparsegpt_time:.3f}", f"{r.time / r.sparsegpt_time:.0f}×"]
