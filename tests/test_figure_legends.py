@@ -61,6 +61,17 @@ def test_committed_figures_keep_their_legends_off_the_data(stem, tmp_path, monke
         return save(fig, path, formats=("png",))
 
     monkeypatch.setattr(plots, "save", checked_save)
-    _experiment(RUNS.get(stem) or TABLES[stem]).draw(target)
+    runs = [ROOT / "results" / r for r in _experiment("redraw").TABLE_RUNS.get(stem, [])]
+    _experiment(RUNS.get(stem) or TABLES[stem]).draw(target, *([runs] if runs else []))
     assert list(target.parent.glob("**/*.png")), "nothing drawn"
     assert not covered, f"legends over data markers: {covered}"
+
+
+def test_redraw_reads_the_scale_table_from_the_runs_make_scale_made_it_from():
+    """experiments/redraw.py's TABLE_RUNS against the Makefile's SCALE_RUNS."""
+    import re
+
+    text = (ROOT / "Makefile").read_text().replace("\\\n", " ")
+    listed = re.search(r"^SCALE_RUNS := (.*)$", text, re.M).group(1).split()
+    assert listed == [f"results/{r}" for r in
+                      _experiment("redraw").TABLE_RUNS["phase_transition/scale"]]
