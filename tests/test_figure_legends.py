@@ -1,5 +1,6 @@
 """Committed figures, redrawn from their committed tables, keep their legends off the data
-(issue 33: a legend covered the design overlay's points)."""
+(issue 33: a legend covered the design overlay's points); the Monte Carlo studies' write-up
+tables come out as committed."""
 
 import importlib.util
 import shutil
@@ -65,6 +66,9 @@ def test_committed_figures_keep_their_legends_off_the_data(stem, tmp_path, monke
     _experiment(RUNS.get(stem) or TABLES[stem]).draw(target, *([runs] if runs else []))
     assert list(target.parent.glob("**/*.png")), "nothing drawn"
     assert not covered, f"legends over data markers: {covered}"
+    if stem in TABLES and target.with_suffix(".md").is_file():
+        # the write-up table beside it is what the committed table (and runs) give
+        assert target.with_suffix(".md").read_text() == source.with_suffix(".md").read_text()
 
 
 def test_redraw_reads_the_scale_table_from_the_runs_make_scale_made_it_from():
