@@ -60,6 +60,9 @@ def draw(run_dir, original_acc: float | None = None) -> None:
     run_dir = Path(run_dir)
     if original_acc is None:
         first = (run_dir / "summary.md").read_text().split(";", 1)[0]
+        if not first.startswith("Original test accuracy "):
+            raise ValueError(f"{run_dir / 'summary.md'} does not begin with the original "
+                             "accuracy; pass original_acc")
         original_acc = float(first.removeprefix("Original test accuracy "))
     runs = pd.read_csv(run_dir / "runs.csv")
     (run_dir / "summary.md").write_text(scale.summary_markdown(runs, original_acc))
