@@ -1,11 +1,11 @@
 """Every committed benchmark summary is what its committed timing rows give (issue 33): the
 benchmarks' ``draw`` (make figures) recomputes each one into a copy of the run, to the byte."""
 
-import importlib.util
 import shutil
 from pathlib import Path
 
 import pytest
+from experiment_scripts import load
 
 ROOT = Path(__file__).resolve().parents[1]
 #: the run's derived files that draw rewrites
@@ -14,15 +14,8 @@ DERIVED = {"solver_benchmark": ["summary.md", "summary.csv"],
            "bench_scale": ["summary.md"], "bench_fc1": ["summary.md"]}
 
 
-def _experiment(name):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "experiments" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _benchmark_runs():
-    redraw = _experiment("redraw")
+    redraw = load("redraw")
     return [(experiment, run.relative_to(ROOT / "results"))
             for folder, (experiment, marker) in redraw.STUDIES.items()
             if experiment in DERIVED
@@ -43,6 +36,6 @@ def test_committed_benchmark_summary_is_what_its_rows_give(experiment, run, tmp_
     for name in DERIVED[experiment]:
         if name.endswith(".md"):
             (copy / name).write_text((copy / name).read_text() + "\nstale\n")
-    _experiment(experiment).draw(copy)
+    load(experiment).draw(copy)
     for name in DERIVED[experiment]:
         assert (copy / name).read_bytes() == (ROOT / "results" / run / name).read_bytes(), name

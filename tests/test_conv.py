@@ -102,13 +102,10 @@ def test_a_conv_network_is_pruned_whole_and_baselines_meet_its_counts(scheme):
 def test_figure_titles_name_the_input_not_a_patch():
     """prune_network's figure title reads a conv network by its input image and channel counts,
     not by the first weight matrix's rows (a patch: the slip of the first LeNet figures)."""
-    import importlib.util
-    from pathlib import Path
 
-    path = Path(__file__).resolve().parents[1] / "experiments" / "prune_network.py"
-    spec = importlib.util.spec_from_file_location("prune_network", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    from experiment_scripts import load
+
+    mod = load("prune_network")
     assert mod._architecture(Network.from_torch(_model())) == "1×8×8·conv3·conv4·5·3"
     rng = np.random.default_rng(0)
     dense = Network([rng.standard_normal((6, 4)), rng.standard_normal((4, 2))])

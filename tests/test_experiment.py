@@ -1,21 +1,14 @@
 """End to end through Hydra's compose API: a tiny phase-transition sweep writes its files."""
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from experiment_scripts import load
 from hydra import compose, initialize_config_dir
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "experiments" / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def _compose(name, overrides):
@@ -27,7 +20,7 @@ def test_phase_transition_end_to_end(tmp_path):
     cfg = _compose("phase_transition", [
         "sampling=rademacher", "grid.N=[40]", "grid.s=[2,4]", "grid.P=[0.6,1.0,1.6]",
         "grid.P_mode=p50", "trials=8", "n_jobs=1", "progress=false"])
-    trials, summary = _load("phase_transition").run(cfg, tmp_path)
+    trials, summary = load("phase_transition").run(cfg, tmp_path)
     for f in ["trials.csv", "summary.csv", "config.yaml", "phase_diagram.png",
               "phase_diagram.pdf", "collapse.png"]:
         assert (tmp_path / f).is_file(), f
@@ -55,7 +48,7 @@ def test_solver_agreement_end_to_end(tmp_path):
     cfg = _compose("solver_agreement", [
         "grid.N=[30]", "grid.s=[3]", "grid.P=[0.7,1.5]", "trials=3", "n_jobs=1",
         "progress=false", "figures=true"])
-    trials, table = _load("solver_agreement").run(cfg, tmp_path)
+    trials, table = load("solver_agreement").run(cfg, tmp_path)
     assert (tmp_path / "agreement.csv").is_file() and (tmp_path / "agreement.png").is_file()
     assert list(table["solver"]) == ["lp", "admm", "cvxpy"]
     assert (table["trials"] == 6).all()
@@ -73,7 +66,7 @@ def test_noisy_recovery_end_to_end(tmp_path):
     cfg = _compose("solver_agreement", [
         "experiment=noisy", "grid.N=[30]", "grid.s=[3]", "grid.P=[0.6,2.0]", "trials=3",
         "n_jobs=1", "progress=false"])
-    trials, table = _load("solver_agreement").run(cfg, tmp_path)
+    trials, table = load("solver_agreement").run(cfg, tmp_path)
     for f in ["noise.csv", "summary.csv", "noisy_admm.png", "noisy_cvxpy.pdf",
               "phase_diagram_admm.png", "agreement.png"]:
         assert (tmp_path / f).is_file(), f
@@ -94,7 +87,7 @@ def test_phase_transition_with_the_design_prediction(tmp_path):
         "experiment=design", "sampling.cov=toeplitz", "sampling.r=0.5", "grid.N=[30]",
         "grid.s=[3]", "grid.P=[10,20,40]", "trials=4", "n_jobs=1", "figures=false",
         "design.vectors=2", "design.draws=10", "design.samples=3000"])
-    _, summary = _load("phase_transition").run(cfg, tmp_path)
+    _, summary = load("phase_transition").run(cfg, tmp_path)
     row = summary.iloc[0]
     # a correlated but centred law: every w* is active half the time, so the crossing of the
     # w*'s mixture is close to mean δ over q̂
@@ -115,7 +108,7 @@ def test_phase_transition_with_a_bias_row_predicts_the_program_it_solved(tmp_pat
         "experiment=design", "sampling=shifted_gaussian", "planted.bias=true", *bias_value,
         "grid.N=[20]", "grid.s=[3]", "grid.P=[10,30,60]", "trials=4", "n_jobs=1",
         "figures=false", "design.vectors=2", "design.draws=10", "design.samples=3000"])
-    trials, summary = _load("phase_transition").run(cfg, tmp_path)
+    trials, summary = load("phase_transition").run(cfg, tmp_path)
     row = summary.iloc[0]
     assert row["delta"] == pytest.approx(statistical_dimension(3 + extra, 21))
     assert row["p50_design"] > 0
@@ -127,7 +120,7 @@ def test_deep_recovery_end_to_end(tmp_path):
     cfg = _compose("deep_recovery", [
         "network.sizes=[16,10,6]", "network.s=2", "P=[12,40]", "trials=2", "n_jobs=1",
         "progress=false", "design.networks=1", "design.samples=2000", "design.draws=10"])
-    trials, rates, layers = _load("deep_recovery").run(cfg, tmp_path)
+    trials, rates, layers = load("deep_recovery").run(cfg, tmp_path)
     for f in ["trials.csv", "rates.csv", "layers.csv", "config.yaml", "deep_recovery.png",
               "deep_recovery.pdf"]:
         assert (tmp_path / f).is_file(), f
@@ -142,7 +135,7 @@ def test_solver_benchmark_end_to_end(tmp_path):
     cfg = _compose("solver_benchmark", [
         "problems=[[dense,12,3,80],[cascade,20,4,150]]", "authors_rhos=[1,10]", "rhos=[1]",
         "cvxpy.max_nmp=5000", "baseline.max_iter=5000"])
-    runs, summary, scaling = _load("solver_benchmark").run(cfg, tmp_path)
+    runs, summary, scaling = load("solver_benchmark").run(cfg, tmp_path)
     for f in ["runs.csv", "summary.csv", "summary.md", "scaling.csv", "config.yaml"]:
         assert (tmp_path / f).is_file(), f
     assert len(summary) == 2 and summary["admm_met"].all()
@@ -161,7 +154,7 @@ def test_solver_benchmark_end_to_end(tmp_path):
 def test_solver_benchmark_names_a_bad_problem_entry(tmp_path):
     cfg = _compose("solver_benchmark", ["problems=[[resnet,12,3,80]]"])
     with pytest.raises(ValueError, match=r"problems: each entry must be \[family, N, M, P\]"):
-        _load("solver_benchmark").run(cfg, tmp_path)
+        load("solver_benchmark").run(cfg, tmp_path)
 
 
 def test_spirals_end_to_end_and_resume(tmp_path):
@@ -171,7 +164,7 @@ def test_spirals_end_to_end_and_resume(tmp_path):
         "sweep.seeds=[0,1]", "sweep.gains=[0.002,0.008]", "sweep.levels=[0.02]",
         "data.n_train=150", "data.n_test=100", "train.max_iter=300", "boundary.H=8",
         "n_jobs=1", "progress=false"])
-    mod = _load("spirals")
+    mod = load("spirals")
     table, sweep, compare = mod.run(cfg, tmp_path)
     for f in ["table.csv", "table.md", "table_layers.csv", "sweep.csv", "kept_at_discrepancy.csv",
               "sparsity_vs_discrepancy.png", "decision_regions.pdf", "config.yaml",
@@ -200,7 +193,7 @@ def test_prune_network_end_to_end_report_matches_saved_networks(tmp_path):
         "network.hidden=[12,12]", "network.max_iter=150", "gains=[0.05,0.3]",
         "schemes=[parallel,cascade]", "finetune.epochs=1", "data.n_train=300", "n_jobs=1",
         "progress=false"])
-    results = _load("prune_network").run(cfg, tmp_path)
+    results = load("prune_network").run(cfg, tmp_path)
     for f in ["results.csv", "summary.md", "model.joblib", "model.npz", "config.yaml",
               "best_within_1pt.csv", "accuracy_vs_compression.png", "robustness.png",
               "layer_nnz.pdf", "weight_histograms.png"]:
@@ -233,7 +226,7 @@ def test_prune_network_end_to_end_report_matches_saved_networks(tmp_path):
         "network.hidden=[8]", "network.max_iter=150", "gains=[0.05]", "data.n_train=300",
         "n_jobs=1", "progress=false"])
     with pytest.raises(ValueError, match=r"holds a finished run with a different configuration"):
-        _load("prune_network").run(other, tmp_path)
+        load("prune_network").run(other, tmp_path)
     assert {f: f.read_bytes() for f in tmp_path.glob("model.*")} == before
 
 
@@ -248,9 +241,9 @@ def test_prune_network_adds_a_baseline_to_a_finished_run_without_solving_again(t
     base = ["network.hidden=[12,12]", "network.max_iter=150", "gains=[0.05,0.3]",
             "schemes=[parallel,cascade]", "finetune.epochs=1", "data.n_train=300",
             "n_jobs=1", "progress=false", "noise.levels=[0.2]", "figures=false"]
-    both = _load("prune_network").run(
+    both = load("prune_network").run(
         _compose("prune_network", base + ["baselines=[magnitude,obs]"]), tmp_path / "both")
-    _load("prune_network").run(_compose("prune_network", base + ["baselines=[magnitude]"]),
+    load("prune_network").run(_compose("prune_network", base + ["baselines=[magnitude]"]),
                                tmp_path / "grow")
     grow = _compose("prune_network", base + ["baselines=[magnitude,obs]"])
     # a model that is not the one the run pruned is refused: by the weights' digest ...
@@ -258,7 +251,7 @@ def test_prune_network_adds_a_baseline_to_a_finished_run_without_solving_again(t
     good = saved.read_text()
     saved.write_text(good.replace('"weights_sha256": "', '"weights_sha256": "0'))
     with pytest.raises(ValueError, match=r"not the network the run in .* pruned"):
-        _load("prune_network").run(grow, tmp_path / "grow")
+        load("prune_network").run(grow, tmp_path / "grow")
     saved.write_text(good)
     # ... and, for a run without one, by the original's accuracies its rows hold
     table = tmp_path / "grow" / "results.csv"
@@ -267,19 +260,19 @@ def test_prune_network_adds_a_baseline_to_a_finished_run_without_solving_again(t
     pd.concat([rows.assign(original_acc_test=rows["original_acc_test"] - 0.01)]).to_csv(
         table, index=False)
     with pytest.raises(ValueError, match=r"not the network this study pruned \(original_acc_test"):
-        _load("prune_network").run(grow, tmp_path / "grow")
+        load("prune_network").run(grow, tmp_path / "grow")
     rows.to_csv(table, index=False)
     saved.write_text(good)
     with mock.patch.object(compression, "prune_network",
                            side_effect=AssertionError("Net-Trim solved again")):
-        grown = _load("prune_network").run(grow, tmp_path / "grow")
+        grown = load("prune_network").run(grow, tmp_path / "grow")
     timing = [c for c in both.columns if c.endswith("_time")]
     pd.testing.assert_frame_equal(grown.drop(columns=timing), both.drop(columns=timing))
     assert pd.read_csv(tmp_path / "grow" / "results.csv").shape == both.shape
     assert "obs" in (tmp_path / "grow" / "config.yaml").read_text()
     # dropping a baseline is another configuration, refused
     with pytest.raises(ValueError, match=r"baselines: \['magnitude', 'obs'\] → \['obs'\]"):
-        _load("prune_network").run(_compose("prune_network", base + ["baselines=[obs]"]),
+        load("prune_network").run(_compose("prune_network", base + ["baselines=[obs]"]),
                                    tmp_path / "grow")
 
 
@@ -304,7 +297,7 @@ def _mnist_study(tmp_path, experiment, overrides):
     cfg = _compose("prune_network", [
         f"experiment={experiment}", f"data.path={data}", f"model_cache={tmp_path / 'models'}",
         "n_jobs=1", "progress=false", *overrides])
-    return _load("prune_network").run(cfg, tmp_path / "run"), tmp_path / "run"
+    return load("prune_network").run(cfg, tmp_path / "run"), tmp_path / "run"
 
 
 def test_mnist_fc_study_end_to_end_on_a_fixture(tmp_path):
@@ -330,14 +323,14 @@ def test_mnist_fc_study_end_to_end_on_a_fixture(tmp_path):
     assert net.nnz() == results.filter(like="_nnz").iloc[0].tolist()
     assert results["acc_test_ft2"].iloc[0] > 0.5          # the fixture is learnable
     # the savings step: sizes and dense/sparse times of the original and the pruned network
-    _load("mnist_savings").main([str(out), "--repeats", "2", "--batches", "1", "50"])
+    load("mnist_savings").main([str(out), "--repeats", "2", "--batches", "1", "50"])
     sav = pd.read_csv(out / "savings.csv")
     assert list(sav["network"]) == ["original"] * 2 + ["parallel_gain0.1"] * 2
     assert sav["same_predictions"].all() and (sav["dense_s"] > 0).all()
     pruned = sav[sav["network"] != "original"]
     assert (pruned["bytes_sparse_npz"] < pruned["bytes_dense_npz"]).all()
     # the layer ablation: every layer swapped alone, accuracies of the right network
-    _load("layer_ablation").main([str(out)])
+    load("layer_ablation").main([str(out)])
     abl = pd.read_csv(out / "layer_ablation.csv")
     assert list(abl["gain"]) == [0.1] and abl.filter(regex="^(only|but)").shape[1] == 6
     assert abl["acc_test"].iat[0] == pytest.approx(results["acc_test"].iat[0])
@@ -375,7 +368,7 @@ def test_mnist_lenet_study_prunes_the_convolutions_too(tmp_path):
 def test_layer_demo_refuses_bad_arguments_in_one_line(argv, message, capsys):
     """layer_demo --N 0 ended in a traceback (issue 29): now a usage error naming the flag."""
     with pytest.raises(SystemExit) as exit_:
-        _load("layer_demo").main(argv)
+        load("layer_demo").main(argv)
     assert exit_.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert message in err[-1] and "Traceback" not in "".join(err)
@@ -386,7 +379,7 @@ def test_figures_overlay_keeps_every_series_and_refuses_noisy_runs(tmp_path):
     a summary holding two solvers is two series, not one merged; the table says which
     series a row belongs to; a noisy-recovery run is refused (its P50 is not exact
     recovery's, which the overlay's prediction is for)."""
-    figures = _load("figures")
+    figures = load("figures")
     src = ROOT / "results" / "phase_transition" / "gaussian_lp_default"
     table = pd.read_csv(src / "summary.csv")
     for parent in ("a", "b", "c"):
@@ -417,7 +410,7 @@ def test_deep_recovery_names_the_way_to_skip_the_design_prediction(override, tmp
     cfg = _compose("deep_recovery", [override, "n_jobs=1", "progress=false"])
     with pytest.raises(ValueError, match=r"design\.(networks|draws) must be an integer; got "
                                          r"(null|nothing) \(to skip .* design=null\)"):
-        _load("deep_recovery").run(cfg, tmp_path)
+        load("deep_recovery").run(cfg, tmp_path)
     assert not (tmp_path / "parts").exists() and not (tmp_path / "trials.csv").exists()
 
 
@@ -430,7 +423,7 @@ def test_design_overlay_draws_the_design_aware_prediction_with_the_legend_off_th
 
     from nettrim.suite import plots
 
-    figures = _load("figures")
+    figures = load("figures")
     runs = [ROOT / "results" / "phase_transition" / name
             for name in ("gaussian_lp_design", "shifted_gaussian_lp_design")]
     summaries, _ = figures.load_summaries(runs)
@@ -454,7 +447,7 @@ def test_bench_scaling_end_to_end_on_a_fixture(tmp_path):
         "network.iterations=150", "mnist.samples=[100,200,400]",
         "synthetic.base={N: 12, M: 3, P: 120}", "synthetic.axes.P=[60,120,240]",
         "synthetic.axes.M=[2,3]", "~synthetic.axes.N"])
-    runs = _load("bench_scaling").run(cfg, tmp_path / "run")
+    runs = load("bench_scaling").run(cfg, tmp_path / "run")
     assert runs[["series", "axis", "P"]].values.tolist() == [
         ["layer 1 (65·16)", "P", 100], ["layer 1 (65·16)", "P", 200],
         ["layer 1 (65·16)", "P", 400], ["trained", "P", 60], ["trained", "P", 120],

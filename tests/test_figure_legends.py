@@ -2,11 +2,11 @@
 (issue 33: a legend covered the design overlay's points); the Monte Carlo studies' write-up
 tables come out as committed."""
 
-import importlib.util
 import shutil
 from pathlib import Path
 
 import pytest
+from experiment_scripts import load
 
 from nettrim.suite import plots
 from nettrim.suite.plots.base import hidden_by_legend
@@ -22,13 +22,6 @@ TABLES = {"phase_transition/law_shapes": "law_shapes",
           "phase_transition/finite_size": "finite_size",
           "phase_transition/finite_size_demo": "finite_size",
           "phase_transition/scale": "finite_size"}
-
-
-def _experiment(name):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "experiments" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_hidden_by_legend_counts_covered_markers():
@@ -62,8 +55,8 @@ def test_committed_figures_keep_their_legends_off_the_data(stem, tmp_path, monke
         return save(fig, path, formats=("png",))
 
     monkeypatch.setattr(plots, "save", checked_save)
-    runs = [ROOT / "results" / r for r in _experiment("redraw").TABLE_RUNS.get(stem, [])]
-    _experiment(RUNS.get(stem) or TABLES[stem]).draw(target, *([runs] if runs else []))
+    runs = [ROOT / "results" / r for r in load("redraw").TABLE_RUNS.get(stem, [])]
+    load(RUNS.get(stem) or TABLES[stem]).draw(target, *([runs] if runs else []))
     assert list(target.parent.glob("**/*.png")), "nothing drawn"
     assert not covered, f"legends over data markers: {covered}"
     if stem in TABLES and target.with_suffix(".md").is_file():
@@ -78,4 +71,4 @@ def test_redraw_reads_the_scale_table_from_the_runs_make_scale_made_it_from():
     text = (ROOT / "Makefile").read_text().replace("\\\n", " ")
     listed = re.search(r"^SCALE_RUNS := (.*)$", text, re.M).group(1).split()
     assert listed == [f"results/{r}" for r in
-                      _experiment("redraw").TABLE_RUNS["phase_transition/scale"]]
+                      load("redraw").TABLE_RUNS["phase_transition/scale"]]

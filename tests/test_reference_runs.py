@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from experiment_scripts import load
 from hydra import compose, initialize_config_dir
 
 from nettrim.suite.runs import check_same_run
@@ -138,11 +139,8 @@ def test_make_figures_redraws_committed_runs_deterministically(tmp_path):
     redraws give byte-identical figures (no creation date in the files), so a redraw of an
     unchanged result leaves git clean (issue 33). Figures are not compared with the committed
     bytes: another matplotlib version may render text differently."""
-    import importlib.util
 
-    spec = importlib.util.spec_from_file_location("redraw", ROOT / "experiments" / "redraw.py")
-    redraw = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(redraw)
+    redraw = load("redraw")
     runs = ["phase_transition/gaussian_lp_default", "deep_recovery/gaussian_default",
             "prune_network/spirals"]
     for run in runs:
@@ -162,15 +160,11 @@ def test_mnist_samples_summary_is_what_its_committed_runs_give(tmp_path):
     """experiments/mnist_samples.py on the committed sample-size runs (without their gitignored
     networks: the prediction is read back from prediction.csv) writes the committed
     summary.csv again, every number to round-off."""
-    import importlib.util
 
     import numpy as np
     import pandas as pd
 
-    spec = importlib.util.spec_from_file_location("mnist_samples",
-                                                  ROOT / "experiments" / "mnist_samples.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = load("mnist_samples")
     root = ROOT / "results" / "mnist" / "samples"
     mod.main([str(root), "--out", str(tmp_path / "summary")])
     old, new = pd.read_csv(root / "summary.csv"), pd.read_csv(tmp_path / "summary.csv")
@@ -189,16 +183,12 @@ def _pruning_runs():
 def test_pruning_summaries_are_what_their_committed_results_give(run):
     """Every committed pruning study (prune_network, MNIST): best_within_1pt.csv and summary.md
     recomputed from results.csv and original.json are the committed files, to the byte."""
-    import importlib.util
 
     import pandas as pd
 
     from nettrim.suite.summary import best_within
 
-    spec = importlib.util.spec_from_file_location("prune_network",
-                                                  ROOT / "experiments" / "prune_network.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = load("prune_network")
     folder = ROOT / "results" / run
     results = pd.read_csv(folder / "results.csv")
     nnz = json.loads((folder / "original.json").read_text())["nnz"]
