@@ -377,6 +377,44 @@ def test_polished_answer_at_epsilon_positive_is_the_optimum(family):
     assert ours.info["gap"] <= 1e-9 and ours.info["infeasibility"] <= 1e-9
 
 
+@pytest.mark.parametrize("family", ["dense", "sparse", "trained", "digits", "cascade", "linear"])
+def test_polish_from_a_default_answer_reaches_the_optimum_and_reuses_its_parts(family):
+    """ε > 0: from an answer certified at the default tolerances (gap 1e-3), the pattern solve
+    with its active-set rounds lands on the optimum to round-off (gap and feasibility ≤ 1e-9);
+    tried again from the same iterate with the parts it cached, it re-solves fewer neurons
+    (none where one round closed the pattern: only the check's two products are spent)."""
+    from nettrim.solvers.admm import _polish, certificate
+    from nettrim.suite.benchmark import layer_problem
+
+    problem, _ = layer_problem(family, 60, 6, 600, 0.05, seed=0)
+    res = solve(problem, "admm", polish="never")
+    cache = [None] * problem.M
+    pair, spent = _polish(problem, res.W, res.state["Lam"], np.inf, cache=cache)
+    gap, infeasibility, _ = certificate(problem, *pair)
+    assert gap <= 1e-9 and infeasibility <= 1e-9
+    again, spent_again = _polish(problem, res.W, res.state["Lam"], np.inf, cache=cache)
+    np.testing.assert_array_equal(again[0], pair[0])
+    check = 4.0 * problem.N * problem.M * problem.P
+    assert spent_again < spent
+    if family == "dense":
+        assert spent_again == check
+
+
+def test_pattern_is_settled_on_a_held_support_at_zero_and_on_few_sign_moves_above():
+    from nettrim.solvers.admm import POLISH_CHANGES, _pattern_settled
+
+    signs = np.zeros((400, 5))
+    signs[:100] = 1.0                                    # a support of 500
+    moved = signs.copy()
+    moved[100:100 + int(POLISH_CHANGES * 500), 0] = -1.0  # grown by POLISH_CHANGES of it
+    assert _pattern_settled(moved, signs, exact=False)
+    moved[200, 0] = 1.0                                  # one more move is too many
+    assert not _pattern_settled(moved, signs, exact=False)
+    flipped = -signs                                     # same support, every sign moved
+    assert _pattern_settled(flipped, signs, exact=True)
+    assert not _pattern_settled(flipped, signs, exact=False)
+
+
 @given(N=st.integers(20, 60), s=st.integers(2, 6), ratio=st.floats(0.5, 1.6),
        trial=st.integers(0, 10_000))
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -9,6 +9,8 @@ size (:func:`scaling_exponents`) say which part grows, and how SparseGPT's time 
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
@@ -53,7 +55,8 @@ def subset_cases(net: Network, layer: int, X_all, samples, *, gain: float, seed:
     """(series, "P", problem, W) for :func:`scaling_runs`: dense layer ``layer`` of ``net``
     on seeded calibration subsets of X_all (:func:`~nettrim.suite.compression.
     calibration_samples`) of each size in ``samples`` (:func:`~nettrim.suite.scale.
-    layer_program`, ε = gain·‖Y‖_F on the subset); W the layer's weights, bias last."""
+    layer_program`, ε = gain·‖Y‖_F on the subset; a size of X_all's or more is all of it);
+    W the layer's weights, bias last."""
     from .compression import calibration_samples
     from .scale import layer_program
 
@@ -72,7 +75,7 @@ def _first_samples(problem: LayerProblem, P: int, gain: float) -> LayerProblem:
     return LayerProblem(X[:, :P], Y, gain * float(np.linalg.norm(Y)), bias=problem.bias)
 
 
-def scaling_runs(cases, **options) -> pd.DataFrame:
+def scaling_runs(cases, *, obs: bool = False, **options) -> pd.DataFrame:
     """Our ADMM and SparseGPT on layers of growing size, one size at a time: the rows a
     scaling table fits its exponents to (:func:`scaling_exponents`).
 
@@ -84,6 +87,10 @@ def scaling_runs(cases, **options) -> pd.DataFrame:
         layer's program (a :class:`~nettrim.problem.LayerProblem`, ReLU), ``W`` the original
         weights it was built from (its bias the last row when ``problem.bias``): SparseGPT
         prunes them to our answer's count on the same inputs.
+    obs : bool, default False
+        Also time the exact greedy OBS (:func:`~nettrim.baselines.obs_prune`) at that count,
+        once (it takes seconds, where SparseGPT's least of three guards a sub-second time
+        against noise); ``obs_time`` is NaN otherwise.
     **options
         Our ADMM's options.
 
@@ -94,9 +101,10 @@ def scaling_runs(cases, **options) -> pd.DataFrame:
         ``iterations``, ``time`` (the solver's clock), ``per_iteration``, ``screened_rows`` (rows
         of X that vanish on every input, left out of the solve), ``nnz`` (nonzero
         weights of our answer, its bias aside: the count SparseGPT prunes to),
-        ``sparsegpt_time`` (the least of three runs, :func:`~nettrim.suite.scale.timed_sparsegpt`);
-        one BLAS thread.
+        ``sparsegpt_time`` (the least of three runs, :func:`~nettrim.suite.scale.timed_sparsegpt`),
+        ``obs_time``; one BLAS thread.
     """
+    from ..baselines import obs_prune
     from ..prune import solve
 
     rows = []
@@ -110,19 +118,26 @@ def scaling_runs(cases, **options) -> pd.DataFrame:
             nnz = int(np.count_nonzero(res.W[:-1] if problem.bias else res.W))
             W_in, b = (W[:-1], W[-1]) if problem.bias else (W, np.zeros(W.shape[1]))
             X_in = problem.X[:-1] if problem.bias else problem.X
-        _, sparsegpt_time, _ = timed_sparsegpt(Network([W_in], [b], last_relu=True), X_in,
-                                               [nnz])
+        one_layer = Network([W_in], [b], last_relu=True)
+        _, sparsegpt_time, _ = timed_sparsegpt(one_layer, X_in, [nnz])
+        obs_time = np.nan
+        if obs:
+            with threadpool_limits(limits=1, user_api="blas"):
+                t0 = time.perf_counter()
+                obs_prune(one_layer, X_in, [nnz])
+                obs_time = time.perf_counter() - t0
         rows.append({"series": series, "axis": axis, "N": problem.N, "M": problem.M, "P": problem.P,
                      "status": res.status, "iterations": res.info["iterations"],
                      "time": res.info["time"],
                      "per_iteration": res.info["time"] / res.info["iterations"], "nnz": nnz,
                      "screened_rows": res.info.get("screened_rows", 0),
-                     "sparsegpt_time": sparsegpt_time})
+                     "sparsegpt_time": sparsegpt_time, "obs_time": obs_time})
     return pd.DataFrame(rows)
 
 
-#: The columns :func:`scaling_exponents` fits, each against the size of its row's axis.
-SCALING_COLUMNS = ("time", "iterations", "per_iteration", "sparsegpt_time")
+#: The columns :func:`scaling_exponents` fits, each against the size of its row's axis
+#: (``obs_time`` where the series timed OBS: NaN otherwise).
+SCALING_COLUMNS = ("time", "iterations", "per_iteration", "sparsegpt_time", "obs_time")
 
 
 def scaling_exponents(runs: pd.DataFrame) -> pd.DataFrame:
@@ -139,7 +154,8 @@ def scaling_exponents(runs: pd.DataFrame) -> pd.DataFrame:
         row = {"series": series, "axis": axis,
                "sizes": f"{g[axis].min():,}–{g[axis].max():,}", "note": note}
         for col in SCALING_COLUMNS:
-            row[col] = (np.nan if note else
+            timed = col in g and g[col].notna().all()
+            row[col] = (np.nan if note or not timed else
                         float(np.polyfit(np.log(g[axis]), np.log(g[col]), 1)[0]))
         rows.append(row)
     return pd.DataFrame(rows)
@@ -150,11 +166,13 @@ def scaling_summary_markdown(runs: pd.DataFrame, title: str = "") -> str:
     from .summary import markdown_table
 
     header = ["series", "axis", "N (screened rows)", "M", "P", "status", "iterations",
-              "time (s)", "ms per iteration", "nonzeros", "SparseGPT (s)", "ratio"]
+              "time (s)", "ms per iteration", "nonzeros", "SparseGPT (s)", "ratio",
+              "OBS (s)"]
     rows = [[r.series, r.axis, f"{r.N} ({getattr(r, 'screened_rows', 0)})", str(r.M), str(r.P),
              r.status if r.status == "converged" else f"**{r.status}**", str(r.iterations),
              f"{r.time:.2f}", f"{1000 * r.per_iteration:.1f}", f"{r.nnz:,}",
-             f"{r.sparsegpt_time:.3f}", f"{r.time / r.sparsegpt_time:.0f}×"]
+             f"{r.sparsegpt_time:.3f}", f"{r.time / r.sparsegpt_time:.0f}×",
+             _seconds(getattr(r, "obs_time", np.nan))]
             for r in runs.itertuples()]
     fits = scaling_exponents(runs)
     fit_rows = [[f.series, f.axis, f.sizes,
@@ -164,4 +182,10 @@ def scaling_summary_markdown(runs: pd.DataFrame, title: str = "") -> str:
     return ((f"{title}\n\n" if title else "") + markdown_table(header, rows)
             + "\n\nFitted exponents (time ∝ size^exponent along each axis, the others fixed):\n\n"
             + markdown_table(["series", "axis", "sizes", "Net-Trim time", "iterations",
-                              "time per iteration", "SparseGPT time", "note"], fit_rows))
+                              "time per iteration", "SparseGPT time", "OBS time", "note"],
+                             fit_rows))
+
+
+def _seconds(t: float) -> str:
+    """A baseline's time for the table: "–" where it was not timed."""
+    return "–" if np.isnan(t) else f"{t:.2f}"
