@@ -170,6 +170,10 @@ POLISH_ROUNDS = {False: 12, True: 3}
 #: 0.04 the sign changes between tests track the distance to the optimum's pattern (392 and
 #: 488 at iteration 120 of 280), and guesses from there closed.
 POLISH_CHANGES = 0.01
+#: ... and given up after its first round when that round asks for more corrections than this
+#: share of the support: there, guesses that closed asked for 0.6–1.3%, and walks from guesses
+#: that asked for more than 2% did not close.
+POLISH_FAR = 0.02
 #: Fixed costs in flop-equivalents (about 30 µs and 60 µs of interpreter work on one core): per
 #: neuron of a pattern solve, and per ADMM iteration.
 _NEURON_OVERHEAD = 3e5
@@ -384,7 +388,8 @@ def _polish(problem: LayerProblem, W: np.ndarray, Lam: np.ndarray, budget: float
     (with the sign it asks for) and inequalities the solution violates; drop inputs whose sign
     flipped and inequalities with a negative multiplier.  At ε > 0 a round re-solves only the
     neurons whose pattern changed (the others' parts hold: only the ball's scalar couples
-    them), and the walk is given up when a neuron's system is singular or when the number of
+    them), and the walk is given up when a neuron's system is singular, when the first round
+    asks for more than ``POLISH_FAR`` of the support in corrections, or when the number of
     corrections has not come down for two rounds (a guess too far from the optimum's pattern
     wanders, where one near it closes in a few rounds).  A round runs only while its cost
     (:func:`_pattern_cost`) fits in ``budget`` flops.  ``cache`` (ε > 0: one entry per
@@ -431,8 +436,9 @@ def _polish(problem: LayerProblem, W: np.ndarray, Lam: np.ndarray, budget: float
         moves = int(grow.sum() + flip.sum() + add.sum() + drop.sum())
         if moves == 0:
             break
+        far = moves > POLISH_FAR * max(np.count_nonzero(sigma), 1) and fewest == np.inf
         fewest, stalled = (moves, 0) if moves < fewest else (fewest, stalled + 1)
-        if not exact and stalled >= 2:
+        if not exact and (stalled >= 2 or far):
             break
         sigma = np.where(grow, np.sign(reach), np.where(flip, 0.0, sigma))
         active = (active | add) & ~drop
