@@ -49,7 +49,9 @@ STUDIES = {"phase_transition": ("phase_transition", "trials.csv"),
            "solver_benchmark": ("solver_benchmark", "runs.csv"),
            "bench_scaling": ("bench_scaling", "runs.csv"),
            "bench_scale": ("bench_scale", "runs.csv"),
-           "bench_scale/lenet_fc1": ("bench_fc1", "table.csv")}
+           "bench_scale/lenet_fc1": ("bench_fc1", "table.csv"),
+           "bench_scale/mnist_layer1": ("bench_fc1", "table.csv"),
+           "bench_scale/mnist_layer2": ("bench_fc1", "table.csv")}
 #: Monte Carlo tables (minutes to recompute, so only their figures are redrawn): the table's
 #: stem under results/ → the experiment whose ``draw(stem)`` draws it
 MONTE_CARLO = {"phase_transition/law_shapes": "law_shapes",

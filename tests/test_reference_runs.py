@@ -62,6 +62,7 @@ REFERENCE = {
     "bench_scale/workers": ("bench_scale", ["experiment=bench_scale_workers"]),
     "bench_scale/p500": ("bench_scale", ["experiment=bench_scale_p500"]),
     "bench_scale/lenet_fc1": ("bench_fc1", []),
+    "bench_scale/polish": ("bench_scale", ["experiment=bench_scale_polish"]),
     "bench_scaling/default": ("bench_scaling", []),
 }
 

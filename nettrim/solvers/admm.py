@@ -364,9 +364,11 @@ def _pattern_cost(problem: LayerProblem, sigma: np.ndarray, active: np.ndarray,
     that check the round (XΛᵀ, WᵀX).  ε = 0: per neuron the Gram matrix (|S|²·P) and 10·n³
     for a solve of size n = |S| + |A| (a singular pattern falls back to an SVD).  ε > 0: per
     neuron of ``neurons`` (the ones the round re-solves) twice |S|²·|Ω_m| + n³ and three times
-    the fixed overhead — on MNIST layer 1 (300 neurons, |S| ≈ 160) a round took about three
-    times the flop count at the rate of the ADMM's products, in small products and
-    interpreter work."""
+    the fixed overhead.  That under-charges: on the MNIST LeNet-300-100's layer 1 (300 neurons,
+    |S| ≈ 160) the pattern solves took about three times their charge at the rate of the
+    ADMM's float32 products (small float64 products and interpreter work; bench-scale's
+    polish run, results/bench_scale/README.md), so ``polish="always"`` can spend well over
+    ``POLISH_SHARE`` of a run's time."""
     n_S = np.count_nonzero(sigma, axis=0).astype(float)
     n = n_S + np.count_nonzero(active, axis=1)
     check = 4.0 * problem.N * problem.M * problem.P
@@ -588,7 +590,8 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
         ``"exact"`` tries it for ε = 0 only, where it decides exact-recovery trials that
         the iterations alone take tens of thousands of steps to certify; ``"always"`` also
         for ε > 0 (on MNIST layer 1 at gain 0.04 it ends the run at iteration 120 of 280;
-        where no guess closes, it costs up to the flop share: results/bench_scale/).
+        but where no guess closes its tries cost time, and over the MNIST gain sweeps they
+        cost more than they saved: results/bench_scale/README.md).
     gram_scale : float, default 1.0
         The data are divided so that ‖X‖²_F = gram_scale·max(N, P) (the same solutions): the
         samples have mean squared norm gram_scale when P ≥ N, and XXᵀ mean eigenvalue
