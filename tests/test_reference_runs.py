@@ -63,6 +63,8 @@ REFERENCE = {
     "bench_scale/p500": ("bench_scale", ["experiment=bench_scale_p500"]),
     "bench_scale/lenet_fc1": ("bench_fc1", []),
     "bench_scale/polish": ("bench_scale", ["experiment=bench_scale_polish"]),
+    "bench_scale/mnist_layer1": ("bench_fc1", ["experiment=bench_fc1_mnist_layer1"]),
+    "bench_scale/mnist_layer2": ("bench_fc1", ["experiment=bench_fc1_mnist_layer2"]),
     "bench_scaling/default": ("bench_scaling", []),
 }
 
