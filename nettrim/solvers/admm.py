@@ -360,9 +360,9 @@ def _pattern_solve_exact(problem: LayerProblem, sigma: np.ndarray, active: np.nd
 
 def _pattern_cost(problem: LayerProblem, sigma: np.ndarray, active: np.ndarray,
                   neurons: np.ndarray | None = None) -> float:
-    """Flops of one round of :func:`_polish`, counted generously, plus the two N·M·P products
-    that check the round (XΛᵀ, WᵀX).  ε = 0: per neuron the Gram matrix (|S|²·P) and 10·n³
-    for a solve of size n = |S| + |A| (a singular pattern falls back to an SVD).  ε > 0: per
+    """Flops of one round of :func:`_polish`: the two N·M·P products that check the round
+    (XΛᵀ, WᵀX), and at ε = 0, counted generously, per neuron the Gram matrix (|S|²·P) and
+    10·n³ for a solve of size n = |S| + |A| (a singular pattern falls back to an SVD); at ε > 0 per
     neuron of ``neurons`` (the ones the round re-solves) twice |S|²·|Ω_m| + n³ and three times
     the fixed overhead.  That under-charges: on the MNIST LeNet-300-100's layer 1 (300 neurons,
     |S| ≈ 160) the pattern solves took about three times their charge at the rate of the
