@@ -2,11 +2,10 @@
 
     python experiments/bench_scaling.py [overrides]      (make bench-scaling)
 
-Solves, on one BLAS thread, the first two layers of the MNIST LeNet-300-100 (make mnist-fc's
-network, shared through the model cache) on calibration subsets of growing size P (up to all
-60,000 images), and the benchmark's trained layers about a base shape with P, N or M grown one
-at a time; SparseGPT (and on the MNIST layers the exact greedy OBS) prunes each to our answer's
-count (nettrim.suite.scaling). Writes runs.csv (rewritten after every series),
+Solves, on one BLAS thread, the first layer of the MNIST LeNet-300-100 (make mnist-fc's network,
+shared through the model cache) on calibration subsets of growing size P, and the benchmark's
+trained layers about a base shape with P, N or M grown one at a time; SparseGPT prunes each to
+our answer's count (nettrim.suite.scaling). Writes runs.csv (rewritten after every series),
 exponents.csv, summary.md and config.yaml into the run directory. Needs the MNIST cache (make
 mnist-data).
 """
@@ -35,16 +34,15 @@ def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
     net = models.train_classifier(config["data"], config["network"], model,
                                        cache=config.get("model_cache"))
     X_all = load_dataset(**config["data"])[0]
-    series = [(scaling.subset_cases(net, layer, X_all, mnist["samples"], gain=mnist["gain"],
-                                    seed=config["seed"]), mnist["obs"])
-              for layer in mnist["layers"]]
-    series.append((scaling.synthetic_cases(synthetic["base"], synthetic["axes"],
-                                           family=synthetic["family"], gain=synthetic["gain"],
-                                           seed=config["seed"]), synthetic["obs"]))
+    series = [scaling.subset_cases(net, mnist["layer"], X_all, mnist["samples"],
+                                   gain=mnist["gain"], seed=config["seed"]),
+              scaling.synthetic_cases(synthetic["base"], synthetic["axes"],
+                                      family=synthetic["family"], gain=synthetic["gain"],
+                                      seed=config["seed"])]
     tables = []
-    for cases, obs in series:
+    for cases in series:
         for case in cases:
-            tables.append(scaling.scaling_runs([case], obs=obs, **options))
+            tables.append(scaling.scaling_runs([case], **options))
             log.info("%s", tables[-1].to_string(index=False, header=len(tables) == 1))
             pd.concat(tables).to_csv(out_dir / "runs.csv", index=False)
     runs = pd.concat(tables, ignore_index=True)

@@ -153,8 +153,8 @@ def scaling_exponents(runs: pd.DataFrame) -> pd.DataFrame:
                 f"only {len(g)} sizes")
         row = {"series": series, "axis": axis,
                "sizes": f"{g[axis].min():,}–{g[axis].max():,}", "note": note}
-        for col in SCALING_COLUMNS:
-            timed = col in g and g[col].notna().all()
+        for col in (c for c in SCALING_COLUMNS if c in runs):
+            timed = g[col].notna().all()
             row[col] = (np.nan if note or not timed else
                         float(np.polyfit(np.log(g[axis]), np.log(g[col]), 1)[0]))
         rows.append(row)
@@ -165,25 +165,28 @@ def scaling_summary_markdown(runs: pd.DataFrame, title: str = "") -> str:
     """The rows of :func:`scaling_runs` and the exponents of :func:`scaling_exponents`."""
     from .summary import markdown_table
 
+    # OBS's columns only where some layer timed it (scaling_runs(obs=True))
+    obs = "obs_time" in runs and bool(runs["obs_time"].notna().any())
+    columns = [c for c in SCALING_COLUMNS if obs or c != "obs_time"]
     header = ["series", "axis", "N (screened rows)", "M", "P", "status", "iterations",
               "time (s)", "ms per iteration", "nonzeros", "SparseGPT (s)", "ratio",
-              "OBS (s)"]
+              *(["OBS (s)"] if obs else [])]
     rows = [[r.series, r.axis, f"{r.N} ({getattr(r, 'screened_rows', 0)})", str(r.M), str(r.P),
              r.status if r.status == "converged" else f"**{r.status}**", str(r.iterations),
              f"{r.time:.2f}", f"{1000 * r.per_iteration:.1f}", f"{r.nnz:,}",
              f"{r.sparsegpt_time:.3f}", f"{r.time / r.sparsegpt_time:.0f}×",
-             _seconds(getattr(r, "obs_time", np.nan))]
+             *([_seconds(r.obs_time)] if obs else [])]
             for r in runs.itertuples()]
     fits = scaling_exponents(runs)
     fit_rows = [[f.series, f.axis, f.sizes,
                  *("–" if np.isnan(v) else f"{v:.2f}" for v in (getattr(f, c)
-                                                             for c in SCALING_COLUMNS)),
+                                                             for c in columns)),
                  f.note or "–"] for f in fits.itertuples()]
     return ((f"{title}\n\n" if title else "") + markdown_table(header, rows)
             + "\n\nFitted exponents (time ∝ size^exponent along each axis, the others fixed):\n\n"
             + markdown_table(["series", "axis", "sizes", "Net-Trim time", "iterations",
-                              "time per iteration", "SparseGPT time", "OBS time", "note"],
-                             fit_rows))
+                              "time per iteration", "SparseGPT time",
+                              *(["OBS time"] if obs else []), "note"], fit_rows))
 
 
 def _seconds(t: float) -> str:
