@@ -273,16 +273,16 @@ def _pattern_solve(problem: LayerProblem, sigma: np.ndarray, active: np.ndarray,
     if problem.epsilon == 0:
         return _pattern_solve_exact(problem, sigma, active, Lam, W)
     # dependent constraints in the guess: least squares (the polish gives up instead)
-    parts = [_neuron_pattern(problem, m, sigma[:, m], active[m], singular="lstsq")
+    parts = [_neuron_pattern(problem, m, sigma[:, m], active[m], lstsq=True)
              for m in range(sigma.shape[1])]
     return _pattern_combine(problem, parts, Lam.shape)
 
 
 def _neuron_pattern(problem: LayerProblem, m: int, sigma_m: np.ndarray, active_m: np.ndarray,
-                    singular: str = "none") -> dict | None:
+                    lstsq: bool = False) -> dict | None:
     """Neuron m's part of :func:`_pattern_solve`: the two solutions (w_ls, d) of its KKT
     system on the pattern, and what the ball's scalar t needs of them. A singular system gives
-    None, or (``singular="lstsq"``) its least-squares solution."""
+    None, or (``lstsq=True``) its least-squares solution."""
     X = problem.X
     S, on, A = sigma_m != 0, problem.omega[m], active_m
     X_S = X[S]
@@ -298,7 +298,7 @@ def _neuron_pattern(problem: LayerProblem, m: int, sigma_m: np.ndarray, active_m
     try:
         sol = np.linalg.solve(K, rhs)
     except np.linalg.LinAlgError:
-        if singular != "lstsq":
+        if not lstsq:
             return None
         sol = np.linalg.lstsq(K, rhs, rcond=None)[0]
     r_ls, Bd = B @ sol[:n, 0] - y, B @ sol[:n, 1]
@@ -409,7 +409,7 @@ def _polish(problem: LayerProblem, W: np.ndarray, Lam: np.ndarray, budget: float
     pair, spent = None, 0.0
     cache = [None] * W.shape[1] if cache is None else cache
     fewest, stalled = np.inf, 0
-    for _ in range(rounds):
+    for round_ in range(rounds):
         stale = None if exact else np.array([
             c is None or not (np.array_equal(c[0], sigma[:, m]) and np.array_equal(c[1], active[m]))
             for m, c in enumerate(cache)])
@@ -438,7 +438,7 @@ def _polish(problem: LayerProblem, W: np.ndarray, Lam: np.ndarray, budget: float
         moves = int(grow.sum() + flip.sum() + add.sum() + drop.sum())
         if moves == 0:
             break
-        far = moves > POLISH_FAR * max(np.count_nonzero(sigma), 1) and fewest == np.inf
+        far = moves > POLISH_FAR * max(np.count_nonzero(sigma), 1) and round_ == 0
         fewest, stalled = (moves, 0) if moves < fewest else (fewest, stalled + 1)
         if not exact and (stalled >= 2 or far):
             break
