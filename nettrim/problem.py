@@ -391,21 +391,32 @@ class LayerProblem:
         R = Z - self.Y
         R *= self._on
         omega_residual = float(np.linalg.norm(R))
-        # Excess is relative to ε, floored at a fraction of ‖Y‖: a ball of radius 1e-200 is
-        # not something a first-order method (or any float64 solver) can hit exactly.
         if self.per_neuron:
             res_m = np.linalg.norm(R, axis=1)
-            floor_m = _BALL_FLOOR * np.linalg.norm(self.Y, axis=1)
-            scale_m = np.maximum(np.maximum(self.epsilon_m, floor_m), np.finfo(float).tiny)
-            ball_excess = float(np.max((res_m - self.epsilon_m) / scale_m))
+            ball_excess = float(np.max((res_m - self.epsilon_m) / self._ball_scale))
         else:
-            scale = max(self.epsilon, _BALL_FLOOR * float(np.linalg.norm(self.Y)),
-                        np.finfo(float).tiny)
-            ball_excess = (omega_residual - self.epsilon) / scale
+            ball_excess = (omega_residual - self.epsilon) / self._ball_scale
         excess = Z - self.V
         excess *= self._off
         violation = float(np.max(excess, initial=0.0))
         return omega_residual, float(ball_excess), max(violation, 0.0)
+
+    @property
+    def _ball_scale(self):
+        """What the ball's excess is relative to: ε (ε_m per neuron), floored at
+        ``_BALL_FLOOR``·‖Y‖ (‖y_m‖): a ball of radius 1e-200 is not something a first-order
+        method (or any float64 solver) can hit exactly."""
+        if self.per_neuron:
+            floor_m = _BALL_FLOOR * np.linalg.norm(self.Y, axis=1)
+            return np.maximum(np.maximum(self.epsilon_m, floor_m), np.finfo(float).tiny)
+        return max(self.epsilon, _BALL_FLOOR * float(np.linalg.norm(self.Y)),
+                   np.finfo(float).tiny)
+
+    def ball_radius(self, rtol: float = 0.0):
+        """The largest ‖(Z − Y)_Ω‖_F whose ball excess (:meth:`constraint_gaps`) is at most
+        ``rtol``: ε + rtol·scale (an array over neurons in the per-neuron form)."""
+        eps = self.epsilon_m if self.per_neuron else self.epsilon
+        return eps + rtol * self._ball_scale
 
     def infeasibility(self, Z: np.ndarray) -> float:
         """How far Z = UᵀX is from C, on the scale of :attr:`Evaluation.feasible`.

@@ -379,15 +379,16 @@ def test_polished_answer_at_epsilon_positive_is_the_optimum(family):
 
 @pytest.mark.parametrize("family", ["dense", "sparse", "trained", "digits", "cascade", "linear"])
 def test_polish_from_a_default_answer_reaches_the_optimum_and_reuses_its_parts(family):
-    """ε > 0: from an answer certified at the default tolerances (gap 1e-3), the pattern solve
-    with its active-set rounds lands on the optimum to round-off (gap and feasibility ≤ 1e-9);
-    tried again from the same iterate with the parts it cached, it re-solves fewer neurons
-    (none where one round closed the pattern: only the check's two products are spent)."""
+    """ε > 0: from an ADMM iterate certified at the default tolerances (gap 1e-3; not
+    bias-repaired, as the loop hands the polish its iterates), the pattern solve with its
+    active-set rounds lands on the optimum to round-off (gap and feasibility ≤ 1e-9); tried
+    again from the same iterate with the parts it cached, it re-solves fewer neurons (none
+    where one round closed the pattern: only the check's two products are spent)."""
     from nettrim.solvers.admm import _polish, certificate
     from nettrim.suite.benchmark import layer_problem
 
     problem, _ = layer_problem(family, 60, 6, 600, 0.05, seed=0)
-    res = solve(problem, "admm", polish="never")
+    res = solve(problem, "admm", polish="never", repair=False)
     cache = [None] * problem.M
     pair, spent = _polish(problem, res.W, res.state["Lam"], np.inf, cache=cache)
     gap, infeasibility, _ = certificate(problem, *pair)
@@ -500,3 +501,81 @@ def test_rho_step_moves_rho_toward_the_lagging_side(p, g):
         assert ratio < 1
     if 0.251 <= ratio <= 3.99:   # off the edges, where rounding decides
         assert step == 1.0
+
+
+def _best_shift_ball(problem, Z, aim):
+    """Plainly, neuron by neuron: the ball's residual² when each neuron's row of Z moves by
+    its ball-best shift −mean_Ω r_m, held to what keeps its Ωᶜ inequalities within ``aim``."""
+    ymax = np.abs(problem.Y).max()
+    residual2 = []
+    for m in range(problem.M):
+        on = problem.omega[m]
+        r = Z[m, on] - problem.Y[m, on]
+        cap = aim * ymax - (Z[m, ~on] - problem.V[m, ~on]).max() if (~on).any() else np.inf
+        shift = min(cap, -r.mean()) if on.any() else min(cap, 0.0)
+        residual2.append(np.sum((r + shift) ** 2))
+    return np.array(residual2)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), per_neuron=st.booleans(), nonzero_V=st.booleans(),
+       gain=st.floats(0.02, 0.3), iterations=st.sampled_from([10, 20, 40]),
+       aim=st.sampled_from([1e-4, 1e-2]))
+def test_bias_repair_meets_the_constraints_or_says_why_not(seed, per_neuron, nonzero_V, gain,
+                                                          iterations, aim):
+    """The repair moves the bias row only, and its W' meets both constraints to ``aim``; it
+    gives up only where no shift of the bias does (the ball missed even at each neuron's best
+    shift the inequalities allow); a W feasible to ``aim`` already comes back unchanged."""
+    from nettrim.solvers.admm import bias_repair
+
+    problem = _problem(seed, per_neuron, True, nonzero_V, False, 1.0, gain)
+    W = solve(problem, "admm", max_iter=iterations, repair=False).W
+    Z = W.T @ problem.X
+    found = bias_repair(problem, W, Z, aim)
+    best = _best_shift_ball(problem, Z, aim)
+    eps = problem.epsilon_m if per_neuron else problem.epsilon
+    floor = 1e-2 * np.linalg.norm(problem.Y, axis=1 if per_neuron else None)
+    radius2 = (eps + aim * np.maximum(eps, floor)) ** 2
+    reachable = np.all(best <= radius2 * (1 + 1e-9)) if per_neuron else \
+        best.sum() <= radius2 * (1 + 1e-9)
+    if found is None:
+        assert not reachable
+        return
+    W_new, Z_new = found
+    assert reachable
+    np.testing.assert_array_equal(W_new[:-1], W[:-1])
+    np.testing.assert_allclose(Z_new, W_new.T @ problem.X, atol=1e-10 * np.abs(Z).max())
+    assert problem.infeasibility(Z_new) <= aim * (1 + 1e-6) + 1e-12
+    if problem.infeasibility(Z) <= aim:
+        np.testing.assert_array_equal(W_new, W)
+
+
+@pytest.mark.parametrize("source", ["case3-seed1", "case6-seed0", "digits", "cascade"])
+def test_a_bias_repaired_answer_is_certified_and_agrees_with_cvxpy(source):
+    """Where the ADMM stops on a bias-repaired iterate (``info["repaired"]``), that answer is
+    feasible, at cvxpy's optimum to the gap tolerance, and stopped no later than without it."""
+    from nettrim.suite.benchmark import layer_problem
+
+    if source.startswith("case"):
+        case, seed = (int(part[-1]) for part in source.split("-"))
+        problem = _problem(seed, *CASES[case])
+    else:
+        problem = layer_problem(source, 60, 6, 600, 0.05, seed=0)[0]
+    ours, plain = solve(problem, "admm"), solve(problem, "admm", repair=False)
+    reference = solve(problem, "cvxpy")
+    assert ours.status == plain.status == reference.status == "converged"
+    assert ours.info["repaired"] and not plain.info["repaired"]
+    assert ours.evaluation.feasible
+    assert ours.evaluation.l1 == pytest.approx(reference.evaluation.l1, rel=1e-3)
+    assert ours.info["iterations"] <= plain.info["iterations"]
+
+
+def test_the_repair_needs_a_bias_and_a_ball_and_is_checked():
+    from nettrim.solvers.admm import repairable
+
+    assert repairable(_problem(0, *CASES[2]))                         # bias, ε > 0
+    assert not repairable(_problem(0, *CASES[0]))                     # no bias
+    X, W, Y = random_layer(0, N=15, M=4, P=60, bias=True)
+    assert not repairable(LayerProblem(X, Y, 0.0, bias=True))         # ε = 0
+    with pytest.raises(TypeError, match="repair must be true or false; got 'yes'"):
+        solve(_problem(0, *CASES[2]), "admm", repair="yes")

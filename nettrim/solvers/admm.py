@@ -174,6 +174,13 @@ POLISH_CHANGES = 0.01
 #: share of the support: there, guesses that closed asked for 0.6–1.3%, and walks from guesses
 #: that asked for more than 2% did not close.
 POLISH_FAR = 0.02
+#: At ε > 0 a layer with a bias (a constant input) gets a *repair* at each test whose W2 is
+#: within this factor of ``feas_tol`` (:func:`bias_repair`): on MNIST layer 1 the iterate's
+#: objective is certified long before it is feasible, the last tenth of a percent of the ReLU
+#: inequalities taking a third of the run.
+REPAIR_REACH = 30.0
+#: ... aiming at this share of ``feas_tol``: room for the float64 check's round-off.
+REPAIR_AIM = 0.9
 #: Fixed costs in flop-equivalents (about 30 µs and 60 µs of interpreter work on one core): per
 #: neuron of a pattern solve, and per ADMM iteration.
 _NEURON_OVERHEAD = 3e5
@@ -181,11 +188,12 @@ _ITERATION_OVERHEAD = 6e5
 
 
 def certificate(problem: LayerProblem, W: np.ndarray, Lam: np.ndarray,
-                 feas_tol: float = np.inf):
+                 feas_tol: float = np.inf, Z: np.ndarray | None = None):
     """(relative gap of ‖W‖₁ to the dual bound d(Λ), infeasibility of W, d(Λ)): W is certified
     when both are within tolerance, whichever way W and Λ were obtained.  When W is more
-    infeasible than ``feas_tol`` the dual bound is not computed (gap and d(Λ) are NaN)."""
-    infeas = problem.infeasibility(W.T @ problem.X)
+    infeasible than ``feas_tol`` the dual bound is not computed (gap and d(Λ) are NaN).
+    ``Z`` is WᵀX when the caller has it."""
+    infeas = problem.infeasibility(W.T @ problem.X if Z is None else Z)
     if infeas > feas_tol:
         return np.nan, infeas, np.nan
     l1 = float(np.abs(W).sum())
@@ -253,6 +261,110 @@ def soft_threshold(V: np.ndarray, t: float) -> np.ndarray:
     # V − clip(V, −t, t): two passes instead of four, and the same numbers (V ∓ t is exact
     # either way; entries within [−t, t] give exact zeros)
     return V - np.clip(V, -t, t)
+
+
+def bias_repair(problem: LayerProblem, W: np.ndarray, Z: np.ndarray, aim: float):
+    """W with each neuron's bias moved so that it is feasible to ``aim``, or None.
+
+    A constant input (the bias row, X's last when ``problem.bias``) shifts a neuron's whole
+    row of Z = WᵀX: adding β_m/c to the bias weight (c the constant) adds β_m to z_m. The
+    ReLU inequalities on Ωᶜ then hold to ``aim`` for β_m ≤ u_m (minus the worst excess), and
+    the ball's residual is ‖r_m‖² + 2β_m·Σ_Ω r_m + β_m²|Ω_m| per neuron, least at β_m =
+    −mean_Ω r_m. So take β = β0 + θ(β1 − β0), from the smallest shifts that meet the
+    inequalities (β0 = min(0, u)) towards the ball's best ones (β1 = min(u, −mean_Ω r)), with
+    the least θ ∈ [0, 1] that meets the ball (a quadratic; one θ per neuron in the per-neuron
+    form). ‖W‖₁ moves by Σ|Δbias| at most, a few 1e-5 of it on MNIST layer 1: the repaired W
+    goes through the same certificate, with the same dual bound.
+
+    Parameters
+    ----------
+    problem : LayerProblem
+        With ``bias`` (its last row of X constant) and ε > 0.
+    W : ndarray of shape (N, M)
+    Z : ndarray of shape (M, P)
+        WᵀX, in float64.
+    aim : float
+        The infeasibility (:meth:`LayerProblem.infeasibility`) to reach, e.g. 0.9·feas_tol.
+
+    Returns
+    -------
+    (W', Z') or None
+        None when no such shift meets both constraints.
+    """
+    c = float(problem.X[-1, 0])
+    Y, on = problem.Y, problem.omega
+    ymax = float(np.abs(Y).max()) or 1.0
+    worst = np.where(on, -np.inf, Z - problem.V).max(axis=1)      # −inf: Ωᶜ empty
+    u = aim * ymax - worst
+    R = np.subtract(Z, Y)
+    R *= problem._on
+    total, count, square = R.sum(axis=1), on.sum(axis=1), np.einsum("ij,ij->i", R, R)
+    beta0 = np.minimum(0.0, u)
+    beta1 = np.minimum(u, -np.divide(total, count, out=np.zeros_like(total), where=count > 0))
+    d = beta1 - beta0
+    # the ball's residual² along β0 + θd: aθ² + bθ + q0, per neuron
+    a, b = d * d * count, 2 * d * (total + beta0 * count)
+    q0 = square + 2 * beta0 * total + beta0 ** 2 * count
+    radius2 = problem.ball_radius(aim) ** 2
+    theta = (_least_root(a, b, q0 - radius2) if problem.per_neuron else
+             _least_root(a.sum(), b.sum(), q0.sum() - radius2))
+    if theta is None or np.isnan(theta).any():
+        return None
+    beta = beta0 + theta * d
+    W_new = W.copy()
+    W_new[-1] += beta / c
+    return W_new, Z + beta[:, None]
+
+
+def _least_root(a, b, q):
+    """The least θ ∈ [0, 1] with aθ² + bθ + q ≤ 0 (elementwise; NaN where none), or None when
+    a scalar has none: the quadratic is convex (a ≥ 0)."""
+    a, b, q = np.atleast_1d(a), np.atleast_1d(b), np.atleast_1d(q)
+    theta = np.full(a.shape, np.nan)
+    theta[q <= 0] = 0.0
+    end = a + b + q <= 0
+    todo = (q > 0) & end
+    disc = np.maximum(b[todo] ** 2 - 4 * a[todo] * q[todo], 0.0)
+    # the smaller root, in the form that does not cancel (q > 0, so b < 0 on this branch)
+    theta[todo] = np.minimum(2 * q[todo] / (-b[todo] + np.sqrt(disc)), 1.0)
+    if theta.size == 1:
+        return None if np.isnan(theta[0]) else float(theta[0])
+    return theta
+
+
+def repairable(problem: LayerProblem) -> bool:
+    """Whether :func:`bias_repair` applies: ε > 0 and a constant, nonzero last input (the
+    bias). At ε = 0 the answer must meet the equalities, not a ball it could be moved in."""
+    if not problem.bias or problem.epsilon == 0:
+        return False
+    last = problem.X[-1]
+    return bool(last[0] != 0 and np.all(last == last[0]))
+
+
+def repair_at_test(problem: LayerProblem, screen: LayerProblem, W: np.ndarray,
+                   Z: np.ndarray, Lam: np.ndarray, dual: float, feas_tol: float,
+                   gap_tol: float):
+    """(W', gap, infeasibility, dual) of :func:`bias_repair`'s W' at a test that did not
+    certify W, or None when no shift makes W feasible.
+
+    The repair is worked out on ``screen`` (``problem`` or its float32 copy), from Z = WᵀX and
+    ``dual`` = d(Λ) as the test computed them there (NaN when it did not): no product but the
+    dual bound's when it is missing. A float32 estimate within ``SCREEN_MARGIN`` of the gap
+    tolerance is then certified on ``problem`` in float64, as at the test itself."""
+    found = bias_repair(screen, W, Z, REPAIR_AIM * feas_tol)
+    if found is None:
+        return None
+    W_new, Z_new = found
+    infeas = screen.infeasibility(Z_new)
+    if infeas > feas_tol:
+        return None
+    if np.isnan(dual):
+        dual = screen.dual_objective(Lam)
+    l1 = float(np.abs(W_new).sum())
+    gap = (l1 - dual) / l1
+    if screen is not problem and gap <= SCREEN_MARGIN * gap_tol:
+        gap, infeas, dual = certificate(problem, W_new, Lam)
+    return W_new, gap, infeas, dual
 
 
 def _pattern_solve(problem: LayerProblem, sigma: np.ndarray, active: np.ndarray,
@@ -506,6 +618,7 @@ def check_options(**options) -> dict:
         "polish": _check_polish(o["polish"]),
         "gram_scale": check_scalar(o["gram_scale"], "gram_scale", low=0.0, low_inclusive=False),
         "precision": _check_precision(o["precision"]),
+        "repair": check_bool(o["repair"], "repair"),
     }
 
 
@@ -553,8 +666,8 @@ def _check_callback(callback):
 def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
                gap_tol: float = 1e-3, feas_tol: float = 1e-4, max_iter: int = 20000,
                adaptive_rho: bool = True, check_every: int = 10, polish: str = "exact",
-               gram_scale: float = 1.0, precision: str = "auto", W0=None, warm=None,
-               callback=None) -> SolverResult:
+               gram_scale: float = 1.0, precision: str = "auto", repair: bool = True,
+               W0=None, warm=None, callback=None) -> SolverResult:
     """Solve a :class:`~nettrim.problem.LayerProblem` by ADMM.
 
     Parameters
@@ -605,6 +718,13 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
         ``MIXED_FEAS_TOL``), else ``"double"``. The Gram solve, the N×M state and the
         certificate are float64 in every case, and a float32 run that makes no progress for
         ``STALL_TESTS`` tests, and half its tests, goes on in float64 (module docstring).
+    repair : bool, default True
+        At ε > 0 on a layer with a bias: at each test whose W2 is infeasible by at most
+        ``REPAIR_REACH``·feas_tol, move each neuron's bias so that W2 meets the constraints to
+        ``REPAIR_AIM``·feas_tol (:func:`bias_repair`), and stop when that W2 is certified
+        (``info["repaired"]``); the ρ rule then weighs the gap against the repaired
+        infeasibility. On MNIST's LeNet-300-100 at P = 1,000 it ended layer 1 at 200 instead
+        of 280 iterations (gain 0.04) and 160 instead of 360 (gain 0.1).
     W0 : array of shape (N, M), optional
         Warm start for W3 (and W2).
     warm : dict, optional
@@ -624,14 +744,14 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
     SolverResult
         ``W`` is the soft-thresholded (exactly sparse) iterate W2; ``info`` holds
         ``iterations``, ``time``, ``gap``, ``infeasibility``, ``dual_bound``,
-        ``primal_residual``, ``dual_residual``, the final ``rho``, ``polished``,
+        ``primal_residual``, ``dual_residual``, the final ``rho``, ``polished``, ``repaired``,
         ``precision`` (``"mixed"`` or ``"double"``, as run), ``promoted_at`` (the iteration
         at which a float32 run went on in float64, or None) and ``warm`` (whether it started
         from ``warm``); ``state`` is the warm start for a neighbouring program.
     """
     return ADMM(rho=rho, alpha=alpha, gap_tol=gap_tol, feas_tol=feas_tol, max_iter=max_iter,
                 adaptive_rho=adaptive_rho, check_every=check_every, polish=polish,
-                gram_scale=gram_scale, precision=precision).solve(
+                gram_scale=gram_scale, precision=precision, repair=repair).solve(
         problem, W0=W0, warm=warm, callback=callback)
 
 
@@ -643,8 +763,9 @@ class ADMM(Solver):
     **options
         Any of :func:`solve_admm`'s options (``rho``, ``alpha``, ``gap_tol``, ``feas_tol``,
         ``max_iter``, ``adaptive_rho``, ``check_every``, ``polish``, ``gram_scale``,
-        ``precision``), checked here; the rest keep the defaults written in its signature.
-        ``solve(problem, W0=None, warm=None, callback=None)`` takes the per-solve arguments.
+        ``precision``, ``repair``), checked here; the rest keep the defaults written in its
+        signature. ``solve(problem, W0=None, warm=None, callback=None)`` takes the per-solve
+        arguments.
     """
 
     name = "admm"
@@ -663,7 +784,8 @@ class ADMM(Solver):
 
 
 def _solve(problem: LayerProblem, *, rho, alpha, gap_tol, feas_tol, max_iter, adaptive_rho,
-           check_every, polish, gram_scale, precision, W0, warm, callback) -> SolverResult:
+           check_every, polish, gram_scale, precision, repair, W0, warm,
+           callback) -> SolverResult:
     """:func:`solve_admm` on checked options (:meth:`ADMM._check`)."""
     t0 = time.perf_counter()
     N, M, P = problem.N, problem.M, problem.P
@@ -719,6 +841,7 @@ def _solve(problem: LayerProblem, *, rho, alpha, gap_tol, feas_tol, max_iter, ad
     status, k = "max_iter", 0
     try_polish = polish == "always" or (polish == "exact" and problem.epsilon == 0)
     polished, polish_flops, signs, pattern_cache = False, 0.0, np.zeros((N, M)), [None] * M
+    repairing, repaired = repair and repairable(problem), False
     iteration_flops = 4.0 * N * M * P + 2.0 * N * N * M + _ITERATION_OVERHEAD
     gap = infeas = dual = r = s = np.inf
     for k in range(1, max_iter + 1):
@@ -793,17 +916,24 @@ def _solve(problem: LayerProblem, *, rho, alpha, gap_tol, feas_tol, max_iter, ad
         # feasibility first: while W2 is infeasible the dual bound (one more N·M·P product)
         # cannot stop the run, and only the ρ rule needs it
         cert_tol, Lam = (np.inf if adapting else feas_tol), rho * U1
-        if dtype == np.float64:
+        # in float32, a screen first: the float64 certificate (its two N·M·P products and
+        # passes cost a few float32 iterations) only when the run may stop
+        W2s = W2 if dtype == np.float64 else W2.astype(dtype)
+        Zs = W2s.T @ inner.X
+        gap, infeas, dual = certificate(inner, W2s, Lam, feas_tol=cert_tol, Z=Zs)
+        if (dtype != np.float64 and infeas <= SCREEN_MARGIN * feas_tol
+                and gap <= SCREEN_MARGIN * gap_tol):
             gap, infeas, dual = certificate(problem, W2, Lam, feas_tol=cert_tol)
-        else:
-            # a float32 screen first: the float64 certificate (its two N·M·P products and
-            # passes cost a few float32 iterations) only when the run may stop
-            gap, infeas, dual = certificate(inner, W2.astype(dtype), Lam, feas_tol=cert_tol)
-            if infeas <= SCREEN_MARGIN * feas_tol and gap <= SCREEN_MARGIN * gap_tol:
-                gap, infeas, dual = certificate(problem, W2, Lam, feas_tol=cert_tol)
         if infeas <= feas_tol and gap <= gap_tol:
             status = "converged"
             break
+        if repairing and infeas <= REPAIR_REACH * feas_tol:
+            fixed = repair_at_test(problem, inner, W2, Zs, Lam, dual, feas_tol, gap_tol)
+            if fixed is not None and fixed[2] <= feas_tol and fixed[1] <= gap_tol:
+                (W2, gap, infeas, dual), repaired, status = fixed, True, "converged"
+                break
+            if fixed is not None:
+                infeas = fixed[2]       # what the ρ rule balances against the gap
         if try_polish:
             # the pattern solve costs |S|²·P per neuron: worth it for sparse solutions, not
             # for dense ones, so it gets at most POLISH_SHARE of the iterations' flops
@@ -870,6 +1000,7 @@ def _solve(problem: LayerProblem, *, rho, alpha, gap_tol, feas_tol, max_iter, ad
         "dual_residual": float(s),
         "rho": rho,
         "polished": polished,
+        "repaired": repaired,
         "precision": precision,
         # the iteration at which a float32 run went on in float64, or None
         "promoted_at": promoted_at,

@@ -24,10 +24,13 @@ import numpy as np
 from ..problem import LayerProblem
 from .admm import (
     ADMM,
+    REPAIR_REACH,
     RHO_FEAS_AIM,
     certificate,
     check_options,
     equilibrate,
+    repair_at_test,
+    repairable,
     residual_ratio,
     rho_step,
 )
@@ -101,7 +104,7 @@ class _Projection:
 #: The ADMM options this solver shares with :class:`~nettrim.solvers.admm.ADMM` (the same
 #: defaults, read from there).
 SHARED = ("rho", "alpha", "gap_tol", "feas_tol", "max_iter", "adaptive_rho", "check_every",
-          "gram_scale")
+          "gram_scale", "repair")
 
 
 class ADMMTorch(Solver):
@@ -109,7 +112,7 @@ class ADMMTorch(Solver):
 
     Parameters
     ----------
-    rho, alpha, gap_tol, feas_tol, max_iter, adaptive_rho, check_every, gram_scale
+    rho, alpha, gap_tol, feas_tol, max_iter, adaptive_rho, check_every, gram_scale, repair
         As for :class:`~nettrim.solvers.admm.ADMM` (the same defaults).
     device : str, default "cpu"
         The torch device of the iteration, e.g. ``"cuda"``.
@@ -173,6 +176,7 @@ def _solve(problem: LayerProblem, o: dict) -> SolverResult:
     feas_aim = min(o["feas_tol"], RHO_FEAS_AIM)
     interval = next_adapt = 2 * o["check_every"]
     status, gap, infeas, dual, r, s = "max_iter", np.inf, np.inf, np.nan, np.inf, np.inf
+    repairing, W_repaired = o["repair"] and repairable(problem), None
     for k in range(1, o["max_iter"] + 1):
         A, B = W1 - U1, W2 - U2
         if kernel:
@@ -194,12 +198,21 @@ def _solve(problem: LayerProblem, o: dict) -> SolverResult:
         r = float(np.hypot(r1, r2))
         s = rho * float(torch.linalg.norm(X @ (W1 - W1_old).T + W2 - W2_old))
         adapting = o["adaptive_rho"] and k >= next_adapt
-        W2_np = W2.double().cpu().numpy()
-        gap, infeas, dual = certificate(problem, W2_np, rho * U1.double().cpu().numpy(),
+        W2_np, Lam = W2.double().cpu().numpy(), rho * U1.double().cpu().numpy()
+        Z_np = W2_np.T @ problem.X
+        gap, infeas, dual = certificate(problem, W2_np, Lam, Z=Z_np,
                                         feas_tol=np.inf if adapting else o["feas_tol"])
         if infeas <= o["feas_tol"] and gap <= o["gap_tol"]:
             status = "converged"
             break
+        if repairing and infeas <= REPAIR_REACH * o["feas_tol"]:
+            fixed = repair_at_test(problem, problem, W2_np, Z_np, Lam, dual, o["feas_tol"],
+                              o["gap_tol"])
+            if fixed is not None and fixed[1] <= o["gap_tol"]:
+                (W_repaired, gap, infeas, dual), status = fixed, "converged"
+                break
+            if fixed is not None:
+                infeas = fixed[2]
         if adapting:
             next_adapt = k + interval
             primal = max(infeas, residual_ratio(r1, float(torch.linalg.norm(W1))),
@@ -209,11 +222,11 @@ def _solve(problem: LayerProblem, o: dict) -> SolverResult:
             if new_rho != rho:
                 U1, U2 = U1 * (rho / new_rho), U2 * (rho / new_rho)   # keep y = ρU fixed
                 rho, interval = new_rho, 2 * interval
-    W = W2.double().cpu().numpy()
+    W = W2.double().cpu().numpy() if W_repaired is None else W_repaired
     if status != "converged":
         gap, infeas, dual = certificate(problem, W, rho * U1.double().cpu().numpy())
     info = {"solver": "admm_torch", "iterations": k, "time": time.perf_counter() - t0,
             "gap": float(gap), "infeasibility": float(infeas), "dual_bound": float(dual),
             "primal_residual": r, "dual_residual": s, "rho": rho, "device": o["device"],
-            "dtype": o["dtype"]}
+            "dtype": o["dtype"], "repaired": W_repaired is not None}
     return SolverResult(W=W, status=status, info=info)
