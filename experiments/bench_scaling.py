@@ -2,12 +2,12 @@
 
     python experiments/bench_scaling.py [overrides]      (make bench-scaling)
 
-Solves, on one BLAS thread, the first layer of the MNIST LeNet-300-100 (make mnist-fc's network,
-shared through the model cache) on calibration subsets of growing size P, and the benchmark's
-trained layers about a base shape with P, N or M grown one at a time; SparseGPT prunes each to
-our answer's count (nettrim.suite.scaling). Writes runs.csv (rewritten after every series),
-exponents.csv, summary.md and config.yaml into the run directory. Needs the MNIST cache (make
-mnist-data).
+Solves, on one BLAS thread, the first two layers of the MNIST LeNet-300-100 (make mnist-fc's
+network, shared through the model cache) on calibration subsets of growing size P, and the
+benchmark's trained layers about a base shape with P, N or M grown one at a time; SparseGPT
+(and, with obs, the exact greedy OBS) prunes each to our answer's count
+(nettrim.suite.scaling). Writes runs.csv (rewritten after every layer), exponents.csv,
+summary.md and config.yaml into the run directory. Needs the MNIST cache (make mnist-data).
 """
 
 from __future__ import annotations
@@ -34,15 +34,15 @@ def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
     net = models.train_classifier(config["data"], config["network"], model,
                                        cache=config.get("model_cache"))
     X_all = load_dataset(**config["data"])[0]
-    series = [scaling.subset_cases(net, mnist["layer"], X_all, mnist["samples"],
-                                   gain=mnist["gain"], seed=config["seed"]),
+    series = [*(scaling.subset_cases(net, layer, X_all, mnist["samples"], gain=mnist["gain"],
+                                     seed=config["seed"]) for layer in mnist["layers"]),
               scaling.synthetic_cases(synthetic["base"], synthetic["axes"],
                                       family=synthetic["family"], gain=synthetic["gain"],
                                       seed=config["seed"])]
     tables = []
     for cases in series:
         for case in cases:
-            tables.append(scaling.scaling_runs([case], **options))
+            tables.append(scaling.scaling_runs([case], obs=config["obs"], **options))
             log.info("%s", tables[-1].to_string(index=False, header=len(tables) == 1))
             pd.concat(tables).to_csv(out_dir / "runs.csv", index=False)
     runs = pd.concat(tables, ignore_index=True)

@@ -439,7 +439,8 @@ def test_design_overlay_draws_the_design_aware_prediction_with_the_legend_off_th
 
 
 def test_bench_scaling_end_to_end_on_a_fixture(tmp_path):
-    """make bench-scaling on the MNIST-shaped fixture: both series, their exponents."""
+    """make bench-scaling on the MNIST-shaped fixture: both MNIST layers and the trained
+    series, their exponents, OBS timed beside SparseGPT."""
     pytest.importorskip("torch")
     data = _mnist_like(tmp_path / "mnist.npz")
     cfg = _compose("bench_scaling", [
@@ -450,15 +451,18 @@ def test_bench_scaling_end_to_end_on_a_fixture(tmp_path):
     runs = load("bench_scaling").run(cfg, tmp_path / "run")
     assert runs[["series", "axis", "P"]].values.tolist() == [
         ["layer 1 (65·16)", "P", 100], ["layer 1 (65·16)", "P", 200],
-        ["layer 1 (65·16)", "P", 400], ["trained", "P", 60], ["trained", "P", 120],
+        ["layer 1 (65·16)", "P", 400], ["layer 2 (17·12)", "P", 100],
+        ["layer 2 (17·12)", "P", 200], ["layer 2 (17·12)", "P", 400],
+        ["trained", "P", 60], ["trained", "P", 120],
         ["trained", "P", 240], ["trained", "M", 120], ["trained", "M", 120]]
+    assert (runs["obs_time"] > 0).all()
     fits = pd.read_csv(tmp_path / "run" / "exponents.csv")
     assert fits[["series", "axis"]].values.tolist() == [
-        ["layer 1 (65·16)", "P"], ["trained", "P"], ["trained", "M"]]
+        ["layer 1 (65·16)", "P"], ["layer 2 (17·12)", "P"], ["trained", "P"], ["trained", "M"]]
     # three sizes give a slope where every run converged; two do not
-    for i, series in enumerate(["layer 1 (65·16)", "trained"]):
+    for i, series in enumerate(["layer 1 (65·16)", "layer 2 (17·12)", "trained"]):
         done = (runs[(runs["series"] == series) & (runs["axis"] == "P")]["status"]
                 == "converged").all()
         assert fits["time"].notna().iat[i] == done
-    assert np.isnan(fits["time"].iat[2]) and fits["note"].iat[2] == "only 2 sizes"
+    assert np.isnan(fits["time"].iat[3]) and fits["note"].iat[3] == "only 2 sizes"
     assert "Fitted exponents" in (tmp_path / "run" / "summary.md").read_text()
