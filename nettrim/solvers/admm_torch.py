@@ -207,7 +207,7 @@ def _solve(problem: LayerProblem, o: dict) -> SolverResult:
             break
         if repairing and infeas <= REPAIR_REACH * o["feas_tol"]:
             fixed = repair_at_test(problem, problem, W2_np, Z_np, Lam, dual, o["feas_tol"],
-                              o["gap_tol"])
+                                   o["gap_tol"])
             if fixed is not None and fixed[1] <= o["gap_tol"]:
                 (W_repaired, gap, infeas, dual), status = fixed, "converged"
                 break
