@@ -410,6 +410,19 @@ def test_a_cached_model_of_another_network_config_is_retrained(tmp_path, caplog)
     assert model_key(data, small) != model_key(data, {**small, "hidden": [12]})
 
 
+def test_a_model_path_that_does_not_fit_the_trainer_is_refused_before_training(tmp_path):
+    """A torch network saved as .joblib (or an sklearn one as .npz) was found out only after
+    training, by a FileNotFoundError on a temporary file: now a ValueError up front."""
+    from nettrim.suite.models import train_classifier
+
+    data = {"name": "digits", "seed": 0}
+    for network, path in [({"trainer": "torch", "hidden": [8]}, "model.joblib"),
+                          ({"hidden": [8], "max_iter": 5}, "model.npz")]:
+        with pytest.raises(ValueError, match=r"path must end in '\.(npz|joblib)'"):
+            train_classifier(data, network, tmp_path / path)
+        assert not any(tmp_path.iterdir())
+
+
 def test_a_captured_run_log_has_plain_lines_and_the_summary(tmp_path):
     run_dir = tmp_path / "run"
     res = subprocess.run([sys.executable, str(ROOT / "experiments" / "phase_transition.py"),

@@ -53,6 +53,10 @@ def train_classifier(data: dict, network: dict, path, cache=None) -> Network:
 
     path = Path(path)
     trainer = _trainer(network)
+    expected = model_file(path.parent, network)
+    if path.suffix != expected.suffix:   # else found out only after training, by a lost file
+        raise ValueError(f"path must end in {expected.suffix!r} for network.trainer "
+                         f"{trainer!r} (models.model_file gives it); got {str(path)!r}")
     key = model_key(data, network)
     path.parent.mkdir(parents=True, exist_ok=True)
     key_file = path.with_suffix(".key")
