@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parents[1]
 #: the run's derived files that draw rewrites
 DERIVED = {"solver_benchmark": ["summary.md", "summary.csv"],
            "bench_scaling": ["summary.md", "exponents.csv"],
-           "bench_scale": ["summary.md"], "bench_fc1": ["summary.md"]}
+           "bench_scale": ["summary.md"], "bench_fc1": ["summary.md"],
+           "bench_trace": ["summary.md"]}
 
 
 def _benchmark_runs():

@@ -66,6 +66,7 @@ REFERENCE = {
     "bench_scale/mnist_layer1": ("bench_fc1", ["experiment=bench_fc1_mnist_layer1"]),
     "bench_scale/mnist_layer2": ("bench_fc1", ["experiment=bench_fc1_mnist_layer2"]),
     "bench_scaling/default": ("bench_scaling", []),
+    "bench_scale/trace_layer1": ("bench_trace", []),
 }
 
 

@@ -105,3 +105,37 @@ def test_layer_program_refuses_a_layer_that_is_not_there():
     net, X, _ = _net()
     with pytest.raises(ValueError, match="layer must be below the network's 3 layers"):
         scale.layer_program(net, 3, X, 0.1)
+
+
+def test_iteration_trace_reads_the_iterates_the_solver_takes_and_certifies():
+    """Each row is a stopping test of the default solve: the last is where it stopped, with its
+    certificate; every earlier row's certificate comes from a rerun that retraced the same
+    iterate (else RuntimeError); the objective gaps are against an optimum the certified
+    answer is within gap_tol of; the summary reads the first tests back."""
+    from threadpoolctl import threadpool_limits
+
+    from nettrim.solvers.admm import solve_admm
+
+    net, X, _ = _net(sizes=(30, 40, 8, 3))
+    problem = scale.layer_program(net, 0, X, 0.1)
+    trace = scale.iteration_trace(problem, threads=1)
+    with threadpool_limits(limits=1, user_api="blas"):
+        ref = solve_admm(problem.restricted(~problem.vanishing_rows))
+    assert trace["iteration"].tolist() == list(range(10, ref.info["iterations"] + 1, 10))
+    last = trace.iloc[-1]
+    assert last["status"] == "converged" and (trace["status"].iloc[:-1] == "max_iter").all()
+    assert last["certificate_gap"] == ref.info["gap"] <= 1e-3
+    # the certified answer (repaired or not) is within gap_tol of the optimum, from above
+    answer = last["repaired_objective_gap"] if ref.info["repaired"] else last["objective_gap"]
+    assert -1e-4 <= answer <= 1e-3 + 1e-6
+    assert last["repaired"] or not ref.info["repaired"]
+    md = scale.trace_summary_markdown(trace)
+    assert f"the run stopped at {ref.info['iterations']} (converged)" in md
+    assert md.count("\n| ") == len(trace) + 1
+
+
+def test_iteration_trace_refuses_an_unconverged_reference():
+    net, X, _ = _net(sizes=(30, 40, 8, 3))
+    problem = scale.layer_program(net, 0, X, 0.1)
+    with pytest.raises(RuntimeError, match="reference solve did not converge"):
+        scale.iteration_trace(problem, threads=1, reference_max_iter=20)

@@ -316,3 +316,116 @@ def layer_summary_markdown(runs: pd.DataFrame, gain: float) -> str:
     return (f"ε = {gain:g}·‖Y‖_F on the P calibration inputs; errors are ‖Y − ReLU(ŴᵀX)‖_F / "
             "‖Y‖_F.\n\n" + markdown_table(header, rows))
 
+
+
+def iteration_trace(problem: LayerProblem, *, threads: int = 2, reference_tol: float = 1e-6,
+                    reference_max_iter: int = 10**6, **options) -> pd.DataFrame:
+    """Where an ADMM solve's iterations go: at each stopping test, how far the iterate is from
+    the optimum, how far from feasible, whether the bias repair reaches it, and what the
+    certificate says.
+
+    The program is solved once to ``reference_tol`` (gap and feasibility; at most
+    ``reference_max_iter`` iterations) for its optimum ‖W*‖₁, then with ``options`` while a
+    callback reads the iterate W2 at every test; each test's certificate (dual-bound gap and
+    infeasibility, as the solver computes them) comes from a rerun stopped there
+    (``max_iter``), checked to retrace the same iterate (its ‖W2‖₁ to 1e-9). Vanishing rows
+    are left out first, as :func:`nettrim.solve` does. On ``threads`` BLAS threads
+    throughout (iterates round differently on other counts).
+
+    Returns
+    -------
+    DataFrame
+        One row per test: ``iteration``; ``objective_gap`` (‖W2‖₁/‖W*‖₁ − 1, signed: an
+        infeasible iterate may sit below the optimum) and ``infeasibility`` (relative, as
+        :meth:`~nettrim.problem.LayerProblem.infeasibility`); ``repaired`` (whether
+        :func:`~nettrim.solvers.admm.bias_repair` at 0.9·feas_tol finds a point; False on a
+        program it does not apply to) and that point's ``repaired_objective_gap`` and
+        ``repaired_infeasibility`` (NaN when not); ``certificate_gap`` and
+        ``certificate_infeasibility`` of the run stopped at that test (the last row: the
+        finished run's); ``status``: ``max_iter`` but the last row's, the run's own.
+
+    Raises
+    ------
+    RuntimeError
+        When the reference solve does not converge (no optimum to measure against), or a
+        rerun does not retrace the iterate it stops at.
+    """
+    from ..solvers.admm import REPAIR_AIM, bias_repair, check_options, repairable, solve_admm
+
+    threads = check_int(threads, "threads", low=1)
+    reference_tol = check_scalar(reference_tol, "reference_tol", low=0.0, low_inclusive=False)
+    reference_max_iter = check_int(reference_max_iter, "reference_max_iter", low=1)
+    feas_tol = check_options(**options)["feas_tol"]
+    program = problem.restricted(~problem.vanishing_rows)
+    fixable = repairable(program)
+    rows = []
+
+    def read(k, W):
+        Z = W.T @ program.X
+        fixed = bias_repair(program, W, Z, REPAIR_AIM * feas_tol) if fixable else None
+        rows.append({"iteration": k, "l1": float(np.abs(W).sum()),
+                     "infeasibility": program.infeasibility(Z), "repaired": fixed is not None,
+                     "repaired_l1": float(np.abs(fixed[0]).sum()) if fixed else np.nan,
+                     "repaired_infeasibility": (program.infeasibility(fixed[1]) if fixed
+                                                else np.nan)})
+
+    with threadpool_limits(limits=threads, user_api="blas"):
+        ref = solve_admm(program, **{**options, "gap_tol": reference_tol,
+                                     "feas_tol": reference_tol,
+                                     "max_iter": reference_max_iter})
+        if ref.status != "converged":
+            raise RuntimeError(f"the reference solve did not converge ({ref.status}): no "
+                               "optimum to trace against")
+        best = float(np.abs(ref.W).sum())
+        run = solve_admm(program, **options, callback=read)
+        for row in rows:
+            k = row["iteration"]
+            stopped = run if k >= run.info["iterations"] else solve_admm(
+                program, **{**options, "max_iter": k})
+            if not np.isclose(np.abs(stopped.W).sum(), row["l1"], rtol=1e-9, atol=0.0) \
+                    and k < run.info["iterations"]:
+                raise RuntimeError(f"the rerun stopped at iteration {k} did not retrace the "
+                                   "iterate it stops at")
+            row.update(certificate_gap=stopped.info["gap"],
+                       certificate_infeasibility=stopped.info["infeasibility"],
+                       status=stopped.status if k < run.info["iterations"] else run.status)
+    trace = pd.DataFrame(rows)
+    trace.insert(1, "objective_gap", trace.pop("l1") / best - 1)
+    trace.insert(5, "repaired_objective_gap", trace.pop("repaired_l1") / best - 1)
+    return trace
+
+
+def trace_summary_markdown(trace: pd.DataFrame, gap_tol: float = 1e-3,
+                           feas_tol: float = 1e-4) -> str:
+    """The :func:`iteration_trace` rows as one table, led by the first test at which an
+    oracle that knew the optimum could stop (objective within ``gap_tol`` and feasible to
+    ``feas_tol``; as iterated, and after the bias repair), the certificate's gap met, and
+    the run's own stop."""
+    from .summary import markdown_table
+
+    def first(mask) -> str:
+        hits = trace.loc[mask, "iteration"]
+        return str(int(hits.iloc[0])) if len(hits) else "never"
+
+    close = trace["objective_gap"].abs() <= gap_tol
+    feasible = trace["infeasibility"] <= feas_tol
+    fixed = ((trace["repaired_objective_gap"].abs() <= gap_tol)
+             & (trace["repaired_infeasibility"] <= feas_tol))
+    # signed: an infeasible iterate's gap may be negative, and then it certifies nothing
+    certified = trace["certificate_gap"].abs() <= gap_tol
+    lead = (f"First test at which the iterate's ‖W‖₁ is within {gap_tol:g} of the optimum: "
+            f"{first(close)}; and feasible to {feas_tol:g}: {first(close & feasible)}; after "
+            f"the bias repair: {first(fixed)}. The certificate's gap under {gap_tol:g}: "
+            f"{first(certified)}; the run stopped at {int(trace['iteration'].iloc[-1])} "
+            f"({trace['status'].iloc[-1]}).\n\n")
+
+    def num(x) -> str:
+        return "–" if np.isnan(x) else f"{x:.2e}"
+
+    header = ["iteration", "‖W‖₁/‖W*‖₁ − 1", "infeasibility", "repaired: ‖W‖₁/‖W*‖₁ − 1",
+              "repaired: infeasibility", "certificate gap", "certificate infeasibility"]
+    rows = [[str(r.iteration), num(r.objective_gap), num(r.infeasibility),
+             num(r.repaired_objective_gap), num(r.repaired_infeasibility),
+             num(r.certificate_gap), num(r.certificate_infeasibility)]
+            for r in trace.itertuples()]
+    return lead + markdown_table(header, rows)
