@@ -23,7 +23,6 @@ from omegaconf import DictConfig, OmegaConf
 
 from nettrim.suite import compression, models, scale
 from nettrim.suite.cli import hydra_entry
-from nettrim.suite.data import load_dataset
 from nettrim.suite.runs import finish_run, start_run
 
 log = logging.getLogger(__name__)
@@ -31,10 +30,7 @@ log = logging.getLogger(__name__)
 
 def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
     out_dir, config = start_run(cfg, out_dir)
-    model = models.model_file(out_dir, config["network"])
-    net = models.train_classifier(config["data"], config["network"], model,
-                                       cache=config.get("model_cache"))
-    X_all = load_dataset(**config["data"])[0]
+    net, X_all = models.network_and_inputs(config, out_dir)
     layer, authors = config["layer"], config["authors"]
     tables = []
     for P in config["samples"]:

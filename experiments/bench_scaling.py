@@ -20,7 +20,6 @@ from omegaconf import DictConfig
 
 from nettrim.suite import models, scaling
 from nettrim.suite.cli import hydra_entry
-from nettrim.suite.data import load_dataset
 from nettrim.suite.runs import finish_run, start_run
 from nettrim.suite.summary import save_table
 
@@ -30,10 +29,7 @@ log = logging.getLogger(__name__)
 def run(cfg: DictConfig, out_dir) -> pd.DataFrame:
     out_dir, config = start_run(cfg, out_dir)
     mnist, synthetic, options = config["mnist"], config["synthetic"], config["admm"] or {}
-    model = models.model_file(out_dir, config["network"])
-    net = models.train_classifier(config["data"], config["network"], model,
-                                       cache=config.get("model_cache"))
-    X_all = load_dataset(**config["data"])[0]
+    net, X_all = models.network_and_inputs(config, out_dir)
     series = [*(scaling.subset_cases(net, layer, X_all, mnist["samples"], gain=mnist["gain"],
                                      seed=config["seed"]) for layer in mnist["layers"]),
               scaling.synthetic_cases(synthetic["base"], synthetic["axes"],

@@ -466,3 +466,22 @@ def test_bench_scaling_end_to_end_on_a_fixture(tmp_path):
         assert fits["time"].notna().iat[i] == done
     assert np.isnan(fits["time"].iat[3]) and fits["note"].iat[3] == "only 2 sizes"
     assert "Fitted exponents" in (tmp_path / "run" / "summary.md").read_text()
+
+
+def test_bench_trace_end_to_end_on_a_fixture(tmp_path):
+    """make bench-trace on the MNIST-shaped fixture: one row per stopping test, the last the
+    run's stop, and make figures' draw writes the same summary from the run's files."""
+    pytest.importorskip("torch")
+    data = _mnist_like(tmp_path / "mnist.npz")
+    cfg = _compose("bench_trace", [
+        f"data.path={data}", f"model_cache={tmp_path / 'models'}", "network.hidden=[16,12]",
+        "network.iterations=150", "samples=200", "threads=1"])
+    trace = load("bench_trace").run(cfg, tmp_path / "run")
+    assert (trace["iteration"].diff().dropna() == 10).all()
+    assert trace["status"].iloc[-1] == "converged"
+    assert (trace["status"].iloc[:-1] == "max_iter").all()
+    summary = (tmp_path / "run" / "summary.md").read_text()
+    assert f"the run stopped at {trace['iteration'].iloc[-1]} (converged)" in summary
+    (tmp_path / "run" / "summary.md").unlink()
+    load("bench_trace").draw(tmp_path / "run")
+    assert (tmp_path / "run" / "summary.md").read_text() == summary

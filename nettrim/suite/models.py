@@ -33,6 +33,16 @@ def _trainer(network: dict) -> str:
     return trainer
 
 
+def network_and_inputs(config: dict, out_dir) -> tuple[Network, object]:
+    """A benchmark run's trained network and its training inputs: :func:`train_classifier` on
+    ``config``'s ``data`` and ``network`` (kept in ``out_dir``, shared through
+    ``config["model_cache"]`` when set), and X of ``load_dataset(**config["data"])``."""
+    net = train_classifier(config["data"], config["network"],
+                           model_file(out_dir, config["network"]),
+                           cache=config.get("model_cache"))
+    return net, load_dataset(**config["data"])[0]
+
+
 def train_classifier(data: dict, network: dict, path, cache=None) -> Network:
     """Train the reference classifier on ``load_dataset(**data)`` and save it at ``path``
     (:func:`model_file`); an existing model at ``path`` is loaded instead (a restart does not
