@@ -317,7 +317,6 @@ def layer_summary_markdown(runs: pd.DataFrame, gain: float) -> str:
             "‖Y‖_F.\n\n" + markdown_table(header, rows))
 
 
-
 def iteration_trace(problem: LayerProblem, *, threads: int = 2, reference_tol: float = 1e-6,
                     reference_max_iter: int = 10**6, **options) -> pd.DataFrame:
     """Where an ADMM solve's iterations go: at each stopping test, how far the iterate is from
@@ -378,17 +377,18 @@ def iteration_trace(problem: LayerProblem, *, threads: int = 2, reference_tol: f
                                "optimum to trace against")
         best = float(np.abs(ref.W).sum())
         run = solve_admm(program, **options, callback=read)
-        for row in rows:
-            k = row["iteration"]
-            stopped = run if k >= run.info["iterations"] else solve_admm(
-                program, **{**options, "max_iter": k})
-            if not np.isclose(np.abs(stopped.W).sum(), row["l1"], rtol=1e-9, atol=0.0) \
-                    and k < run.info["iterations"]:
-                raise RuntimeError(f"the rerun stopped at iteration {k} did not retrace the "
-                                   "iterate it stops at")
-            row.update(certificate_gap=stopped.info["gap"],
-                       certificate_infeasibility=stopped.info["infeasibility"],
-                       status=stopped.status if k < run.info["iterations"] else run.status)
+        # the callback sees no multiplier, so each earlier test's certificate is a rerun's
+        for row in rows[:-1]:
+            stopped = solve_admm(program, **{**options, "max_iter": row["iteration"]})
+            if not np.isclose(np.abs(stopped.W).sum(), row["l1"], rtol=1e-9, atol=0.0):
+                raise RuntimeError(f"the rerun stopped at iteration {row['iteration']} did "
+                                   "not retrace the iterate it stops at")
+            row["stopped"] = stopped
+        rows[-1]["stopped"] = run
+    for row in rows:
+        stopped = row.pop("stopped")
+        row.update(certificate_gap=stopped.info["gap"],
+                   certificate_infeasibility=stopped.info["infeasibility"], status=stopped.status)
     trace = pd.DataFrame(rows)
     trace.insert(1, "objective_gap", trace.pop("l1") / best - 1)
     trace.insert(5, "repaired_objective_gap", trace.pop("repaired_l1") / best - 1)
