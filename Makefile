@@ -14,7 +14,7 @@ ARGS ?=
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[suite,test]'
+	$(BIN)/python -m pip install -q -e '.[suite,test,fast]'
 	touch $(STAMP)
 
 # PyTorch (the authors' networks are trained and fine-tuned with it): the CPU wheel, pinned, as

@@ -228,7 +228,7 @@ class LayerProblem:
         new = copy.copy(self)
         new.X = self.X / alpha
         new.Y, new.V = self.Y / beta, self.V / beta
-        for name in ("_on", "_off", "_cap"):   # recomputed on use from the new arrays
+        for name in ("on_mask", "off_mask", "cap"):   # recomputed on use from the new arrays
             new.__dict__.pop(name, None)
         new.epsilon = self.epsilon / beta
         new.epsilon_m = None if self.epsilon_m is None else self.epsilon_m / beta
@@ -284,7 +284,7 @@ class LayerProblem:
         """
         new = copy.copy(self)
         new.X, new.Y, new.V = (a.astype(dtype) for a in (self.X, self.Y, self.V))
-        for name in ("_on", "_off", "_cap"):    # the masks follow X's dtype
+        for name in ("on_mask", "off_mask", "cap"):    # the masks follow X's dtype
             new.__dict__.pop(name, None)
         return new
 
@@ -310,8 +310,8 @@ class LayerProblem:
         """
         D = np.subtract(Z, self.Y, out=work)
         if not self.linear:            # the linear form's Ω is everything
-            D *= self._on
-        np.minimum(Z, self._cap, out=out)
+            D *= self.on_mask
+        np.minimum(Z, self.cap, out=out)
         if self.per_neuron:
             norms = np.sqrt(np.einsum("ij,ij->i", D, D))
             over = norms > self.epsilon_m
@@ -329,17 +329,17 @@ class LayerProblem:
     # Masks and cap, computed once: Ω never changes after construction, and :meth:`rescaled`
     # drops the cap with V (functools.cached_property keeps them in the instance dict).
     @cached_property
-    def _on(self) -> np.ndarray:
+    def on_mask(self) -> np.ndarray:
         """Ω as a 0/1 array of X's dtype."""
         return self.omega.astype(self.X.dtype)
 
     @cached_property
-    def _off(self) -> np.ndarray:
+    def off_mask(self) -> np.ndarray:
         """Ωᶜ as a 0/1 array of X's dtype."""
         return (~self.omega).astype(self.X.dtype)
 
     @cached_property
-    def _cap(self) -> np.ndarray:
+    def cap(self) -> np.ndarray:
         """V on Ωᶜ and +inf on Ω."""
         return np.where(self.omega, np.inf, self.V).astype(self.X.dtype, copy=False)
 
@@ -389,7 +389,7 @@ class LayerProblem:
         """
         # float masks, not np.where: a select on an irregular Ω costs ten arithmetic passes
         R = Z - self.Y
-        R *= self._on
+        R *= self.on_mask
         omega_residual = float(np.linalg.norm(R))
         if self.per_neuron:
             res_m = np.linalg.norm(R, axis=1)
@@ -397,7 +397,7 @@ class LayerProblem:
         else:
             ball_excess = (omega_residual - self.epsilon) / self._ball_scale
         excess = Z - self.V
-        excess *= self._off
+        excess *= self.off_mask
         violation = float(np.max(excess, initial=0.0))
         return omega_residual, float(ball_excess), max(violation, 0.0)
 
@@ -453,9 +453,9 @@ class LayerProblem:
         exactly by :func:`_ball_scaling` (it replaced the better of t_m = 1/‖Xλ_mᵀ‖_∞ and one
         common scale, which lagged on trained layers: see results/solver_benchmark/README.md).
         """
-        L_omega = Lam * self._on
+        L_omega = Lam * self.on_mask
         L_off = np.maximum(Lam, 0.0)
-        L_off *= self._off
+        L_off *= self.off_mask
         reach = np.abs(self.X @ (L_omega + L_off).T).max(axis=0)  # ‖Xλ_mᵀ‖_∞ per neuron
         linear = -(L_omega * self.Y).sum(axis=1) - (L_off * self.V).sum(axis=1)
         norms = np.linalg.norm(L_omega, axis=1)

@@ -188,13 +188,13 @@ def test_float32_copy_projects_like_the_float64_problem(layer, per_neuron):
     Z = Y + rng.standard_normal(Y.shape)
     PZ = prob.project(Z)                                    # fills the float64 caches
     low = prob.astype(np.float32)
-    assert {a.dtype for a in (low.X, low.Y, low.V, low._on, low._off, low._cap)} == {
+    assert {a.dtype for a in (low.X, low.Y, low.V, low.on_mask, low.off_mask, low.cap)} == {
         np.dtype(np.float32)}
     Z32 = Z.astype(np.float32)
     out = low.project_into(Z32, np.empty_like(Z32), np.empty_like(Z32))
     assert out.dtype == np.float32
     np.testing.assert_allclose(out, PZ, rtol=1e-5, atol=1e-5 * np.abs(PZ).max())
-    assert prob._on.dtype == np.float64                     # the original is untouched
+    assert prob.on_mask.dtype == np.float64                     # the original is untouched
 
 
 def test_rescaled_problem_projects_with_its_own_cap(layer):
