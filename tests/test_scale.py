@@ -33,12 +33,29 @@ def test_every_lever_gives_the_same_prunings():
     assert (ref["acc_test"] <= 1).all() and (ref["sparsegpt_time"] > 0).all()
     # SparseGPT may use the cores one Net-Trim pruning of the lever gets, and no more
     cap = {"cold": 1, "warm": 1, "cold_workers": 1, "warm_workers": 1, "cold_threads": 2,
-           "warm_threads": 2, "cold_auto": 2}
+           "warm_threads": 2, "cold_auto": 2, "cold_numpy": 1, "cold_threads_numpy": 2}
     for lever, t in tables.items():
         assert t["sparsegpt_threads"].between(1, cap[lever]).all(), lever
     runs = __import__("pandas").concat(tables.values(), ignore_index=True)
     md = scale.summary_markdown(runs, original_acc=1.0)
     assert md.count("\n| 400 |") == len(scale.LEVERS)
+
+
+def test_the_numpy_levers_ask_the_solver_for_numpy_kernels(monkeypatch):
+    """``*_numpy`` levers set ``kernels="numpy"`` over the study's options; the others pass
+    the study's options as they are."""
+    net, X, labels = _net()
+    seen = []
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("kernels"))
+        return real(*args, **kwargs)
+
+    real = scale.prune_path
+    monkeypatch.setattr(scale, "prune_path", spy)
+    for lever in ("cold_numpy", "cold_threads_numpy", "cold"):
+        scale.gain_sweep(net, X, [0.1], lever, kernels="auto")
+    assert seen == ["numpy", "numpy", "auto"]
 
 
 def test_timed_sparsegpt_is_sparsegpt_at_its_best_time():

@@ -31,7 +31,11 @@ from .train import accuracy
 #: small layers, ``threads`` for the big ones).
 LEVERS = {"cold": (False, 1, 1), "cold_threads": (False, None, 1), "warm": (True, 1, 1),
           "warm_threads": (True, None, 1), "cold_workers": (False, 1, None),
-          "warm_workers": (True, 1, None), "cold_auto": (False, "auto", 1)}
+          "warm_workers": (True, 1, None), "cold_auto": (False, "auto", 1),
+          "cold_numpy": (False, 1, 1), "cold_threads_numpy": (False, None, 1)}
+#: ADMM options a lever sets over the study's: the ``*_numpy`` levers run the iteration's
+#: elementwise work in numpy rather than the fused loops (``kernels``), to price them.
+LEVER_OPTIONS = {"cold_numpy": {"kernels": "numpy"}, "cold_threads_numpy": {"kernels": "numpy"}}
 
 
 def check_lever(lever) -> str:
@@ -52,12 +56,14 @@ def gain_sweep(net: Network, X, gains, lever: str, *, X_all=None, test=None,
         The calibration inputs the programs are solved on.
     gains : sequence of float
     lever : {"cold", "cold_threads", "cold_auto", "warm", "warm_threads", "cold_workers",
-             "warm_workers"}
+             "warm_workers", "cold_numpy", "cold_threads_numpy"}
         ``cold``: every gain from scratch, one BLAS thread; ``warm``: along the path
         (:func:`~nettrim.schemes.prune_path`), one thread; ``*_threads``: the same with
         ``threads`` BLAS threads; ``cold_auto``: ``blas_threads="auto"`` under a cap of
         ``threads``; ``*_workers``: ``threads`` worker processes of one thread, the gains
-        split between them (each worker's share warm-started along its own path).
+        split between them (each worker's share warm-started along its own path);
+        ``*_numpy``: as without the suffix, the ADMM's elementwise work in numpy
+        (``kernels="numpy"``, :data:`LEVER_OPTIONS`).
     X_all : array of shape (n₀, P_all), optional
         Every training input: ε_rd beyond the subset (``discrepancy_all``).
     test : (X_test, y_test), optional
@@ -80,6 +86,7 @@ def gain_sweep(net: Network, X, gains, lever: str, *, X_all=None, test=None,
         every row.
     """
     warm, n_threads, n_workers = LEVERS[check_lever(lever)]
+    options = {**options, **LEVER_OPTIONS.get(lever, {})}
     threads = check_int(threads, "threads", low=1)
     n_threads, n_workers = n_threads or threads, n_workers or threads
     # SparseGPT may use the cores one Net-Trim pruning gets (a worker's pruning runs on one)
