@@ -113,3 +113,25 @@ def test_an_unknown_kernels_value_is_refused_by_name(bad):
     problem, _ = layer_problem("trained", 30, 4, 200, 0.05, seed=0)
     with pytest.raises(ValueError, match="kernels must be one of"):
         solve(problem, "admm", kernels=bad)
+
+
+def test_the_float32_gram_increment_errs_relative_to_the_step_not_to_w3():
+    """W3 + (XXᵀ + I)⁻¹(R − R_old) in float32 (``_GramSolve.increment``): off the float64
+    solve by float32 round-off of the *step*, far below float32 round-off of W3 itself when
+    the step is small — why the running W3 does not stall the certificate."""
+    from nettrim.solvers.admm import _GramSolve
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 300))
+    gram = _GramSolve(X)
+    R_old = rng.standard_normal((40, 7))
+    R = R_old + 1e-4 * rng.standard_normal((40, 7))
+    W3 = gram(R_old, out=np.empty((40, 7)))
+    exact = gram(R, out=np.empty((40, 7)))
+    delta = (R - R_old).astype(np.float32)
+    got = gram.increment(delta, out=W3, scratch=np.empty((40, 7), np.float32))
+    assert got is W3 and got.dtype == np.float64
+    step = np.linalg.norm(exact - gram(R_old, out=np.empty((40, 7))))
+    error = np.linalg.norm(got - exact)
+    assert error <= 1e-5 * step
+    assert error <= 1e-3 * np.finfo(np.float32).eps * np.linalg.norm(exact)

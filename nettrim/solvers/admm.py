@@ -61,7 +61,7 @@ says so.
 
 *Kernels.*  Between the products an iteration updates a dozen arrays elementwise; numpy
 spends a memory pass on each operation, and on MNIST layer 1 those passes took a third of the
-solve. With numba installed (``kernels="auto"``) they run as four fused loops
+solve. With numba installed (``kernels="auto"``) they run as five fused loops
 (:mod:`nettrim.solvers.admm_fused`), the same arithmetic to round-off.
 
 *Bias repair.* On a layer with a bias at ε > 0 the iterate's objective is often certified long

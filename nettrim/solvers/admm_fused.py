@@ -4,15 +4,16 @@ Between its three BLAS products an ADMM iteration of the primal form (:mod:`.adm
 a dozen N×M and M×P arrays elementwise. Each numpy operation is a separate pass over memory,
 and on MNIST layer 1 (N = 619, M = 300, P = 1,000; two BLAS threads) those passes took 36%
 of the solve: 4.0 of 9.7 ms per iteration against 4.5 ms for the three products. Compiled,
-the same arithmetic takes four passes (:func:`post_gram`, :func:`ball_sums`,
-:func:`project_step`, :func:`running_update`) and 1.7 ms.
+the same arithmetic takes five passes (the right-hand side R, the steps after the Gram solve,
+the ball's norm, the projection with the dual update, the running products) and about
+1.5 ms.
 
-Both engines expose the same five steps with the same arguments, so the loop in
+Both engines expose the same four steps with the same arguments, so the loop in
 :mod:`.admm` is written once: :class:`NumpyEngine` is the arithmetic as numpy writes it (the
 reference, and what runs without numba), :class:`NumbaEngine` the fused loops, compiled on
-first use and cached on disk. They perform the same floating-point operations except the
-ball's norm, which the fused loop sums in float64 (numpy in the M×P precision, pairwise):
-iterates agree to round-off, not bit for bit.
+first use and cached on disk. They perform the same floating-point operations but for the
+ball's norm, which the fused loop sums in float64 (numpy in the M×P precision, pairwise), and
+the fused multiply-adds BLAS's axpy may use: iterates agree to round-off, not bit for bit.
 
 The fused loops run on one thread: between the BLAS calls OpenBLAS's threads keep spinning,
 and a second pool of threads for the elementwise loops made an iteration four times slower
