@@ -768,7 +768,9 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
         (:mod:`nettrim.solvers.admm_fused`): ``"numba"`` fused compiled loops (the extra
         ``nettrim[fast]``; an ImportError without numba), ``"numpy"`` numpy's operations,
         ``"auto"`` numba when it is installed. The same arithmetic up to round-off; fused, a
-        MNIST layer-1 iteration took 6.3 ms against 9.7 ms.
+        MNIST layer-1 iteration took 6.3 ms against 9.7 ms (two BLAS threads). The first
+        solve in a process pays numba's import and the loops' load from its disk cache, about
+        0.3 s (about 1.4 s to compile them after an install).
     W0 : array of shape (N, M), optional
         Warm start for W3 (and W2).
     warm : dict, optional
