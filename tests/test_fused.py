@@ -40,7 +40,7 @@ def test_the_n_by_m_steps_match_numpy(seed, delta, alpha, t):
     for eng in (NUMPY, NUMBA):
         R = R0.copy()
         d = np.empty((7, 5), np.float32) if delta else None
-        eng.rhs(XW1, XU1, W2, U2, out=R, delta=d)
+        eng.rhs(XW1, XU1, W2, U2, out=R, delta=d, scratch=np.empty((7, 5)))
         U2e = U2.copy()
         XZ, W3_hat, W2_new, scratch = (np.empty((7, 5)) for _ in range(4))
         aW3 = np.empty((7, 5), np.float32)

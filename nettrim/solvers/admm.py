@@ -93,7 +93,6 @@ import time
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
-from .._inplace import axpy
 from .._validation import check_bool, check_int, check_matrix, check_scalar
 from ..problem import LayerProblem
 from . import admm_fused
@@ -647,7 +646,7 @@ def check_options(**options) -> dict:
         "gram_scale": check_scalar(o["gram_scale"], "gram_scale", low=0.0, low_inclusive=False),
         "precision": _check_precision(o["precision"]),
         "repair": check_bool(o["repair"], "repair"),
-        "kernels": _check_kernels(o["kernels"]),
+        "kernels": admm_fused.check_kernels(o["kernels"]),
     }
 
 
@@ -668,15 +667,6 @@ STALL_TESTS = 20
 #: A float32 run computes the float64 certificate only where its float32 estimate is within
 #: this factor of both tolerances (the estimate is good to ~1e-5 of the bound and of ε).
 SCREEN_MARGIN = 1.25
-
-
-def _check_kernels(kernels) -> str:
-    if not isinstance(kernels, str) or kernels not in admm_fused.KERNELS:
-        raise ValueError(f"kernels must be one of {admm_fused.KERNELS}; got {kernels!r}")
-    if kernels == "numba" and not admm_fused.numba_available():
-        raise ImportError("kernels='numba' needs numba (pip install 'nettrim[fast]'); "
-                          "kernels='auto' falls back to numpy without it")
-    return kernels
 
 
 def _check_precision(precision) -> str:
@@ -907,19 +897,14 @@ def _solve(problem: LayerProblem, *, rho, alpha, gap_tol, feas_tol, max_iter, ad
             W3 = W3_buf
             Z = gram_solve.kernel_step(A, R, out=W3, Z=Zk, work=E, scratch=alpha_W3)
             np.multiply(Z, alpha, out=V, casting="same_kind")
-            np.multiply(W3, alpha, out=W3_hat)
-            axpy(1 - alpha, W2, W3_hat)
-            # W2 ← S_{1/ρ}(Ŵ3 + U2), in place: the prox written as v − clip(v, −t, t)
-            np.add(W3_hat, U2, out=W2_next)
-            W2_next -= np.clip(W2_next, -1.0 / rho, 1.0 / rho, out=XZ)
-            U2 += W3_hat
-            U2 -= W2_next
+            # Ŵ3, W2 ← S_{1/ρ}(Ŵ3 + U2) and U2 (XZ is free scratch in this form)
+            admm_fused.NumpyEngine.w2_step(W3, W2, U2, alpha, 1.0 / rho, W3_hat, W2_next, XZ)
         else:
             # In float32 between tests W3 moves by (XXᵀ + I)⁻¹(R − R_old): the product at
             # twice the speed, its rounding relative to the step (as for XW1ᵀ below); at
             # tests, and after one, it is solved in float64 from scratch.
             if increment and k > 1:
-                engine.rhs(XW1, XU1, W2, U2, out=R, delta=delta)
+                engine.rhs(XW1, XU1, W2, U2, out=R, delta=delta, scratch=clip_buf)
                 W3 = gram_solve.increment(delta, out=W3_buf, scratch=step)
             else:
                 W3 = gram_solve(engine.rhs(XW1, XU1, W2, U2, out=R), out=W3_buf)

@@ -8,7 +8,7 @@ the same arithmetic takes five passes (the right-hand side R, the steps after th
 the ball's norm, the projection with the dual update, the running products) and about
 1.5 ms.
 
-Both engines expose the same four steps with the same arguments, so the loop in
+Both engines expose the same four steps of the primal form with the same arguments, so the loop in
 :mod:`.admm` is written once: :class:`NumpyEngine` is the arithmetic as numpy writes it (the
 reference, and what runs without numba), :class:`NumbaEngine` the fused loops, compiled on
 first use and cached on disk. They perform the same floating-point operations but for the
@@ -38,15 +38,16 @@ class NumpyEngine:
     name = "numpy"
 
     @staticmethod
-    def rhs(XW1, XU1, W2, U2, out, delta=None):
+    def rhs(XW1, XU1, W2, U2, out, delta=None, scratch=None):
         """R = XW1ᵀ − XU1ᵀ + W2 − U2 into ``out``, the right-hand side of the W3 update; with
-        ``delta`` (float32), also the change R − R_old from what ``out`` held."""
-        new = np.subtract(XW1, XU1, out=np.empty_like(out) if delta is not None else out)
+        ``delta`` (float32), also the change R − R_old from what ``out`` held (R is formed in
+        ``scratch``, an N×M float64 array, first)."""
+        new = np.subtract(XW1, XU1, out=out if delta is None else scratch)
         new += W2
         new -= U2
         if delta is not None:
             np.subtract(new, out, out=delta, casting="same_kind")
-            out[...] = new
+            np.copyto(out, new)
         return out
 
     @staticmethod
@@ -58,6 +59,12 @@ class NumpyEngine:
         XZ *= alpha
         axpy(1 - alpha, XW1, XZ)
         np.multiply(W3, alpha, out=alpha_W3, casting="same_kind")
+        NumpyEngine.w2_step(W3, W2, U2, alpha, t, W3_hat, W2_new, scratch)
+
+    @staticmethod
+    def w2_step(W3, W2, U2, alpha, t, W3_hat, W2_new, scratch):
+        """Ŵ3 = αW3 + (1 − α)W2, W2_new = S_t(Ŵ3 + U2) and U2 ← U2 + Ŵ3 − W2_new (both forms;
+        the kernel form calls it alone)."""
         np.multiply(W3, alpha, out=W3_hat)
         axpy(1 - alpha, W2, W3_hat)
         np.add(W3_hat, U2, out=W2_new)
@@ -99,7 +106,7 @@ class NumbaEngine(NumpyEngine):
     def __init__(self, kernels):
         self._k = kernels
 
-    def rhs(self, XW1, XU1, W2, U2, out, delta=None):
+    def rhs(self, XW1, XU1, W2, U2, out, delta=None, scratch=None):
         if delta is None:
             self._k.rhs(XW1, XU1, W2, U2, out)
         else:
@@ -132,20 +139,23 @@ class NumbaEngine(NumpyEngine):
             self._k.running_update(XW1, step, XW1_new, XU1, XZ)
 
 
-def engine(kernels: str = "auto"):
-    """The engine for the ``kernels`` option: numba's when asked for or (``"auto"``) when
-    numba is installed, else numpy's. ``"numba"`` without numba is an ImportError."""
-    if kernels not in KERNELS:
+def check_kernels(kernels) -> str:
+    """``kernels`` if it is one of :data:`KERNELS` and can run here: a ValueError naming the
+    values otherwise, an ImportError for ``"numba"`` without numba."""
+    if not isinstance(kernels, str) or kernels not in KERNELS:
         raise ValueError(f"kernels must be one of {KERNELS}; got {kernels!r}")
-    if kernels == "numpy":
+    if kernels == "numba" and not numba_available():
+        raise ImportError("kernels='numba' needs numba (pip install 'nettrim[fast]'); "
+                          "kernels='auto' falls back to numpy without it")
+    return kernels
+
+
+def engine(kernels: str = "auto"):
+    """The engine for the ``kernels`` option (:func:`check_kernels`): numba's when asked for
+    or (``"auto"``) when numba is installed, else numpy's."""
+    if check_kernels(kernels) == "numpy" or not numba_available():
         return NumpyEngine()
-    compiled = _compiled()
-    if compiled is None:
-        if kernels == "numba":
-            raise ImportError("kernels='numba' needs numba (pip install 'nettrim[fast]'); "
-                              "kernels='auto' falls back to numpy without it")
-        return NumpyEngine()
-    return NumbaEngine(compiled)
+    return NumbaEngine(_compiled())
 
 
 def numba_available() -> bool:
