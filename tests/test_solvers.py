@@ -579,3 +579,29 @@ def test_the_repair_needs_a_bias_and_a_ball_and_is_checked():
     assert not repairable(LayerProblem(X, Y, 0.0, bias=True))         # ε = 0
     with pytest.raises(TypeError, match="repair must be true or false; got 'yes'"):
         solve(_problem(0, *CASES[2]), "admm", repair="yes")
+
+
+def test_a_float32_plateau_that_still_moves_stays_in_float32():
+    """The promotion rule: a stall whose last step moved W2 by float32 rounding (1e-7
+    relative) goes on in float64 after STALL_TESTS tests; one that moved by 2e-4 (MNIST layer
+    1's plateau at gain 0.02) only after STALL_TESTS_MOVING; neither before half the tests."""
+    from nettrim.solvers.admm import (
+        ROUNDING_STEP,
+        STALL_TESTS,
+        STALL_TESTS_MOVING,
+        _float32_stalled,
+    )
+
+    rng = np.random.default_rng(0)
+    W2 = rng.standard_normal((30, 5))
+    direction = rng.standard_normal(W2.shape)
+    direction /= np.linalg.norm(direction)
+    nudged = W2 - 0.5 * ROUNDING_STEP * np.linalg.norm(W2) * direction   # rounding-sized
+    moved = W2 - 2e-4 * np.linalg.norm(W2) * direction                  # a plateau's step
+    assert _float32_stalled(STALL_TESTS, 2 * STALL_TESTS, W2, nudged)
+    assert not _float32_stalled(STALL_TESTS - 1, 2 * STALL_TESTS, W2, nudged)
+    assert not _float32_stalled(STALL_TESTS, 2 * STALL_TESTS + 2, W2, nudged)  # < half the tests
+    assert not _float32_stalled(STALL_TESTS, 2 * STALL_TESTS, W2, moved)
+    assert not _float32_stalled(STALL_TESTS_MOVING - 1, 2 * STALL_TESTS_MOVING, W2, moved)
+    assert _float32_stalled(STALL_TESTS_MOVING, 2 * STALL_TESTS_MOVING, W2, moved)
+    assert _float32_stalled(STALL_TESTS, 2 * STALL_TESTS, np.zeros_like(W2), np.zeros_like(W2))

@@ -54,10 +54,11 @@ product and runs its three products (two N·M·P, one P²M with K, whose eigenva
 (0, 1]) in float32 too: on LeNet's FC1 at P = 1,000 that took 510 iterations, as float64 did
 (the PyTorch solver in float32, an exploratory run; then this loop: 49.1 s against 90.0 s).
 Tighter tolerances run in float64 throughout, and a float32 run that stops making progress
-goes on in float64 (``info["promoted_at"]``).  Each test first estimates the certificate in
-float32; the float64 one runs only where the estimate is within ``SCREEN_MARGIN`` of the
-tolerances, and a result is "converged" only when that float64 certificate of the returned W2
-says so.
+while its iterate moves no more than float32 rounding would goes on in float64
+(``info["promoted_at"]``; a slow plateau that still moves waits four times as long).  Each
+test first estimates the certificate in float32; the float64 one runs only where the estimate
+is within ``SCREEN_MARGIN`` of the tolerances, and a result is "converged" only when that
+float64 certificate of the returned W2 says so.
 
 *Kernels.*  Between the products an iteration updates a dozen arrays elementwise; numpy
 spends a memory pass on each operation, and on MNIST layer 1 those passes took a third of the
@@ -664,9 +665,31 @@ MIXED_GAP_TOL, MIXED_FEAS_TOL = 1e-3, 1e-4
 #: 01d2b2f), and the float64 rest made it 1.3× slower for no iteration saved (7.8 s against
 #: 6.1 s in an exploratory rerun).
 STALL_TESTS = 20
+#: ... and the stall must look like rounding: the returned iterate W2 moved by at most this
+#: much (relative) in the test's iteration. Where float32 rounding stalled a run (the stall
+#: tests, gap_tol 1e-8) W2 moved by 1–3·10⁻⁷ an iteration, the float32 noise floor; on slow
+#: plateaus, by 1·10⁻⁵ (the trained 500 layer at feas_tol 1e-3) to 2·10⁻⁴ (MNIST layer 1 at
+#: gain 0.02, P = 1,000, promoted at 320 of 480 iterations: the same 480 in float64, 6.3 s
+#: against 4.8 s without). A stall that moves more goes on in float32 until it has lasted
+#: ``STALL_TESTS_MOVING`` tests (and half the run).
+ROUNDING_STEP = 1e-6
+STALL_TESTS_MOVING = 4 * STALL_TESTS
 #: A float32 run computes the float64 certificate only where its float32 estimate is within
 #: this factor of both tolerances (the estimate is good to ~1e-5 of the bound and of ε).
 SCREEN_MARGIN = 1.25
+
+
+def _float32_stalled(stalled: int, tests: int, W2: np.ndarray, W2_old: np.ndarray) -> bool:
+    """Whether a float32 run whose score has not improved for ``stalled`` of its ``tests``
+    should go on in float64: after ``STALL_TESTS`` (and half its tests) when its last step
+    moved W2 by at most ``ROUNDING_STEP`` relative, as float32 rounding does; after
+    ``STALL_TESTS_MOVING`` (and half its tests) otherwise — a slow plateau, which float64
+    would not shorten."""
+    if stalled < max(STALL_TESTS, tests // 2):
+        return False
+    scale = np.linalg.norm(W2)
+    moved = np.linalg.norm(W2 - W2_old) / scale if scale > 0 else 0.0
+    return moved <= ROUNDING_STEP or stalled >= STALL_TESTS_MOVING
 
 
 def _check_precision(precision) -> str:
@@ -745,7 +768,9 @@ def solve_admm(problem: LayerProblem, *, rho: float = 3.0, alpha: float = 1.6,
         ``"mixed"`` when gap_tol ≥ 1e-3 and feas_tol ≥ 1e-4 (``MIXED_GAP_TOL``,
         ``MIXED_FEAS_TOL``), else ``"double"``. The Gram solve, the N×M state and the
         certificate are float64 in every case, and a float32 run that makes no progress for
-        ``STALL_TESTS`` tests, and half its tests, goes on in float64 (module docstring).
+        ``STALL_TESTS`` tests, and half its tests, goes on in float64 when its iterate moves
+        by no more than float32 rounding (``ROUNDING_STEP``; after ``STALL_TESTS_MOVING``
+        tests otherwise: :func:`_float32_stalled`).
     repair : bool, default True
         At ε > 0 on a layer with a bias: at each test whose W2 is infeasible by at most
         ``REPAIR_REACH``·feas_tol, move each neuron's bias so that W2 meets the constraints to
@@ -1010,7 +1035,7 @@ def _solve(problem: LayerProblem, *, rho, alpha, gap_tol, feas_tol, max_iter, ad
             score = max(infeas / feas_tol, 0.0 if np.isnan(gap) else gap / gap_tol)
             best_score, stalled = ((score, 0) if score < 0.99 * best_score
                                    else (best_score, stalled + 1))
-            if stalled >= max(STALL_TESTS, k // (2 * check_every)):
+            if _float32_stalled(stalled, k // check_every, W2, W2_old):
                 # go on in float64 from the same iterate: only the M×P arrays change type
                 dtype, inner, Xi, promoted_at = np.float64, problem, X, k
                 W1, T = W1.astype(dtype), T.astype(dtype)
