@@ -60,7 +60,7 @@ REFERENCE = {
        for n in (500, 1000, 2000, 5000, 10000, 20000)},
     "bench_scale/mnist_fc": ("bench_scale", []),
     "bench_scale/workers": ("bench_scale", ["experiment=bench_scale_workers"]),
-    "bench_scale/p500": ("bench_scale", ["experiment=bench_scale_p500"]),
+    "bench_scale/small_subsets": ("bench_scale", ["experiment=bench_scale_small"]),
     "bench_scale/lenet_fc1": ("bench_fc1", []),
     "bench_scale/polish": ("bench_scale", ["experiment=bench_scale_polish"]),
     "bench_scale/mnist_layer1": ("bench_fc1", ["experiment=bench_fc1_mnist_layer1"]),

@@ -237,3 +237,18 @@ def test_one_list_of_runtime_keys():
     assert excluded - {"experiment", "tag"} == set(RUNTIME_KEYS) & set(plain)
     columns = _constant_columns(plain, "gaussian", [nettrim.LP()])
     assert not set(columns) & set(RUNTIME_KEYS)
+
+
+def test_save_table_leaves_a_file_that_holds_the_table_to_round_off(tmp_path):
+    """A redraw of an unchanged table leaves the committed file alone: numbers within rtol,
+    and an empty text cell, which CSV reads back as missing, equal to itself."""
+    from nettrim.suite.summary import save_table
+
+    table = pd.DataFrame({"series": ["a", "b"], "note": ["", "half"], "value": [1.0, 2.0]})
+    path = tmp_path / "t.csv"
+    assert save_table(table, path)
+    written = path.read_bytes()
+    assert not save_table(table.assign(value=[1.0 + 1e-12, 2.0]), path)
+    assert path.read_bytes() == written
+    assert save_table(table.assign(value=[1.001, 2.0]), path)           # beyond round-off
+    assert save_table(table.assign(note=["", "whole"]), path)           # other text

@@ -400,6 +400,13 @@ def _same_table(a: pd.DataFrame, b: pd.DataFrame, rtol: float) -> bool:
             if not np.allclose(x.astype(float), y.astype(float), rtol=rtol, atol=0.0,
                                equal_nan=True):
                 return False
-        elif list(map(str, x)) != list(map(str, y)):
+        elif list(map(_cell, x)) != list(map(_cell, y)):
             return False
     return True
+
+
+def _cell(value) -> str:
+    """A non-numeric cell as text, with every kind of missing value as "": an empty string
+    written to CSV reads back as NaN (and pandas ≥ 3 infers a string column where 2.x kept
+    objects)."""
+    return "" if pd.isna(value) else str(value)
