@@ -261,6 +261,11 @@ def product_floor(N: int, M: int, P: int, repeats: int = 5, dtype=np.float64) ->
     return best
 
 
+#: The long run of :func:`steady_iteration_cost` must exceed the short one by this share of
+#: it, or it is lengthened.
+STEADY_MARGIN = 0.2
+
+
 def steady_iteration_cost(problem: LayerProblem, iterations: int = 100, repeats: int = 5,
                           admm_options: dict | None = None) -> tuple[float, float, float]:
     """(seconds per ADMM iteration once set up, seconds of the two N·M·P products in float64,
@@ -277,26 +282,36 @@ def steady_iteration_cost(problem: LayerProblem, iterations: int = 100, repeats:
     the mixed-precision loop makes, so the ratio to it is that loop's own overhead.  With
     tolerances no run meets, a mixed-precision run's float32 screen never calls the float64
     certificate, which a real run does at its last few tests: whole runs' time per iteration
-    (the benchmark's "run time / its") includes those.
+    (the benchmark's "run time / its") includes those.  Where the long run does not exceed
+    the short one by ``STEADY_MARGIN`` of it (a small problem on a busy machine), it is made
+    four times longer, up to three times; a difference that stays negative gives NaN.
     """
     options = dict(admm_options or {})
     # tolerances no run meets, in the precision the options' own tolerances would run in
     options.update(precision=effective_precision(**{
         k: options[k] for k in ("precision", "gap_tol", "feas_tol") if k in options}),
         gap_tol=1e-15, feas_tol=1e-15)
-    times = {10: np.inf, 10 + iterations: np.inf}
     floors = {np.float64: np.inf, np.float32: np.inf}
-    with threadpool_limits(limits=1, user_api="blas"):
-        for _ in range(repeats):
-            for dtype in floors:
-                floors[dtype] = min(floors[dtype], product_floor(
-                    problem.N, problem.M, problem.P, repeats=3, dtype=dtype))
-            for n in times:
-                t0 = time.perf_counter()
-                solve(problem, "admm", **dict(options, max_iter=n))
-                times[n] = min(times[n], time.perf_counter() - t0)
-    return ((times[10 + iterations] - times[10]) / iterations, floors[np.float64],
-            floors[np.float32])
+    # On a small problem 100 iterations take milliseconds and a busy machine's noise can
+    # exceed the difference: lengthen the long run (×4, up to three times) until it clearly
+    # exceeds the short one; an unmeasurable difference is NaN, never a negative cost.
+    for _ in range(4):
+        times = {10: np.inf, 10 + iterations: np.inf}
+        with threadpool_limits(limits=1, user_api="blas"):
+            for _ in range(repeats):
+                for dtype in floors:
+                    floors[dtype] = min(floors[dtype], product_floor(
+                        problem.N, problem.M, problem.P, repeats=3, dtype=dtype))
+                for n in times:
+                    t0 = time.perf_counter()
+                    solve(problem, "admm", **dict(options, max_iter=n))
+                    times[n] = min(times[n], time.perf_counter() - t0)
+        spent = times[10 + iterations] - times[10]
+        if spent > STEADY_MARGIN * times[10]:
+            break
+        iterations *= 4
+    steady = spent / iterations if spent > 0 else np.nan
+    return steady, floors[np.float64], floors[np.float32]
 
 
 def benchmark_problem(problem: LayerProblem, *, rhos=(0.1, 1.0, 10.0, 100.0, 1000.0),
