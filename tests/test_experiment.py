@@ -310,7 +310,7 @@ def test_mnist_fc_study_end_to_end_on_a_fixture(tmp_path):
     results, out = _mnist_study(tmp_path, "mnist_fc", [
         "network.hidden=[16,12]", "network.iterations=150", "samples.n=150", "gains=[0.1]",
         "schemes=[parallel]", "finetune.epochs=[1,2]", "noise.levels=[0.5]",
-        "noise.repeats=2", "baselines=[magnitude,sparsegpt]"])
+        "noise.repeats=2", "baselines=[magnitude,sparsegpt]", "figures=false"])
     assert (out / "model.npz").is_file() and not (out / "model.joblib").exists()
     assert list(results["method"]) == ["nettrim", "magnitude", "sparsegpt"]
     assert (results["samples"] == 150).all()

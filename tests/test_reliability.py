@@ -2,6 +2,7 @@
 config gives the same table across n_jobs, backends (local, Dask) and resumes."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -12,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from experiment_scripts import load
+from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 import nettrim
@@ -75,33 +78,49 @@ def test_bad_input_gives_one_clear_message_from_our_code(what, call, message):
     assert f"{os.sep}nettrim{os.sep}" in origin, origin
 
 
-def _cli(*args, timeout=120):
-    return subprocess.run([sys.executable, str(ROOT / "experiments" / "phase_transition.py"),
-                           *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT)
-
-
-@pytest.mark.parametrize("override, message", [
+BAD_CONFIG = [
     ("grid.N=[10,", r"no viable alternative at input"),        # malformed override
     ("solver=foo", r"Could not find 'solver/foo'"),             # unknown config-group option
     ("trials=-1", r"error: trials must be >= 1; got -1"),       # bad value, our validation
     ("grid.s=[500]", r"error: the grid is empty"),              # s > N in the config
-])
-def test_cli_reports_bad_config_in_one_message(tmp_path, override, message):
-    res = _cli(override, f"hydra.run.dir={tmp_path}", "progress=false")
-    assert res.returncode != 0
-    assert "Traceback" not in res.stderr, res.stderr
-    assert any(__import__("re").search(message, line) for line in res.stderr.splitlines()), \
-        res.stderr
+]
+
+
+@pytest.fixture(scope="module")
+def cli_runs(tmp_path_factory):
+    """(exit status, stderr, run folder) of each BAD_CONFIG command line, then of one whose
+    results folder cannot be created (under a file): the real entry point, run one after
+    another in one Python process (tests/cli_driver.py)."""
+    import json
+
+    root = tmp_path_factory.mktemp("cli")
+    (root / "a_file").write_text("")
+    dirs = [root / str(i) for i in range(len(BAD_CONFIG))] + [root / "a_file" / "run"]
+    args = [[override, "progress=false"] for override, _ in BAD_CONFIG] + [[]]
+    script = str(ROOT / "experiments" / "phase_transition.py")
+    cases = [[script, [*a, f"hydra.run.dir={d}"]] for a, d in zip(args, dirs)]
+    res = subprocess.run([sys.executable, str(ROOT / "tests" / "cli_driver.py"),
+                          json.dumps(cases)], capture_output=True, text=True, timeout=300,
+                         cwd=ROOT)
+    assert res.returncode == 0, res.stderr[-3000:]
+    results = json.loads(res.stdout.splitlines()[-1])
+    return [(status, err, d) for (status, err), d in zip(results, dirs)]
+
+
+@pytest.mark.parametrize("case", range(len(BAD_CONFIG)), ids=[c[0] for c in BAD_CONFIG])
+def test_cli_reports_bad_config_in_one_message(cli_runs, case):
+    status, stderr, run_dir = cli_runs[case]
+    assert status != 0
+    assert "Traceback" not in stderr, stderr
+    assert any(re.search(BAD_CONFIG[case][1], line) for line in stderr.splitlines()), stderr
     # a failed run leaves no config.yaml to be taken for the description of results there
-    assert not (tmp_path / "config.yaml").exists()
+    assert not (run_dir / "config.yaml").exists()
 
 
-def test_cli_refuses_an_unwritable_results_directory(tmp_path):
-    blocker = tmp_path / "a_file"
-    blocker.write_text("")
-    res = _cli(f"hydra.run.dir={blocker}/run")
-    assert res.returncode == 1 and "Traceback" not in res.stderr
-    assert f"cannot write results to {blocker}/run" in res.stderr
+def test_cli_refuses_an_unwritable_results_directory(cli_runs):
+    status, stderr, run_dir = cli_runs[-1]
+    assert status == 1 and "Traceback" not in stderr
+    assert f"cannot write results to {run_dir}" in stderr
 
 
 SWEEP = {"sampling": {"name": "gaussian"}, "solver": {"name": "lp"}, "trials": 6, "seed": 4,
@@ -145,9 +164,11 @@ def test_sigkilled_sweep_resumes_to_the_uninterrupted_table(tmp_path):
     proc.wait()
     done = len(list((killed / "parts").glob("chunk_*.csv")))
     assert not (killed / "trials.csv").exists() and done < 4 * 6 * 8 / 4
+    # the resume and the uninterrupted run in this process: only the kill needs a CLI
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        cfg = compose(config_name="phase_transition", overrides=args)
     for run_dir in (killed, tmp_path / "whole"):
-        res = _cli(*args, f"hydra.run.dir={run_dir}", timeout=300)
-        assert res.returncode == 0, res.stderr
+        load("phase_transition").run(cfg, run_dir)
     a = pd.read_csv(killed / "trials.csv")
     b = pd.read_csv(tmp_path / "whole" / "trials.csv")
     assert len(a) == 4 * 6 * 8 and not a.duplicated(["N", "s", "P", "trial", "solver"]).any()
