@@ -9,7 +9,7 @@ TORCH  := $(VENV)/.torch
 # e.g. make demo ARGS="sampling=rademacher trials=40"
 ARGS ?=
 
-.PHONY: demo figures test test-all layer-demo agreement prediction scale laws deep design noisy finite-size spirals prune compare bench bench-scale bench-fc1 bench-scaling bench-trace mnist-data mnist mnist-fc mnist-lenet mnist-lenet-obs mnist-samples clean
+.PHONY: demo figures test test-all layer-demo agreement prediction scale laws deep design noisy finite-size spirals prune compare bench bench-scale bench-fc1 bench-scaling bench-trace bench-head mnist-data mnist mnist-fc mnist-lenet mnist-lenet-obs mnist-samples clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -172,6 +172,11 @@ bench-fc1: mnist-data $(TORCH)
 # How Net-Trim's time grows with P, N and M: a scaling table with fitted exponents (issue 32)
 bench-scaling: mnist-data $(TORCH)
 	$(BIN)/python experiments/bench_scaling.py $(ARGS)
+
+# Net-Trim against SparseGPT at each subset's best setting, timed in alternation round by round
+# (about 5 min)
+bench-head: mnist-data $(TORCH)
+	$(BIN)/python experiments/bench_head.py $(ARGS)
 
 # Where an ADMM solve's iterations go: MNIST layer 1 at its best setting traced test by test
 # (distance to the optimum, infeasibility, the bias repair, the certificate; about 1 min)

@@ -52,7 +52,8 @@ STUDIES = {"phase_transition": ("phase_transition", "trials.csv"),
            "bench_scale/lenet_fc1": ("bench_fc1", "table.csv"),
            "bench_scale/mnist_layer1": ("bench_fc1", "table.csv"),
            "bench_scale/mnist_layer2": ("bench_fc1", "table.csv"),
-           "bench_scale/trace_layer1": ("bench_trace", "trace.csv")}
+           "bench_scale/trace_layer1": ("bench_trace", "trace.csv"),
+           "bench_scale/head_to_head": ("bench_head", "rounds.csv")}
 #: Monte Carlo tables (minutes to recompute, so only their figures are redrawn): the table's
 #: stem under results/ → the experiment whose ``draw(stem)`` draws it
 MONTE_CARLO = {"phase_transition/law_shapes": "law_shapes",

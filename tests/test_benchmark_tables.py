@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DERIVED = {"solver_benchmark": ["summary.md", "summary.csv"],
            "bench_scaling": ["summary.md", "exponents.csv"],
            "bench_scale": ["summary.md"], "bench_fc1": ["summary.md"],
-           "bench_trace": ["summary.md"]}
+           "bench_trace": ["summary.md"], "bench_head": ["summary.md"]}
 
 
 def _benchmark_runs():

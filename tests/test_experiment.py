@@ -469,6 +469,36 @@ def test_bench_scaling_end_to_end_on_a_fixture(tmp_path):
     assert "Fitted exponents" in (tmp_path / "run" / "summary.md").read_text()
 
 
+def test_bench_head_end_to_end_on_a_fixture(tmp_path):
+    """make bench-head on the MNIST-shaped fixture: every setting's rounds, both pruners at the
+    same counts, the summary's ratios computed from the rounds, and make figures' draw writes
+    the same summary from rounds.csv; a malformed setting is refused before any work."""
+    pytest.importorskip("torch")
+    data = _mnist_like(tmp_path / "mnist.npz")
+    base = [f"data.path={data}", f"model_cache={tmp_path / 'models'}", "network.hidden=[16,12]",
+            "network.iterations=150", "repeats=2"]
+    with pytest.raises(ValueError, match=r"settings: each entry must be \[P, gain\]"):
+        load("bench_head").run(_compose("bench_head", [*base, "settings=[[200]]"]),
+                               tmp_path / "bad")
+    assert not (tmp_path / "models").exists() and not (tmp_path / "bad" / "config.yaml").exists()
+    cfg = _compose("bench_head", [*base, "settings=[[200,0.1],[300,0.2]]"])
+    rounds = load("bench_head").run(cfg, tmp_path / "run")
+    assert rounds[["P", "gain", "round"]].values.tolist() == [
+        [200, 0.1, 0], [200, 0.1, 1], [300, 0.2, 0], [300, 0.2, 1]]
+    assert rounds["converged"].all() and rounds["same_counts"].all()
+    assert (rounds["sparsegpt_time"] == rounds[["sparsegpt_time_1", "sparsegpt_time_2"]]
+            .min(axis=1)).all()
+    assert (rounds["nettrim_time"] >= rounds.filter(regex=r"^layer\d_time$").sum(axis=1)).all()
+    summary = (tmp_path / "run" / "summary.md").read_text()
+    g = rounds[rounds["P"] == 300]
+    ratio = g["nettrim_time"].min() / g["sparsegpt_time"].min()
+    assert f"| 300 | 0.2 | {g['compression'].iat[0]:.2f}× | yes | 2 |" in summary
+    assert f"| {ratio:.1f}× |" in summary
+    (tmp_path / "run" / "summary.md").unlink()
+    load("bench_head").draw(tmp_path / "run")
+    assert (tmp_path / "run" / "summary.md").read_text() == summary
+
+
 def test_bench_trace_end_to_end_on_a_fixture(tmp_path):
     """make bench-trace on the MNIST-shaped fixture: one row per stopping test, the last the
     run's stop, and make figures' draw writes the same summary from the run's files."""

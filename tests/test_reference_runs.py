@@ -67,6 +67,7 @@ REFERENCE = {
     "bench_scale/mnist_layer2": ("bench_fc1", ["experiment=bench_fc1_mnist_layer2"]),
     "bench_scaling/default": ("bench_scaling", []),
     "bench_scale/trace_layer1": ("bench_trace", []),
+    "bench_scale/head_to_head": ("bench_head", []),
 }
 
 

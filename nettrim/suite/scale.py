@@ -150,6 +150,66 @@ def timed_sparsegpt(net: Network, X, counts, *, threads: int = 1, repeats: int =
     return pruned, best[0], best[1]
 
 
+def head_to_head(net: Network, X, gain: float, *, repeats: int = 5, threads: int = 2,
+                 **options) -> pd.DataFrame:
+    """Net-Trim's pruning at one gain against SparseGPT at its counts, timed in alternation.
+
+    A sweep times each Net-Trim pruning once and SparseGPT's at its best of three a little
+    later (:func:`gain_sweep`); the machine's speed moves by up to 1.7× between hours, and a
+    single solve can catch a slow second. Here each of ``repeats`` rounds times the whole
+    call of the parallel scheme at ``gain`` on X (``blas_threads="auto"`` under a cap of
+    ``threads``: the ``cold_auto`` lever) and, right after it, SparseGPT at the pruned
+    network's per-layer counts once on each BLAS thread count from 1 to ``threads``; both
+    are whole calls (the forward passes for the layers' inputs included). The rounds' least
+    and median times then compare the two under the same machine.
+
+    Parameters
+    ----------
+    net : Network
+    X : array of shape (n₀, P)
+        The calibration inputs.
+    gain : float
+    repeats : int, default 5
+    threads : int, default 2
+    **options
+        ADMM options.
+
+    Returns
+    -------
+    DataFrame
+        One row per round: ``round``, ``P``, ``gain``, ``nettrim_time`` (the whole call),
+        ``layer<i>_time`` / ``layer<i>_iterations``, ``compression``, ``converged``,
+        ``sparsegpt_time_<n>`` for n BLAS threads and ``sparsegpt_time`` (their least),
+        ``same_counts`` (SparseGPT's network has Net-Trim's per-layer counts).
+    """
+    repeats = check_int(repeats, "repeats", low=1)
+    threads = check_int(threads, "threads", low=1)
+    gain = check_scalar(gain, "gain", low=0.0)
+    before = sum(net.nnz())
+    rows = []
+    for k in range(repeats):
+        t0 = time.perf_counter()
+        with threadpool_limits(limits=threads, user_api="blas"):
+            res = prune_path(net, X, [gain], blas_threads="auto", **options)[0]
+        row = {"round": k, "P": X.shape[1], "gain": gain,
+               "nettrim_time": time.perf_counter() - t0,
+               "compression": before / max(sum(res.network.nnz()), 1),
+               "converged": res.converged}
+        for r in res.report.itertuples():
+            row.update({f"layer{r.layer}_time": r.time,
+                        f"layer{r.layer}_iterations": r.iterations})
+        counts = res.network.nnz()
+        for n in range(1, threads + 1):
+            with threadpool_limits(limits=n, user_api="blas"):
+                t0 = time.perf_counter()
+                gpt = sparsegpt_prune(net, X, counts)
+                row[f"sparsegpt_time_{n}"] = time.perf_counter() - t0
+        row["sparsegpt_time"] = min(row[f"sparsegpt_time_{n}"] for n in range(1, threads + 1))
+        row["same_counts"] = gpt.nnz() == counts
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def _split_path(net, X, gains, warm, n_workers, options):
     """:func:`prune_path` on ``n_workers`` processes: one gain per task from scratch, or one
     warm chain per worker (every n-th gain in increasing order); results in ``gains``' order."""
@@ -201,6 +261,29 @@ def summary_markdown(runs: pd.DataFrame, original_acc: float, points: float = 0.
     return (f"Original test accuracy {original_acc:.4f}; {n}-gain sweeps of the parallel "
             f"scheme (gains {', '.join(f'{x:g}' for x in gains)}).\n\n"
             + markdown_table(header, rows))
+
+
+def head_summary_markdown(rounds: pd.DataFrame) -> str:
+    """Per (P, gain) of :func:`head_to_head`'s rounds: Net-Trim's and SparseGPT's least and
+    median times, their ratios, and the range of the rounds' own ratios."""
+    from .summary import markdown_table
+
+    header = ["P", "gain", "compression", "all converged, same counts", "rounds",
+              "Net-Trim least / median (s)", "SparseGPT least / median (s)",
+              "ratio of least", "ratio of medians", "rounds' ratios"]
+    rows = []
+    for (P, gain), g in rounds.groupby(["P", "gain"], sort=False):
+        nt, gpt = g["nettrim_time"], g["sparsegpt_time"]
+        per = nt / gpt
+        ok = bool(g["converged"].all() and g["same_counts"].all())
+        rows.append([str(P), f"{gain:g}", f"{g['compression'].iat[0]:.2f}×",
+                     "yes" if ok else "**no**", str(len(g)),
+                     f"{nt.min():.2f} / {nt.median():.2f}", f"{gpt.min():.3f} / {gpt.median():.3f}",
+                     f"{nt.min() / gpt.min():.1f}×", f"{nt.median() / gpt.median():.1f}×",
+                     f"{per.min():.1f}–{per.max():.1f}×"])
+    return ("Net-Trim (the parallel scheme at one gain, `blas_threads=\"auto\"`, two threads at "
+            "most) and SparseGPT (the same per-layer counts, its better of one and two BLAS "
+            "threads) timed in alternation, whole calls.\n\n" + markdown_table(header, rows))
 
 
 _WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
