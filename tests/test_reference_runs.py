@@ -63,6 +63,8 @@ REFERENCE = {
     "bench_scale/small_subsets": ("bench_scale", ["experiment=bench_scale_small"]),
     "bench_scale/lenet_fc1": ("bench_fc1", []),
     "bench_scale/polish": ("bench_scale", ["experiment=bench_scale_polish"]),
+    "bench_scale/polish_control": ("bench_scale", ["experiment=bench_scale_polish",
+                                                   "admm.polish=exact", "tag=polish_control"]),
     "bench_scale/mnist_layer1": ("bench_fc1", ["experiment=bench_fc1_mnist_layer1"]),
     "bench_scale/mnist_layer2": ("bench_fc1", ["experiment=bench_fc1_mnist_layer2"]),
     "bench_scaling/default": ("bench_scaling", []),
